@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# One entry point for a fresh clone.
+#   ./run.sh                 install if needed, build, start the server on TCP and a
+#                            Unix socket, probe both, run a short benchmark, stop
+#   ./run.sh test            install if needed, build, run the whole test suite
+#   ./run.sh build           install if needed and build
+#   ./run.sh server|client|benchmark [args...]   build, then run that program
+set -euo pipefail
+cd -- "$(dirname -- "$(readlink -f -- "$0")")"
+
+say() { printf '\n== %s\n' "$*"; }
+die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
+
+check_node() {
+  command -v node >/dev/null || die "Node.js >= 20 is required and 'node' is not on PATH"
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 20 ] || die "Node.js >= 20 is required; this is $(node --version)"
+}
+
+install() {
+  # npm ci when node_modules is missing or older than the lock file.
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "installing dependencies (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+build() {
+  check_node
+  install
+  npx --no-install tsc -p tsconfig.json
+}
+
+run_tests() {
+  build
+  # Node 20 does not expand globs itself: the shell lists the files.
+  local files=(test/*.test.ts)
+  node --import tsx --test --test-reporter=spec "${files[@]}"
+}
+
+demo() {
+  build
+  local port sock
+  tmp=$(mktemp -d)
+  sock="$tmp/respuesta.sock"
+  trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
+  say "server: TCP on an ephemeral loopback port and a Unix socket"
+  ./bin/server --port 0 --unix "$sock" >"$tmp/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    grep -q '^listening on unix:' "$tmp/server.log" 2>/dev/null && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/server.log"; die "server did not start"; }
+    sleep 0.05
+  done
+  cat "$tmp/server.log"
+  port=$(sed -n 's#^listening on tcp://127\.0\.0\.1:\([0-9]*\)$#\1#p' "$tmp/server.log")
+  [ -n "$port" ] || die "server printed no TCP port"
+
+  say "client over TCP (placement: left to the scheduler)"
+  ./bin/client --port "$port" --count 20000 --warmup 2000
+  say "client over the Unix socket"
+  ./bin/client --unix "$sock" --count 20000 --warmup 2000
+
+  if [ -f dist/benchmark/main.js ]; then
+    say "benchmark: a short closed-loop run"
+    ./bin/benchmark --port "$port" --connections 1,16 --pipeline 4 --duration 2 --warmup 1
+  fi
+
+  say "stopping the server (SIGTERM)"
+  kill -TERM "$server_pid"
+  wait "$server_pid"
+  tail -n 2 "$tmp/server.log"
+}
+
+case "${1:-}" in
+  "") demo ;;
+  test) run_tests ;;
+  build) build ;;
+  server | client | benchmark)
+    prog=$1
+    shift
+    build >&2
+    exec "./bin/$prog" "$@"
+    ;;
+  -h | --help | help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown command '$1' (try: ./run.sh help)" ;;
+esac

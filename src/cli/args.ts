@@ -1,0 +1,75 @@
+/**
+ * Option parsing shared by the three programs: commander for the grammar,
+ * these parsers for the values. A bad value becomes one line naming the
+ * option, and exit status 2, before anything listens or connects.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { FRAMINGS, MODES } from '../protocol/index.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export function parseInteger(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+export function parseNumber(min: number, max = Number.MAX_VALUE) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected a number from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
+export const parsePort = parseInteger(0, 65535);
+
+export function framingOption(): Option {
+  return new Option('-f, --framing <name>', 'message framing').choices(FRAMINGS).default('length');
+}
+
+export function modeOption(): Option {
+  return new Option('-m, --mode <mode>', 'fixed: one constant response; echo: the message back').choices(MODES).default('fixed');
+}
+
+/**
+ * Parse argv with conventional exit codes: 0 after --help, 2 for bad usage
+ * (commander has already printed the one-line reason).
+ */
+export function parseArgs(program: Command, argv: string[]): void {
+  program.exitOverride();
+  program.configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+  try {
+    program.parse(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+      process.exit(ok ? EXIT_OK : EXIT_USAGE);
+    }
+    throw err;
+  }
+}
+
+/** Report bad usage found after parsing (option combinations) and exit 2. */
+export function usageError(program: string, message: string): never {
+  process.stderr.write(`${program}: error: ${message}\n`);
+  process.exit(EXIT_USAGE);
+}
+
+/** Report a failed run in one line, without a stack trace, and exit 1. */
+export function fatal(program: string, message: string): never {
+  process.stderr.write(`${program}: ${message}\n`);
+  process.exit(EXIT_FAILED);
+}
+
+/** A one-line description of an error, without its stack. */
+export function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,66 @@
+/**
+ * What a client sends and what it must get back, built once per run and
+ * shared by the probe and the benchmark so that both check replies alike.
+ */
+import { codecs, type Framing, type Mode, FLAG_CLIENT, SOCKPERF_HEADER, setSockperfSeq } from '../protocol/index.js';
+
+export interface RequestSpec {
+  framing: Framing;
+  mode: Mode;
+  /** Payload bytes; for sockperf, the whole message (header included, >= 14). */
+  size: number;
+  /** Expected reply in fixed mode. */
+  response: string;
+}
+
+const FILL = Buffer.from('abcdefghijklmnopqrstuvwxyz0123456789');
+
+/** A payload of `n` printable bytes, never a newline. */
+export function payloadOf(n: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) out[i] = FILL[i % FILL.length];
+  return out;
+}
+
+/**
+ * One request on the wire and the decoded reply it must produce. For
+ * sockperf both carry the sequence number, which `setSeq` rewrites in place
+ * before each send.
+ */
+export class Exchange {
+  readonly request: Buffer;
+  readonly expected: Buffer;
+  readonly sockperf: boolean;
+
+  constructor(spec: RequestSpec) {
+    const codec = codecs[spec.framing];
+    this.sockperf = spec.framing === 'sockperf';
+    if (this.sockperf) {
+      if (spec.size < SOCKPERF_HEADER) throw new RangeError(`--size must be at least ${SOCKPERF_HEADER} with --framing sockperf (the header)`);
+      this.request = codec.frame(payloadOf(spec.size - SOCKPERF_HEADER));
+      this.expected = Buffer.from(this.request);
+      this.expected[9] &= ~FLAG_CLIENT; // sockperf's reply: the same message, CLIENT cleared
+    } else {
+      const payload = payloadOf(spec.size);
+      this.request = codec.frame(payload);
+      this.expected = spec.mode === 'echo' ? payload : Buffer.from(spec.response);
+    }
+  }
+
+  /** Number the next sockperf request and its expected reply. */
+  setSeq(seq: number): void {
+    setSockperfSeq(this.request, 0, seq);
+    setSockperfSeq(this.expected, 0, seq);
+  }
+
+  /** One line on how reply number `n` differs from the expected one. */
+  describeMismatch(buf: Buffer, start: number, end: number, n: number): string {
+    const show = (b: Buffer) => JSON.stringify(b.subarray(0, 40).toString('latin1')) + (b.length > 40 ? '...' : '');
+    return `reply ${n} was ${end - start} bytes ${show(buf.subarray(start, end))}, expected ${this.expected.length} bytes ${show(this.expected)}`;
+  }
+
+  /** Is the decoded message `buf[start, end)` the expected reply? */
+  matches(buf: Buffer, start: number, end: number): boolean {
+    return end - start === this.expected.length && this.expected.compare(buf, start, end) === 0;
+  }
+}

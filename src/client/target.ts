@@ -1,0 +1,29 @@
+import { type Socket, type OnReadOpts, connect } from 'node:net';
+
+/** Where a client connects: TCP host and port, or a Unix socket path. */
+export type Target = { transport: 'tcp'; host: string; port: number } | { transport: 'unix'; path: string };
+
+export function targetUrl(t: Target): string {
+  if (t.transport === 'unix') return `unix:${t.path}`;
+  return t.host.includes(':') ? `tcp://[${t.host}]:${t.port}` : `tcp://${t.host}:${t.port}`;
+}
+
+/**
+ * Connect with Nagle off. With `onread`, replies land in a buffer the caller
+ * owns and reuses (no allocation per read); Node honours it for connections
+ * it initiates.
+ */
+export function connectTo(t: Target, onread?: OnReadOpts): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = t.transport === 'unix' ? connect({ path: t.path, onread }) : connect({ host: t.host, port: t.port, noDelay: true, onread });
+    const onError = (err: Error) => {
+      socket.destroy();
+      reject(new Error(`cannot connect to ${targetUrl(t)}: ${err.message}`));
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}

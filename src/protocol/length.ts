@@ -1,0 +1,41 @@
+import { type Decoder, HeaderDecoder, type MessageHandler } from './decoder.js';
+import { ErrorCodes, protocolError } from './errors.js';
+
+/** Length framing: u32 big-endian payload length, then the payload. */
+export const LENGTH_HEADER = 4;
+
+/** Decodes length-prefixed frames; the message is the payload. */
+export class LengthDecoder extends HeaderDecoder {
+  protected readonly headerSize = LENGTH_HEADER;
+
+  protected frameSize(buf: Buffer, off: number): number {
+    const n = buf.readUInt32BE(off);
+    if (n > this.maxFrame) {
+      this.error = protocolError(ErrorCodes.FRAME_TOO_LARGE, this.maxFrame, n);
+      return -1;
+    }
+    return LENGTH_HEADER + n;
+  }
+
+  protected deliver(buf: Buffer, start: number, end: number): void {
+    this.handler.onMessage(buf, start + LENGTH_HEADER, end);
+  }
+}
+
+export function createLengthDecoder(handler: MessageHandler, maxFrame: number): Decoder {
+  return new LengthDecoder(handler, maxFrame);
+}
+
+/** Frame one payload. Allocates: for start-up, not the hot path. */
+export function lengthFrame(payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(LENGTH_HEADER + payload.length);
+  out.writeUInt32BE(payload.length, 0);
+  payload.copy(out, LENGTH_HEADER);
+  return out;
+}
+
+/** Write the frame of payload `src[start, end)` at `out[off]`; returns the offset after it. */
+export function writeLengthFrame(src: Buffer, start: number, end: number, out: Buffer, off: number): number {
+  out.writeUInt32BE(end - start, off);
+  return off + LENGTH_HEADER + src.copy(out, off + LENGTH_HEADER, start, end);
+}

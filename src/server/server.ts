@@ -1,0 +1,242 @@
+import { EventEmitter } from 'node:events';
+import { rmSync } from 'node:fs';
+import { type Server, type Socket, createServer } from 'node:net';
+import { codecs, type Framing, type Mode, type ProtocolError } from '../protocol/index.js';
+import { GcMonitor, type GcStats } from '../stats/gc.js';
+import { Connection, type ConnectionOwner, EchoConnection, FixedConnection, SockperfConnection } from './connection.js';
+import { ReplyTable } from './replies.js';
+import { claimUnixPath } from './unix.js';
+
+export interface ServerOptions {
+  host: string;
+  /** TCP port; undefined for no TCP listener. 0 picks an ephemeral port. */
+  port?: number;
+  /** Unix socket path; undefined for none. */
+  unix?: string;
+  framing: Framing;
+  mode: Mode;
+  response: string;
+  maxFrame: number;
+  /** How long shutdown waits for connections to close before destroying them. */
+  graceMs: number;
+}
+
+export interface Listener {
+  transport: 'tcp' | 'unix';
+  /** `tcp://HOST:PORT` or `unix:PATH` */
+  url: string;
+  host?: string;
+  port?: number;
+  path?: string;
+}
+
+export interface ServerSummary {
+  connections: number;
+  messages: number;
+  /** sockperf messages that, as with sockperf's server, get no reply (warm-up, no PONG). */
+  ignored: number;
+  bytesIn: number;
+  bytesOut: number;
+  protocolErrors: number;
+  socketErrors: number;
+  /** Connections still open when the grace period ended, destroyed then. */
+  forcedCloses: number;
+  gc: GcStats;
+  uptimeMs: number;
+}
+
+export interface ProtocolErrorEvent {
+  peer: string;
+  code: string;
+  reason: string;
+  limit: number;
+  actual: number;
+}
+
+const kConn = Symbol('connection');
+type TaggedSocket = Socket & { [kConn]: Connection };
+
+/**
+ * The responder: one or two `net` listeners (TCP and/or Unix socket) sharing
+ * one set of connections and counters. Events: 'protocol-error'
+ * (ProtocolErrorEvent).
+ */
+export class ResponderServer extends EventEmitter implements ConnectionOwner {
+  readonly options: ServerOptions;
+  readonly stats = { connections: 0, messages: 0, ignored: 0, bytesIn: 0, bytesOut: 0, protocolErrors: 0, socketErrors: 0, forcedCloses: 0 };
+  readonly endpoints: Listener[] = [];
+  private readonly servers: Server[] = [];
+  private readonly live = new Set<Connection>();
+  private readonly replies: ReplyTable | null;
+  private readonly gc = new GcMonitor();
+  private readonly startedAt = Date.now();
+  private nextId = 0;
+  private closing: Promise<ServerSummary> | null = null;
+  /** Set during shutdown; called when the last connection closes. */
+  private onIdle: (() => void) | null = null;
+
+  constructor(options: ServerOptions) {
+    super();
+    this.options = options;
+    const codec = codecs[options.framing];
+    // Framed once, here; the hot path only ever writes views of it.
+    this.replies = options.framing !== 'sockperf' && options.mode === 'fixed' ? new ReplyTable(codec.frame(Buffer.from(options.response))) : null;
+  }
+
+  /** Start every listener the options ask for; resolves once all are bound. */
+  async listen(): Promise<Listener[]> {
+    this.gc.start();
+    const { host, port, unix } = this.options;
+    if (port !== undefined) {
+      const server = this.createNetServer();
+      await bind(server, { host, port });
+      const addr = server.address();
+      if (addr === null || typeof addr === 'string') throw new Error('TCP listener has no address');
+      const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      this.endpoints.push({ transport: 'tcp', url: `tcp://${shown}:${addr.port}`, host: addr.address, port: addr.port });
+    }
+    if (unix !== undefined) {
+      await claimUnixPath(unix);
+      const server = this.createNetServer();
+      await bind(server, { path: unix });
+      this.endpoints.push({ transport: 'unix', url: `unix:${unix}`, path: unix });
+    }
+    return this.endpoints;
+  }
+
+  private createNetServer(): Server {
+    // allowHalfOpen false: when a peer half-closes, its queued replies are
+    // flushed and then our side ends too.
+    const server = createServer({ allowHalfOpen: false, noDelay: true }, (socket) => this.accept(socket));
+    this.servers.push(server);
+    return server;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing !== null) {
+      socket.destroy();
+      return;
+    }
+    const { framing, mode, maxFrame } = this.options;
+    const codec = codecs[framing];
+    const id = ++this.nextId;
+    const peer = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : `unix#${id}`;
+    let conn: Connection;
+    if (framing === 'sockperf') conn = new SockperfConnection(this, socket, peer, codec, maxFrame);
+    else if (mode === 'echo') conn = new EchoConnection(this, socket, peer, codec, maxFrame);
+    else conn = new FixedConnection(this, socket, peer, codec, maxFrame, this.replies!);
+    (socket as TaggedSocket)[kConn] = conn;
+    this.stats.connections++;
+    this.live.add(conn);
+    socket.setNoDelay(true);
+    socket.on('data', onSocketData);
+    socket.on('drain', onSocketDrain);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+  }
+
+  onProtocolError(conn: Connection, err: ProtocolError): void {
+    this.stats.protocolErrors++;
+    this.emit('protocol-error', { peer: conn.peer, code: err.code, reason: err.message, limit: err.limit, actual: err.actual } satisfies ProtocolErrorEvent);
+    this.teardown(conn);
+  }
+
+  /**
+   * The one way a connection is closed by us: stop taking input, let queued
+   * replies flush, then close. `destroySoon` ends our side once the writes
+   * are out and destroys the socket after that.
+   */
+  teardown(conn: Connection): void {
+    if (conn.closing) return;
+    conn.closing = true;
+    conn.socket.resume();
+    conn.socket.destroySoon();
+  }
+
+  /** Forget a connection; called once per socket, on 'close'. */
+  forget(conn: Connection): void {
+    this.live.delete(conn);
+    if (this.live.size === 0 && this.onIdle !== null) this.onIdle();
+  }
+
+  onSocketError(): void {
+    this.stats.socketErrors++;
+  }
+
+  get activeConnections(): number {
+    return this.live.size;
+  }
+
+  /**
+   * Graceful stop: stop accepting; give reads already queued in the kernel
+   * one more turn of the event loop to be read and answered; then end every
+   * connection, which flushes its replies. Connections that have not closed
+   * after `graceMs` are destroyed and counted. Idempotent.
+   */
+  close(): Promise<ServerSummary> {
+    if (this.closing === null) this.closing = this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<ServerSummary> {
+    const stopped = Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    await turn();
+    await turn();
+    for (const conn of this.live) this.teardown(conn);
+    let timer: NodeJS.Timeout | undefined;
+    const allClosed = new Promise<void>((resolve) => {
+      this.onIdle = resolve;
+      if (this.live.size === 0) resolve();
+    });
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.graceMs);
+    });
+    await Promise.race([allClosed, grace]);
+    clearTimeout(timer);
+    for (const conn of this.live) {
+      this.stats.forcedCloses++;
+      conn.socket.destroy();
+    }
+    await stopped;
+    if (this.options.unix !== undefined) rmSync(this.options.unix, { force: true });
+    await turn(); // let the last GC entries arrive
+    return this.summary(this.gc.stop());
+  }
+
+  summary(gc: GcStats = this.gc.snapshot()): ServerSummary {
+    return { ...this.stats, gc, uptimeMs: Date.now() - this.startedAt };
+  }
+}
+
+// Socket handlers: named, attached once per socket, no closures.
+function onSocketData(this: TaggedSocket, chunk: Buffer): void {
+  this[kConn].onData(chunk, 0, chunk.length);
+}
+
+function onSocketDrain(this: TaggedSocket): void {
+  this.resume();
+}
+
+function onSocketError(this: TaggedSocket): void {
+  // Resets and broken pipes are the peer's business; 'close' follows.
+  this[kConn].owner.onSocketError();
+}
+
+function onSocketClose(this: TaggedSocket): void {
+  const conn = this[kConn];
+  conn.owner.forget(conn);
+}
+
+function bind(server: Server, address: { host: string; port: number } | { path: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ ...address, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,78 @@
+/**
+ * Latency histograms: nanoseconds in, HdrHistogram (WebAssembly build: about
+ * 22 ns a record here, against about 125 ns for the JS build), microseconds
+ * out only when reporting.
+ */
+import * as hdr from 'hdr-histogram-js';
+
+export type Histogram = hdr.Histogram;
+
+let wasmReady: Promise<void> | null = null;
+
+/** Load the WebAssembly module once; await before `createHistogram`. */
+export function initHistograms(): Promise<void> {
+  wasmReady ??= hdr.initWebAssembly();
+  return wasmReady;
+}
+
+/**
+ * A histogram of nanosecond values, 3 significant digits (1 ns resolution up
+ * to 2 us, 10 ns up to 20 us, ...), growing as needed. WebAssembly memory is
+ * not collected by the GC: call `destroy()` when done.
+ */
+export function createHistogram(): Histogram {
+  return hdr.build({
+    useWebAssembly: true,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000_000,
+    numberOfSignificantValueDigits: 3,
+    autoResize: true,
+  });
+}
+
+/** Latency summary in microseconds, as printed and as in `--json`. */
+export interface LatencyUs {
+  min: number;
+  mean: number;
+  stdev: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p99_9: number;
+  p99_99: number;
+  max: number;
+}
+
+const us = (ns: number): number => Math.round(ns) / 1000;
+
+/** Summarise a nanosecond histogram in microseconds (three decimals: nanosecond resolution). Null when empty. */
+export function summarize(h: Histogram): LatencyUs | null {
+  if (h.totalCount === 0) return null;
+  // A percentile is reported as the top of its bucket; never let it pass the true maximum.
+  const at = (p: number) => us(Math.min(h.getValueAtPercentile(p), h.maxValue));
+  return {
+    min: us(h.minNonZeroValue),
+    mean: us(h.mean),
+    stdev: us(h.stdDeviation),
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p99_9: at(99.9),
+    p99_99: at(99.99),
+    max: us(h.maxValue),
+  };
+}
+
+/** The HdrHistogram percentile-distribution text (`.hgrm`) that standard plotters read, values in microseconds. */
+export function toHgrm(h: Histogram): string {
+  return h.outputPercentileDistribution(5, 1000);
+}
+
+/** Serialise for another thread or process (compressed base64), and back. */
+export function encodeHistogram(h: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(h);
+}
+
+export function decodeHistogram(encoded: string): Histogram {
+  return hdr.decodeFromCompressedBase64(encoded, 32, true);
+}

@@ -1,0 +1,31 @@
+/** Formatting shared by the client and the benchmark reports. Functions that return strings. */
+import type { LatencyUs } from './histogram.js';
+
+/** Microseconds with sub-microsecond resolution. */
+export function fmtUs(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '-';
+  return v < 100 ? v.toFixed(2) : v < 10_000 ? v.toFixed(1) : v.toFixed(0);
+}
+
+export function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function fmtPct(p: number | null): string {
+  return p === null ? '-' : `${p.toFixed(3)}%`;
+}
+
+/** Two lines: the spread, then the percentiles; `label` starts the first, the second is indented to match. */
+export function formatLatency(l: LatencyUs | null, label: string): string[] {
+  if (l === null) return [`${label}no measured round trips`];
+  const indent = ' '.repeat(label.length);
+  return [
+    `${label}min ${fmtUs(l.min)}  mean ${fmtUs(l.mean)}  stdev ${fmtUs(l.stdev)}  max ${fmtUs(l.max)}`,
+    `${indent}p50 ${fmtUs(l.p50)}  p90 ${fmtUs(l.p90)}  p99 ${fmtUs(l.p99)}  p99.9 ${fmtUs(l.p99_9)}  p99.99 ${fmtUs(l.p99_99)}`,
+  ];
+}
+
+/** Share of `part` in `whole` as a percentage, or null when there is nothing to share. */
+export function pct(part: number, whole: number): number | null {
+  return whole === 0 ? null : Math.round((part / whole) * 100_000) / 1000;
+}
