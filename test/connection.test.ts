@@ -1,0 +1,115 @@
+/** Reply batching inside one connection, observed through a fake socket that records every write. */
+import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
+import { describe, it } from 'node:test';
+import { codecs } from '../src/protocol/index.js';
+import { type ConnectionOwner, EchoConnection, FixedConnection } from '../src/server/connection.js';
+import { BATCH, ReplyTable } from '../src/server/replies.js';
+
+class FakeSocket {
+  /** The buffers passed to write(), by reference, as a pending write would hold them. */
+  writes: Buffer[] = [];
+  writableLength = 0;
+  corked = 0;
+  paused = false;
+  full = false;
+  write(b: Buffer): boolean {
+    this.writes.push(b);
+    return !this.full;
+  }
+  cork() {
+    this.corked++;
+  }
+  uncork() {}
+  pause() {
+    this.paused = true;
+  }
+}
+
+function owner(): ConnectionOwner {
+  return {
+    stats: { messages: 0, ignored: 0, bytesIn: 0, bytesOut: 0 },
+    onProtocolError: () => assert.fail('no protocol error expected'),
+    onSocketError: () => {},
+    forget: () => {},
+  };
+}
+
+const frames = (n: number, prefix = 'm') => Buffer.concat(Array.from({ length: n }, (_, i) => codecs.length.frame(Buffer.from(`${prefix}${i}`))));
+
+describe('fixed mode', () => {
+  const reply = codecs.length.frame(Buffer.from('respuesta'));
+  const table = new ReplyTable(reply);
+
+  it('answers the messages of one read with one write of the preallocated replies', () => {
+    const sock = new FakeSocket();
+    const o = owner();
+    const conn = new FixedConnection(o, sock as unknown as Socket, 'peer', codecs.length, 1024, table);
+    const input = frames(10);
+    conn.onData(input, 0, input.length);
+    assert.equal(sock.writes.length, 1);
+    assert.deepEqual(sock.writes[0], Buffer.concat(Array(10).fill(reply)));
+    assert.equal(o.stats.messages, 10);
+    assert.equal(o.stats.bytesIn, input.length);
+    assert.equal(o.stats.bytesOut, 10 * reply.length);
+    // The same prebuilt view every time: nothing allocated per batch.
+    conn.onData(input, 0, input.length);
+    assert.equal(sock.writes[1], sock.writes[0]);
+  });
+
+  it('corks larger batches into one flush', () => {
+    const sock = new FakeSocket();
+    const conn = new FixedConnection(owner(), sock as unknown as Socket, 'peer', codecs.length, 1024, table);
+    const n = BATCH * 3 + 5;
+    const input = frames(n);
+    conn.onData(input, 0, input.length);
+    assert.equal(sock.corked, 1);
+    assert.equal(Buffer.concat(sock.writes).length, n * reply.length);
+  });
+
+  it('stops reading when the socket says it is full', () => {
+    const sock = new FakeSocket();
+    sock.full = true;
+    const conn = new FixedConnection(owner(), sock as unknown as Socket, 'peer', codecs.length, 1024, table);
+    const input = frames(1);
+    conn.onData(input, 0, input.length);
+    assert.equal(sock.paused, true);
+  });
+});
+
+describe('echo mode', () => {
+  it('answers one read with one write, and never overwrites a buffer a pending write still holds', () => {
+    const sock = new FakeSocket();
+    const conn = new EchoConnection(owner(), sock as unknown as Socket, 'peer', codecs.length, 1024);
+    const first = frames(50, 'a');
+    conn.onData(first, 0, first.length);
+    assert.equal(sock.writes.length, 1);
+    assert.deepEqual(sock.writes[0], first);
+
+    // The kernel took only part of it: the write is pending and references the buffer.
+    sock.writableLength = 10;
+    const second = frames(50, 'b');
+    conn.onData(second, 0, second.length);
+    assert.deepEqual(sock.writes[0], first, 'the pending write still sees its own bytes');
+    assert.deepEqual(sock.writes[1], second);
+
+    // Once written out, the buffer is reused.
+    sock.writableLength = 0;
+    const third = frames(3, 'c');
+    conn.onData(third, 0, third.length);
+    assert.equal(sock.writes[2].buffer, sock.writes[1].buffer);
+  });
+
+  it('echoes a message that straddles reads once it completes', () => {
+    const sock = new FakeSocket();
+    const conn = new EchoConnection(owner(), sock as unknown as Socket, 'peer', codecs.line, 1024);
+    const input = Buffer.from('hola\r\nmun');
+    conn.onData(input, 0, input.length);
+    // Copied now: with nothing pending, the connection may reuse its buffer.
+    const firstWrite = sock.writes[0].toString();
+    const rest = Buffer.from('do\n');
+    conn.onData(rest, 0, rest.length);
+    assert.equal(firstWrite, 'hola\n');
+    assert.equal(sock.writes[1].toString(), 'mundo\n');
+  });
+});

@@ -1,0 +1,238 @@
+/** The server as a real process over real sockets. */
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { codecs, FLAG_CLIENT, FLAG_PONG, FLAG_WARMUP, sockperfMessage } from '../src/protocol/index.js';
+import { closed, delay, rawConnect, readBytes, runBin, type RunningServer, staleSocket, startServer, tempDir } from './helpers.js';
+
+const RESPONSE = 'respuesta';
+const lengthFrame = (s: string | Buffer) => codecs.length.frame(Buffer.from(s));
+const lineFrame = (s: string) => codecs.line.frame(Buffer.from(s));
+
+describe('framing x mode over TCP and a Unix socket', () => {
+  const cases = [
+    { framing: 'length', mode: 'fixed', send: [lengthFrame('a'), lengthFrame(''), lengthFrame('hola')], expect: Buffer.concat([lengthFrame(RESPONSE), lengthFrame(RESPONSE), lengthFrame(RESPONSE)]) },
+    { framing: 'length', mode: 'echo', send: [lengthFrame('a'), lengthFrame(''), lengthFrame('hola')], expect: Buffer.concat([lengthFrame('a'), lengthFrame(''), lengthFrame('hola')]) },
+    { framing: 'line', mode: 'fixed', send: [Buffer.from('uno\n'), Buffer.from('dos\r\n'), Buffer.from('\n')], expect: Buffer.from(`${RESPONSE}\n${RESPONSE}\n${RESPONSE}\n`) },
+    { framing: 'line', mode: 'echo', send: [Buffer.from('uno\n'), Buffer.from('dos\r\n'), Buffer.from('\n')], expect: Buffer.from('uno\ndos\n\n') },
+  ] as const;
+  for (const c of cases) {
+    for (const transport of ['tcp', 'unix'] as const) {
+      it(`${c.framing} ${c.mode} over ${transport}`, async () => {
+        const server = await startServer(['--port', '0', '--unix', join(tempDir(), 's.sock'), '--framing', c.framing, '--mode', c.mode]);
+        try {
+          const s = await rawConnect(server, transport);
+          for (const m of c.send) s.write(m);
+          assert.deepEqual(await readBytes(s, c.expect.length), c.expect);
+          s.destroy();
+        } finally {
+          assert.equal((await server.stop()).code, 0);
+        }
+      });
+    }
+  }
+
+  it('sockperf framing replies as sockperf does, in both modes', async () => {
+    for (const mode of ['fixed', 'echo']) {
+      const server = await startServer(['--port', '0', '--framing', 'sockperf', '--mode', mode]);
+      const s = await rawConnect(server);
+      const ping = sockperfMessage(7n, FLAG_CLIENT | FLAG_PONG, 20, Buffer.from('abcdef'));
+      const warmup = sockperfMessage(8n, FLAG_CLIENT | FLAG_PONG | FLAG_WARMUP, 20);
+      const noPong = sockperfMessage(9n, FLAG_CLIENT, 14);
+      const ping2 = sockperfMessage(10n, FLAG_CLIENT | FLAG_PONG, 14);
+      s.write(Buffer.concat([ping, warmup, noPong, ping2]));
+      const got = await readBytes(s, 34);
+      const expect1 = Buffer.from(ping);
+      expect1[9] = FLAG_PONG;
+      const expect2 = Buffer.from(ping2);
+      expect2[9] = FLAG_PONG;
+      assert.deepEqual(got, Buffer.concat([expect1, expect2]));
+      // Nothing more comes: the warm-up and no-PONG messages get no reply.
+      await assert.rejects(readBytes(s, 1, 150), /timed out/);
+      s.destroy();
+      const { summary } = await server.stop();
+      assert.equal(summary?.messages, 2);
+      assert.equal(summary?.ignored, 2);
+    }
+  });
+});
+
+describe('streams', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer(['--port', '0', '--mode', 'echo', '--max-frame', '1000']);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('answers thousands of pipelined messages in order', async () => {
+    const s = await rawConnect(server);
+    const frames = Array.from({ length: 5000 }, (_, i) => lengthFrame(`m${i}`));
+    const all = Buffer.concat(frames);
+    s.write(all);
+    assert.deepEqual(await readBytes(s, all.length), all);
+    s.destroy();
+  });
+
+  it('buffers a message sent one byte at a time', async () => {
+    const s = await rawConnect(server);
+    const frame = lengthFrame('byte by byte');
+    for (const byte of frame) {
+      s.write(Buffer.from([byte]));
+      await delay(2);
+    }
+    assert.deepEqual(await readBytes(s, frame.length), frame);
+    s.destroy();
+  });
+
+  it('closes an oversize peer, logs it, and keeps serving another connection', async () => {
+    const good = await rawConnect(server);
+    good.write(lengthFrame('before'));
+    assert.deepEqual(await readBytes(good, 10), lengthFrame('before'));
+
+    const bad = await rawConnect(server);
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(1001);
+    // A complete message first: it is still answered before the close.
+    bad.write(Buffer.concat([lengthFrame('ok'), header]));
+    const got = await readBytes(bad, 1000);
+    assert.deepEqual(got, lengthFrame('ok'));
+    await closed(bad);
+    const logged = await server.waitFor('protocol-error');
+    assert.equal(logged.code, 'ERR_FRAME_TOO_LARGE');
+    assert.equal(logged.limit, 1000);
+    assert.equal(logged.actual, 1001);
+    assert.match(String(logged.peer), /^127\.0\.0\.1:\d+$/);
+
+    good.write(lengthFrame('after'));
+    assert.deepEqual(await readBytes(good, 9), lengthFrame('after'));
+    good.destroy();
+  });
+
+  it('survives random bytes, resets mid-frame and half-closed sockets', async () => {
+    const junk = await rawConnect(server);
+    junk.write(Buffer.from('\xff\xff\xff\xff garbage that is not a frame', 'latin1'));
+    await closed(junk);
+
+    const reset = await rawConnect(server);
+    reset.write(Buffer.concat([lengthFrame('x'), Buffer.from([0, 0, 0, 50, 1, 2, 3])]));
+    await delay(20);
+    reset.resetAndDestroy();
+
+    // Half-close after sending: every complete message is answered, then the server closes.
+    const half = await rawConnect(server);
+    const msgs = Buffer.concat([lengthFrame('one'), lengthFrame('two'), lengthFrame('three')]);
+    half.end(msgs);
+    assert.deepEqual(await readBytes(half, msgs.length + 1), msgs);
+    await closed(half);
+
+    const still = await rawConnect(server);
+    still.write(lengthFrame('alive'));
+    assert.deepEqual(await readBytes(still, 9), lengthFrame('alive'));
+    still.destroy();
+  });
+});
+
+describe('limits per framing', () => {
+  it('closes a sockperf peer whose length is under the header, and a line over the limit', async () => {
+    const sp = await startServer(['--port', '0', '--framing', 'sockperf']);
+    const s = await rawConnect(sp);
+    const short = sockperfMessage(1n, FLAG_CLIENT | FLAG_PONG, 14);
+    short.writeUInt32BE(13, 10);
+    s.write(short);
+    await closed(s);
+    assert.equal((await sp.waitFor('protocol-error')).code, 'ERR_SOCKPERF_TOO_SHORT');
+    await sp.stop();
+
+    const ln = await startServer(['--port', '0', '--framing', 'line', '--max-frame', '16']);
+    const l = await rawConnect(ln);
+    l.write('x'.repeat(17));
+    await closed(l);
+    assert.equal((await ln.waitFor('protocol-error')).code, 'ERR_LINE_TOO_LONG');
+    const { summary } = await ln.stop();
+    assert.equal(summary?.protocolErrors, 1);
+  });
+});
+
+describe('shutdown', () => {
+  it('on SIGTERM answers every message received, removes the socket file and prints the summary', async () => {
+    const path = join(tempDir(), 'shut.sock');
+    const server = await startServer(['--unix', path, '--mode', 'echo']);
+    const s = await rawConnect(server, 'unix');
+    const frames = Buffer.concat(Array.from({ length: 20_000 }, (_, i) => lengthFrame(`n${i}`)));
+    const reading = readBytes(s, frames.length + 1, 10_000);
+    s.write(frames, () => server.proc.kill('SIGTERM'));
+    const got = await reading;
+    assert.deepEqual(got, frames, 'every message written before the signal is answered, in order');
+    const { code, summary } = await server.stop();
+    assert.equal(code, 0);
+    assert.equal(existsSync(path), false, 'the Unix socket file is removed');
+    assert.ok(summary);
+    for (const key of ['connections', 'messages', 'bytesIn', 'bytesOut', 'protocolErrors']) assert.equal(typeof summary[key], 'number', key);
+    assert.equal(summary.messages, 20_000);
+    assert.equal(summary.bytesIn, frames.length);
+    const gc = summary.gc as { count: number; pauseMs: number };
+    assert.equal(typeof gc.count, 'number');
+    assert.equal(typeof gc.pauseMs, 'number');
+  });
+
+  it('exits within the grace period when a client never closes', async () => {
+    const server = await startServer(['--port', '0', '--grace-ms', '300']);
+    const s = await rawConnect(server);
+    s.on('end', () => {}); // read our FIN but never close our side: allowHalfOpen-style stubbornness
+    s.write(lengthFrame('hi'));
+    await readBytes(s, 13);
+    const t0 = Date.now();
+    const { code, summary } = await server.stop();
+    assert.equal(code, 0);
+    assert.ok(Date.now() - t0 < 5000);
+    assert.equal(summary?.messages, 1);
+    s.destroy();
+  });
+});
+
+describe('listening', () => {
+  it('replaces a stale Unix socket file but refuses one a live server uses', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'stale.sock');
+    await staleSocket(path);
+    assert.ok(existsSync(path), 'the stale socket file is there');
+
+    const server = await startServer(['--unix', path]);
+    const s = await rawConnect(server, 'unix');
+    s.write(lengthFrame('x'));
+    assert.equal((await readBytes(s, 13)).length, 13);
+    s.destroy();
+
+    const second = await runBin('server', ['--unix', path]);
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /in use by a live server/);
+    assert.equal(second.stderr.trim().split('\n').length, 1);
+    await server.stop();
+
+    const file = join(dir, 'not-a-socket');
+    writeFileSync(file, 'data');
+    const refused = await runBin('server', ['--unix', file]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /not a socket/);
+  });
+
+  it('reports an address in use in one line and exits non-zero', async () => {
+    const server = await startServer(['--port', '0']);
+    const r = await runBin('server', ['--port', String(server.port)]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /EADDRINUSE/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    await server.stop();
+  });
+
+  it('rejects bad option values with exit status 2', async () => {
+    for (const args of [['--port', '70000'], ['--framing', 'xml'], ['--mode', 'loud'], ['--max-frame', '0'], ['--port', '-1'], ['--framing', 'line', '--response', 'a\nb']]) {
+      const r = await runBin('server', args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+  });
+});
