@@ -1,0 +1,138 @@
+/** bin/client against the real server, a server that closes, one that never answers, and none at all. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type RunningServer, runBin, startServer, tempDir } from './helpers.js';
+
+const LATENCY_KEYS = ['min', 'mean', 'stdev', 'p50', 'p90', 'p99', 'p99_9', 'p99_99', 'max'];
+
+function listenRaw(onConnection: Parameters<typeof createServer>[1]): Promise<{ server: Server; port: number }> {
+  return new Promise((resolve) => {
+    const server = createServer(onConnection!);
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
+  });
+}
+
+describe('against the real server', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer(['--port', '0', '--unix', join(tempDir(), 'c.sock')]);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('--json prints one object with every field, over TCP', async () => {
+    const r = await runBin('client', ['--port', String(server.port), '--count', '500', '--warmup', '50', '--size', '32', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 1);
+    const j = JSON.parse(lines[0]);
+    assert.equal(j.transport, 'tcp');
+    assert.equal(j.address, `tcp://127.0.0.1:${server.port}`);
+    assert.equal(j.framing, 'length');
+    assert.equal(j.mode, 'fixed');
+    assert.equal(j.size, 32);
+    assert.equal(j.sent, 550);
+    assert.equal(j.received, 550);
+    assert.equal(j.errors, 0);
+    assert.equal(j.targetUs, 1000);
+    assert.ok(j.underTargetPct >= 0 && j.underTargetPct <= 100);
+    assert.ok(j.throughputPerSec > 0);
+    for (const k of LATENCY_KEYS) assert.equal(typeof j.latencyUs[k], 'number', k);
+    const l = j.latencyUs;
+    assert.ok(l.min > 0 && l.min <= l.p50 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p99_9 && l.p99_9 <= l.p99_99 && l.p99_99 <= l.max);
+  });
+
+  it('prints the text report over the Unix socket and writes an .hgrm file', async () => {
+    const hgrm = join(tempDir(), 'rtt.hgrm');
+    const r = await runBin('client', ['--unix', server.path!, '--count', '300', '--warmup', '0', '--hgrm', hgrm]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^unix:/);
+    assert.match(r.stdout, /sent 300 +received 300 +errors 0 +success 100\.000%/);
+    assert.match(r.stdout, /p50 [\d.]+ +p90 [\d.]+ +p99 [\d.]+ +p99\.9 [\d.]+ +p99\.99 [\d.]+/);
+    assert.match(r.stdout, /of round trips under 1000 us/);
+    assert.match(r.stdout, /msg\/s/);
+    const text = readFileSync(hgrm, 'utf8');
+    assert.match(text, /Value +Percentile +TotalCount +1\/\(1-Percentile\)/);
+    assert.match(text, /#\[Max += +[\d.]+, Total count += +300\]/);
+  });
+
+  it('counts wrong replies as errors and exits 1', async () => {
+    const r = await runBin('client', ['--port', String(server.port), '--count', '20', '--warmup', '0', '--mode', 'echo', '--json']);
+    assert.equal(r.code, 1);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.errors, 20);
+    assert.match(r.stderr, /reply 1 was 9 bytes "respuesta"/);
+  });
+
+  it('checks the fixed response it is told to expect', async () => {
+    const r = await runBin('client', ['--port', String(server.port), '--count', '5', '--warmup', '0', '--response', 'otra']);
+    assert.equal(r.code, 1);
+    const ok = await runBin('client', ['--port', String(server.port), '--count', '5', '--warmup', '0', '--response', 'respuesta']);
+    assert.equal(ok.code, 0);
+  });
+});
+
+describe('every framing and mode', () => {
+  for (const framing of ['length', 'line', 'sockperf']) {
+    for (const mode of ['fixed', 'echo']) {
+      it(`${framing} ${mode}`, async () => {
+        const server = await startServer(['--port', '0', '--framing', framing, '--mode', mode]);
+        const r = await runBin('client', ['--port', String(server.port), '--framing', framing, '--mode', mode, '--count', '200', '--warmup', '10', '--json']);
+        const { summary } = await server.stop();
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.equal(JSON.parse(r.stdout).received, 210);
+        assert.equal(summary?.messages, 210);
+      });
+    }
+  }
+});
+
+describe('failures', () => {
+  it('a server that is not there: one line, exit 1', async () => {
+    const { server, port } = await listenRaw(() => {});
+    await new Promise((r) => server.close(r)); // the port is now free: nobody listens
+    const r = await runBin('client', ['--port', String(port), '--count', '5']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.match(r.stderr, /cannot connect to tcp:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it('a server that closes mid-run: exit 1 with the reason', async () => {
+    const reply = Buffer.from([0, 0, 0, 9, ...Buffer.from('respuesta')]);
+    let n = 0;
+    const { server, port } = await listenRaw((s) => {
+      s.on('data', (d) => {
+        for (let i = 0; i < d.length; i += 68) if (++n <= 5) s.write(reply);
+        if (n >= 5) s.destroy();
+      });
+    });
+    const r = await runBin('client', ['--port', String(port), '--count', '20', '--warmup', '0', '--json']);
+    server.close();
+    assert.equal(r.code, 1);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.received, 5);
+    assert.match(j.failure, /server closed the connection after 5 replies/);
+    assert.ok(j.errors >= 1);
+  });
+
+  it('a server that never answers: times out, exit 1', async () => {
+    const { server, port } = await listenRaw(() => {});
+    const r = await runBin('client', ['--port', String(port), '--count', '3', '--timeout-ms', '200', '--json']);
+    server.close();
+    assert.equal(r.code, 1);
+    assert.match(JSON.parse(r.stdout).failure, /no reply within 200 ms/);
+  });
+
+  it('bad usage: exit 2 with the reason', async () => {
+    for (const args of [['--port', 'abc'], ['--framing', 'http'], ['--count', '0'], ['--framing', 'sockperf', '--size', '10'], ['--target-us', '-5'], ['--bogus']]) {
+      const r = await runBin('client', args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+  });
+});
