@@ -102,7 +102,7 @@ class Probe implements MessageHandler {
   }
 
   send(now: number): void {
-    if (this.exchange.sockperf) this.exchange.setSeq(this.sent);
+    if (this.exchange.sockperf) this.exchange.setSeq(this.sent + 1); // numbered from 1, as sockperf does
     this.sent++;
     this.sentAt = now;
     this.socket.write(this.exchange.request);
