@@ -29,14 +29,20 @@ const KEEP_BYTES = 64 * 1024;
 /**
  * Holds the bytes of one message that straddles reads. Messages that arrive
  * whole are never copied here; only a tail is. Capacity grows to the frame
- * being assembled (bounded by the caller's limit) and is released after a
- * large frame so that idle connections stay small.
+ * being assembled (never past `limit`) and is released after a large frame
+ * so that idle connections stay small.
  */
 export class PartialBuffer {
   buf: Buffer = EMPTY;
   len = 0;
+  private readonly limit: number;
 
-  /** Make room for `total` bytes, keeping what is held. */
+  /** `limit`: the most bytes this buffer will ever be asked to hold (max-frame plus header). */
+  constructor(limit = Number.MAX_SAFE_INTEGER) {
+    this.limit = limit;
+  }
+
+  /** Make room for exactly `total` bytes, keeping what is held: for a frame whose size is known. */
   reserve(total: number): void {
     if (this.buf.length >= total) return;
     const grown = Buffer.allocUnsafe(Math.max(total, 256));
@@ -44,8 +50,14 @@ export class PartialBuffer {
     this.buf = grown;
   }
 
+  /**
+   * Add bytes. Growth is geometric (capped at the limit), so a message that
+   * trickles in as many small reads is copied O(log n) times, not once per
+   * read: one slow peer cannot make the server spend quadratic time.
+   */
   append(src: Buffer, start: number, end: number): void {
-    this.reserve(this.len + (end - start));
+    const need = this.len + (end - start);
+    if (need > this.buf.length) this.reserve(Math.max(need, Math.min(this.buf.length * 2, this.limit)));
     src.copy(this.buf, this.len, start, end);
     this.len += end - start;
   }
@@ -69,19 +81,21 @@ export class PartialBuffer {
 export abstract class HeaderDecoder implements Decoder {
   protected readonly handler: MessageHandler;
   protected readonly maxFrame: number;
-  private readonly partial = new PartialBuffer();
+  private readonly partial: PartialBuffer;
   /** Total size of the frame in `partial`, or 0 while its header is incomplete. */
   private partialTotal = 0;
   /** Set by `frameSize` when it returns -1. */
   protected error: ProtocolError | null = null;
 
-  constructor(handler: MessageHandler, maxFrame: number) {
+  /** Header bytes needed before `frameSize` can be called. */
+  protected readonly headerSize: number;
+
+  constructor(handler: MessageHandler, maxFrame: number, headerSize: number) {
     this.handler = handler;
     this.maxFrame = maxFrame;
+    this.headerSize = headerSize;
+    this.partial = new PartialBuffer(maxFrame + headerSize);
   }
-
-  /** Header bytes needed before `frameSize` can be called. */
-  protected abstract readonly headerSize: number;
   /** Total frame size (header included) read from the header at `off`, or -1 after setting `error`. */
   protected abstract frameSize(buf: Buffer, off: number): number;
   /** Hand the frame `buf[start, end)` to the handler. */

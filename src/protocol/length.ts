@@ -6,7 +6,9 @@ export const LENGTH_HEADER = 4;
 
 /** Decodes length-prefixed frames; the message is the payload. */
 export class LengthDecoder extends HeaderDecoder {
-  protected readonly headerSize = LENGTH_HEADER;
+  constructor(handler: MessageHandler, maxFrame: number) {
+    super(handler, maxFrame, LENGTH_HEADER);
+  }
 
   protected frameSize(buf: Buffer, off: number): number {
     const n = buf.readUInt32BE(off);

@@ -13,11 +13,12 @@ const CR = 0x0d;
 export class LineDecoder implements Decoder {
   private readonly handler: MessageHandler;
   private readonly maxFrame: number;
-  private readonly partial = new PartialBuffer();
+  private readonly partial: PartialBuffer;
 
   constructor(handler: MessageHandler, maxFrame: number) {
     this.handler = handler;
     this.maxFrame = maxFrame;
+    this.partial = new PartialBuffer(maxFrame);
   }
 
   get buffered(): number {
@@ -74,9 +75,10 @@ export function createLineDecoder(handler: MessageHandler, maxFrame: number): De
   return new LineDecoder(handler, maxFrame);
 }
 
-/** Frame one line. Throws if the payload itself holds a newline, which could not round-trip. */
+/** Frame one line. Throws if the payload holds a newline or ends in `\r`: neither could round-trip. */
 export function lineFrame(payload: Buffer): Buffer {
   if (payload.includes(LF)) throw new RangeError('a line-framed message cannot contain a newline');
+  if (payload.length > 0 && payload[payload.length - 1] === CR) throw new RangeError('a line-framed message cannot end in a carriage return');
   const out = Buffer.allocUnsafe(payload.length + 1);
   payload.copy(out, 0);
   out[payload.length] = LF;

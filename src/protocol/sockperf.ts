@@ -20,7 +20,9 @@ const OFF_FLAGS = 8;
 const OFF_LENGTH = 10;
 
 export class SockperfDecoder extends HeaderDecoder {
-  protected readonly headerSize = SOCKPERF_HEADER;
+  constructor(handler: MessageHandler, maxFrame: number) {
+    super(handler, maxFrame, SOCKPERF_HEADER);
+  }
 
   protected frameSize(buf: Buffer, off: number): number {
     const total = buf.readUInt32BE(off + OFF_LENGTH);
