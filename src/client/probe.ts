@@ -137,7 +137,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
   }
   probe.socket = socket;
   socket.setTimeout(o.timeoutMs, () => probe.fail(`no reply within ${o.timeoutMs} ms (message ${probe.sent})`));
-  socket.on('error', (err) => probe.fail(`connection error: ${err.message}`));
+  socket.on('error', (err) => probe.fail(`connection lost after ${probe.received} replies: ${err.message}`));
   socket.on('close', () => probe.fail(`server closed the connection after ${probe.received} replies`));
   socket.on('end', () => probe.fail(`server closed the connection after ${probe.received} replies`));
   probe.measureStart = nowNs();

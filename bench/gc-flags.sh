@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Which V8 GC flags for the server? For each candidate, start the server with
+# it, run the client (bin/client, its own flags unchanged) for N round trips,
+# and report the server's GC count and total pause (perf_hooks, from its
+# summary) next to the client's latency. Server and client are pinned to the
+# same CPU (default 0), the placement with the least noise here.
+#
+#   bench/gc-flags.sh [round-trips] [cpu] [mode]      e.g. bench/gc-flags.sh 200000 0 fixed
+set -euo pipefail
+cd -- "$(dirname -- "$0")/.."
+n=${1:-200000}
+cpu=${2:-0}
+mode=${3:-fixed}
+[ -f dist/server/main.js ] || ./run.sh build >/dev/null
+
+candidates=(
+  ""
+  "--max-semi-space-size=16"
+  "--max-semi-space-size=16 --min-semi-space-size=16"
+  "--max-semi-space-size=32 --min-semi-space-size=32"
+  "--max-semi-space-size=64 --min-semi-space-size=64"
+  "--max-semi-space-size=64 --min-semi-space-size=64 --single-threaded-gc"
+)
+
+field() { node -e 'const o=JSON.parse(require("fs").readFileSync(0,"utf8"));const v=process.argv[1].split(".").reduce((a,k)=>a?.[k],o);console.log(v??"-")' "$1"; }
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+echo "server GC flags vs scavenges and latency: $n round trips, mode $mode, 64 B, TCP, server and client both on CPU $cpu, node $(node --version)"
+echo
+echo "| server flags | GCs | GC pause ms | p50 us | p99 us | p99.9 us | max us |"
+echo "|---|---|---|---|---|---|---|"
+for flags in "${candidates[@]}"; do
+  # shellcheck disable=SC2086 # flags split on purpose
+  taskset -c "$cpu" node $flags dist/server/main.js --port 0 --mode "$mode" --json >"$log" 2>&1 &
+  pid=$!
+  port=""
+  for _ in $(seq 100); do
+    port=$(grep '"event":"listening"' "$log" | grep -o '"port":[0-9]*' | cut -d: -f2 || true)
+    [ -n "$port" ] && break
+    sleep 0.05
+  done
+  client=$(taskset -c "$cpu" ./bin/client --port "$port" --mode "$mode" --count "$n" --warmup 2000 --json)
+  kill -TERM "$pid"
+  wait "$pid"
+  summary=$(grep '"event":"summary"' "$log")
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${flags:-(none)}" \
+    "$(field gc.count <<<"$summary")" "$(field gc.pauseMs <<<"$summary")" \
+    "$(field latencyUs.p50 <<<"$client")" "$(field latencyUs.p99 <<<"$client")" \
+    "$(field latencyUs.p99_9 <<<"$client")" "$(field latencyUs.max <<<"$client")"
+done
