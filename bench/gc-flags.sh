@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Which V8 GC flags for the server? For each candidate, start the server with
-# it, run the client (bin/client, its own flags unchanged) for N round trips,
+# it, run the client (bin/client, with the launcher's flags) for N round trips,
 # and report the server's GC count and total pause (perf_hooks, from its
 # summary) next to the client's latency. Server and client are pinned to the
 # same CPU (default 0), the placement with the least noise here.
@@ -15,11 +15,13 @@ mode=${3:-fixed}
 
 candidates=(
   ""
-  "--max-semi-space-size=16"
+  "--single-threaded-gc"
+  "--max-semi-space-size=1 --min-semi-space-size=1"
+  "--max-semi-space-size=2 --min-semi-space-size=2"
+  "--max-semi-space-size=8 --min-semi-space-size=8"
   "--max-semi-space-size=16 --min-semi-space-size=16"
   "--max-semi-space-size=32 --min-semi-space-size=32"
   "--max-semi-space-size=64 --min-semi-space-size=64"
-  "--max-semi-space-size=64 --min-semi-space-size=64 --single-threaded-gc"
 )
 
 field() { node -e 'const o=JSON.parse(require("fs").readFileSync(0,"utf8"));const v=process.argv[1].split(".").reduce((a,k)=>a?.[k],o);console.log(v??"-")' "$1"; }
@@ -28,8 +30,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 echo "server GC flags vs scavenges and latency: $n round trips, mode $mode, 64 B, TCP, server and client both on CPU $cpu, node $(node --version)"
 echo
-echo "| server flags | GCs | GC pause ms | p50 us | p99 us | p99.9 us | max us |"
-echo "|---|---|---|---|---|---|---|"
+echo "| server flags | GCs | total pause ms | ms per GC | p50 us | p99 us | p99.9 us | p99.99 us | max us |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for flags in "${candidates[@]}"; do
   # shellcheck disable=SC2086 # flags split on purpose
   taskset -c "$cpu" node $flags dist/server/main.js --port 0 --mode "$mode" --json >"$log" 2>&1 &
@@ -44,8 +46,10 @@ for flags in "${candidates[@]}"; do
   kill -TERM "$pid"
   wait "$pid"
   summary=$(grep '"event":"summary"' "$log")
-  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${flags:-(none)}" \
-    "$(field gc.count <<<"$summary")" "$(field gc.pauseMs <<<"$summary")" \
+  gcs=$(field gc.count <<<"$summary")
+  pause=$(field gc.pauseMs <<<"$summary")
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${flags:-(none)}" "$gcs" "$pause" \
+    "$(node -p "$gcs > 0 ? ($pause / $gcs).toFixed(2) : '-'")" \
     "$(field latencyUs.p50 <<<"$client")" "$(field latencyUs.p99 <<<"$client")" \
-    "$(field latencyUs.p99_9 <<<"$client")" "$(field latencyUs.max <<<"$client")"
+    "$(field latencyUs.p99_9 <<<"$client")" "$(field latencyUs.p99_99 <<<"$client")" "$(field latencyUs.max <<<"$client")"
 done

@@ -35,8 +35,8 @@ export function framingOption(): Option {
   return new Option('-f, --framing <name>', 'message framing').choices(FRAMINGS).default('length');
 }
 
-export function modeOption(): Option {
-  return new Option('-m, --mode <mode>', 'fixed: one constant response; echo: the message back').choices(MODES).default('fixed');
+export function modeOption(description = 'fixed: one constant response; echo: the message back'): Option {
+  return new Option('-m, --mode <mode>', description).choices(MODES).default('fixed');
 }
 
 /**
