@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { codecs } from '../src/protocol/index.js';
 import { type ConnectionOwner, EchoConnection, FixedConnection } from '../src/server/connection.js';
-import { BATCH, ReplyTable } from '../src/server/replies.js';
+import { BATCH, FrameTable } from '../src/protocol/batch.js';
 
 class FakeSocket {
   /** The buffers passed to write(), by reference, as a pending write would hold them. */
@@ -39,7 +39,7 @@ const frames = (n: number, prefix = 'm') => Buffer.concat(Array.from({ length: n
 
 describe('fixed mode', () => {
   const reply = codecs.length.frame(Buffer.from('respuesta'));
-  const table = new ReplyTable(reply);
+  const table = new FrameTable(reply);
 
   it('answers the messages of one read with one write of the preallocated replies', () => {
     const sock = new FakeSocket();

@@ -89,7 +89,7 @@ class Probe implements MessageHandler {
       return;
     }
     this.received++;
-    if (!this.exchange.matches(buf, start, end)) {
+    if (!this.exchange.matches(buf, start, end, this.received)) {
       if (this.errors++ === 0) this.mismatch = this.exchange.describeMismatch(buf, start, end, this.received);
     } else if (this.received > this.warmup) {
       const rtt = now - this.sentAt;

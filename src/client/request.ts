@@ -2,7 +2,7 @@
  * What a client sends and what it must get back, built once per run and
  * shared by the probe and the benchmark so that both check replies alike.
  */
-import { codecs, type Framing, type Mode, FLAG_CLIENT, SOCKPERF_HEADER, setSockperfSeq } from '../protocol/index.js';
+import { codecs, type Framing, type Mode, FLAG_CLIENT, SOCKPERF_HEADER, setSockperfSeq, sockperfSeq } from '../protocol/index.js';
 
 export interface RequestSpec {
   framing: Framing;
@@ -22,10 +22,14 @@ export function payloadOf(n: number): Buffer {
   return out;
 }
 
+/** Where the sockperf header's sequence number ends and the rest of the message starts. */
+const SEQ_END = 8;
+
 /**
  * One request on the wire and the decoded reply it must produce. For
- * sockperf both carry the sequence number, which `setSeq` rewrites in place
- * before each send.
+ * sockperf the request carries a sequence number (`setSeq` rewrites it in
+ * place) and the reply must carry the same one, so replies are checked for
+ * order too.
  */
 export class Exchange {
   readonly request: Buffer;
@@ -47,10 +51,9 @@ export class Exchange {
     }
   }
 
-  /** Number the next sockperf request and its expected reply. */
+  /** Number the sockperf request template in place. Only while no write of it is pending. */
   setSeq(seq: number): void {
     setSockperfSeq(this.request, 0, seq);
-    setSockperfSeq(this.expected, 0, seq);
   }
 
   /** One line on how reply number `n` differs from the expected one. */
@@ -59,8 +62,10 @@ export class Exchange {
     return `reply ${n} was ${end - start} bytes ${show(buf.subarray(start, end))}, expected ${this.expected.length} bytes ${show(this.expected)}`;
   }
 
-  /** Is the decoded message `buf[start, end)` the expected reply? */
-  matches(buf: Buffer, start: number, end: number): boolean {
-    return end - start === this.expected.length && this.expected.compare(buf, start, end) === 0;
+  /** Is the decoded message `buf[start, end)` the expected reply to request number `seq`? */
+  matches(buf: Buffer, start: number, end: number, seq: number): boolean {
+    if (end - start !== this.expected.length) return false;
+    if (!this.sockperf) return this.expected.compare(buf, start, end) === 0;
+    return sockperfSeq(buf, start) === seq && this.expected.compare(buf, start + SEQ_END, end, SEQ_END) === 0;
   }
 }

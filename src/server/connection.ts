@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { type Codec, type Decoder, type MessageHandler, type ProtocolError, sockperfWantsReply } from '../protocol/index.js';
-import { BATCH, type ReplyTable } from './replies.js';
+import { BATCH, type FrameTable } from '../protocol/batch.js';
 
 /** What a connection reports to the server that owns it. */
 export interface ConnectionOwner {
@@ -59,10 +59,10 @@ export abstract class Connection implements MessageHandler {
 
 /** `--mode fixed`: every message gets the preallocated response. */
 export class FixedConnection extends Connection {
-  private readonly replies: ReplyTable;
+  private readonly replies: FrameTable;
   private owed = 0;
 
-  constructor(owner: ConnectionOwner, socket: Socket, peer: string, codec: Codec, maxFrame: number, replies: ReplyTable) {
+  constructor(owner: ConnectionOwner, socket: Socket, peer: string, codec: Codec, maxFrame: number, replies: FrameTable) {
     super(owner, socket, peer, codec, maxFrame);
     this.replies = replies;
   }

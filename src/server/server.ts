@@ -4,7 +4,7 @@ import { type Server, type Socket, createServer } from 'node:net';
 import { codecs, type Framing, type Mode, type ProtocolError } from '../protocol/index.js';
 import { GcMonitor, type GcStats } from '../stats/gc.js';
 import { Connection, type ConnectionOwner, EchoConnection, FixedConnection, SockperfConnection } from './connection.js';
-import { ReplyTable } from './replies.js';
+import { FrameTable } from '../protocol/batch.js';
 import { claimUnixPath } from './unix.js';
 
 export interface ServerOptions {
@@ -67,7 +67,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
   readonly endpoints: Listener[] = [];
   private readonly servers: Server[] = [];
   private readonly live = new Set<Connection>();
-  private readonly replies: ReplyTable | null;
+  private readonly replies: FrameTable | null;
   private readonly gc = new GcMonitor();
   private readonly startedAt = Date.now();
   private nextId = 0;
@@ -80,7 +80,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     this.options = options;
     const codec = codecs[options.framing];
     // Framed once, here; the hot path only ever writes views of it.
-    this.replies = options.framing !== 'sockperf' && options.mode === 'fixed' ? new ReplyTable(codec.frame(Buffer.from(options.response))) : null;
+    this.replies = options.framing !== 'sockperf' && options.mode === 'fixed' ? new FrameTable(codec.frame(Buffer.from(options.response))) : null;
   }
 
   /** Start every listener the options ask for; resolves once all are bound. */

@@ -1,13 +1,13 @@
 /**
- * The fixed response, framed once at start-up and laid out `BATCH` times in
- * one block, with a ready-made view for every batch size 1..BATCH. Answering
- * n messages of one read is then a single write of `views[n]`: no copy, no
- * allocation, and safe even when the write is queued, because the block is
- * never modified.
+ * One constant frame, laid out `BATCH` times in one block, with a ready-made
+ * view for every count 1..BATCH. The server answers n messages of one read
+ * with a single write of `view(n)` of its fixed response; the benchmark sends
+ * n requests the same way. No copy, no allocation, and safe even when the
+ * write is queued, because the block is never modified.
  */
 export const BATCH = 64;
 
-export class ReplyTable {
+export class FrameTable {
   readonly frameSize: number;
   private readonly views: Buffer[];
 
@@ -19,7 +19,7 @@ export class ReplyTable {
     for (let n = 1; n <= BATCH; n++) this.views.push(block.subarray(0, n * frame.length));
   }
 
-  /** The replies to `n` messages, 1 <= n <= BATCH. */
+  /** `n` copies of the frame, 1 <= n <= BATCH. */
   view(n: number): Buffer {
     return this.views[n];
   }
