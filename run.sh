@@ -64,10 +64,10 @@ demo() {
   say "client over the Unix socket"
   ./bin/client --unix "$sock" --count 20000 --warmup 2000
 
-  if [ -f dist/benchmark/main.js ]; then
-    say "benchmark: a short closed-loop run"
-    ./bin/benchmark --port "$port" --connections 1,16 --pipeline 4 --duration 2 --warmup 1
-  fi
+  say "benchmark: closed loop, 1 and 16 connections, 1 and 8 in flight each"
+  ./bin/benchmark --port "$port" --connections 1,16 --pipeline 1,8 --duration 1 --warmup 0.5
+  say "benchmark: open loop, 10 000 msg/s over 16 connections over the Unix socket"
+  ./bin/benchmark --unix "$sock" --connections 16 --rate 10000 --duration 2 --warmup 0.5
 
   say "stopping the server (SIGTERM)"
   kill -TERM "$server_pid"

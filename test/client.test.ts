@@ -1,19 +1,12 @@
 /** bin/client against the real server, a server that closes, one that never answers, and none at all. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { type Server, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type RunningServer, runBin, startServer, tempDir } from './helpers.js';
+import { type RunningServer, listenRaw, runBin, startServer, tempDir } from './helpers.js';
 
 const LATENCY_KEYS = ['min', 'mean', 'stdev', 'p50', 'p90', 'p99', 'p99_9', 'p99_99', 'max'];
 
-function listenRaw(onConnection: Parameters<typeof createServer>[1]): Promise<{ server: Server; port: number }> {
-  return new Promise((resolve) => {
-    const server = createServer(onConnection!);
-    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
-  });
-}
 
 describe('against the real server', () => {
   let server: RunningServer;

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type Socket, connect } from 'node:net';
+import { type Server, type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
@@ -171,3 +171,11 @@ export async function staleSocket(path: string): Promise<void> {
 }
 
 export const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An in-test TCP server on an ephemeral loopback port, for peers that misbehave on purpose. */
+export function listenRaw(onConnection: (s: Socket) => void): Promise<{ server: Server; port: number }> {
+  return new Promise((resolve) => {
+    const server = createServer(onConnection);
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
+  });
+}

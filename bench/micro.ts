@@ -1,0 +1,113 @@
+/**
+ * Micro-benchmarks of the hot path (tinybench): each decoder on 1 and on 64
+ * messages per chunk, the server's reply batching in both modes, the
+ * benchmark's request batching, and histogram recording.
+ *
+ *   npm run bench:micro            # or: node --import tsx bench/micro.ts
+ *
+ * Each task loops many operations inside one call, so that the clock read
+ * around every call (40-70 ns on this machine) is spread over them instead
+ * of dominating; the table reports nanoseconds per operation (per message,
+ * per record). Pin it for steadier figures: taskset -c 0 npm run bench:micro
+ */
+import type { Socket } from 'node:net';
+import { Bench } from 'tinybench';
+import { FrameTable } from '../src/protocol/batch.js';
+import { codecs, type Framing, type MessageHandler } from '../src/protocol/index.js';
+import { type ConnectionOwner, EchoConnection, FixedConnection } from '../src/server/connection.js';
+import { ConstantRequests, SequencedRequests } from '../src/benchmark/requests.js';
+import { createHistogram, initHistograms } from '../src/stats/histogram.js';
+import { payloadOf } from '../src/client/request.js';
+
+const SIZE = 64;
+/** Operations per task call. */
+const OPS = 6400;
+
+const counter: MessageHandler & { n: number } = {
+  n: 0,
+  onMessage() {
+    this.n++;
+  },
+};
+
+/** `perChunk` messages of 64 B payload back to back, as one read would bring them. */
+function chunkOf(framing: Framing, perChunk: number): Buffer {
+  const one = framing === 'sockperf' ? codecs.sockperf.frame(payloadOf(SIZE - 14)) : codecs[framing].frame(payloadOf(SIZE));
+  return Buffer.concat(Array(perChunk).fill(one));
+}
+
+/** A socket that takes every write at once, as the kernel does when its buffer has room. */
+const sink = { writableLength: 0, writableCorked: 0, write: () => true, cork() {}, uncork() {}, pause() {} } as unknown as Socket;
+
+const owner: ConnectionOwner = {
+  stats: { messages: 0, ignored: 0, bytesIn: 0, bytesOut: 0 },
+  onProtocolError: () => {
+    throw new Error('unexpected protocol error');
+  },
+  onSocketError() {},
+  forget() {},
+};
+
+await initHistograms();
+const bench = new Bench({ time: 500, warmupTime: 100 });
+const perOp: Record<string, number> = {};
+
+function task(name: string, opsPerCall: number, fn: () => void): void {
+  perOp[name] = opsPerCall;
+  bench.add(name, fn);
+}
+
+for (const framing of ['length', 'line', 'sockperf'] as const) {
+  for (const perChunk of [1, 64]) {
+    const chunk = chunkOf(framing, perChunk);
+    const decoder = codecs[framing].createDecoder(counter, 1 << 20);
+    const calls = OPS / perChunk;
+    task(`decode ${framing}, ${perChunk} msg/chunk`, OPS, () => {
+      for (let i = 0; i < calls; i++) decoder.push(chunk, 0, chunk.length);
+    });
+  }
+}
+
+const input = chunkOf('length', 64);
+const fixed = new FixedConnection(owner, sink, 'bench', codecs.length, 1 << 20, new FrameTable(codecs.length.frame(Buffer.from('respuesta'))));
+task('server fixed reply, 64 msg/read (decode + 1 write)', OPS, () => {
+  for (let i = 0; i < OPS / 64; i++) fixed.onData(input, 0, input.length);
+});
+const echo = new EchoConnection(owner, sink, 'bench', codecs.length, 1 << 20);
+task('server echo reply, 64 msg/read (decode + copy + 1 write)', OPS, () => {
+  for (let i = 0; i < OPS / 64; i++) echo.onData(input, 0, input.length);
+});
+
+const constant = new ConstantRequests(codecs.length.frame(payloadOf(SIZE)));
+task('benchmark requests, 16 per write (length)', OPS, () => {
+  for (let i = 0; i < OPS / 16; i++) constant.write(sink, 1, 16);
+});
+const sequenced = new SequencedRequests(codecs.sockperf.frame(payloadOf(SIZE - 14)));
+task('benchmark requests, 16 per write (sockperf, numbered)', OPS, () => {
+  for (let i = 0; i < OPS / 16; i++) sequenced.write(sink, i * 16 + 1, 16);
+});
+
+const histogram = createHistogram();
+let v = 1;
+task('histogram record (WebAssembly)', OPS, () => {
+  for (let i = 0; i < OPS; i++) {
+    histogram.recordValue(20_000 + (v & 0xffff));
+    v = (v * 1103515245 + 12345) & 0x7fffffff;
+  }
+});
+
+await bench.run();
+histogram.destroy();
+
+const rows = bench.tasks.map((t) => {
+  const r = t.result as { latency?: { mean: number; rme: number }; state?: string } | undefined;
+  if (r?.latency === undefined) return { task: t.name, 'ns/op': 'failed', '±%': '', 'calls': 0 };
+  return {
+    task: t.name,
+    'ns/op': ((r.latency.mean * 1e6) / perOp[t.name]).toFixed(1),
+    '±%': r.latency.rme.toFixed(2),
+    calls: t.runs,
+  };
+});
+console.table(rows);
+console.log(`node ${process.version}, ${OPS} operations per call; CPUs allowed: ${(await import('node:fs')).readFileSync('/proc/self/status', 'utf8').match(/Cpus_allowed_list:\s*(\S+)/)?.[1] ?? '?'}`);

@@ -1,0 +1,116 @@
+/**
+ * Scenario matrices and the values of the benchmark's own options: comma
+ * lists, presets, service-level objectives and CPU lists.
+ */
+import { InvalidArgumentError } from 'commander';
+import type { LatencyUs } from '../stats/histogram.js';
+
+/** One row of the report: a load held for a while. */
+export interface Scenario {
+  connections: number;
+  pipeline: number;
+  /** Messages per second in total; null for closed loop. */
+  rate: number | null;
+  warmupS: number;
+  durationS: number;
+}
+
+/** `1,10,50` -> [1, 10, 50]: positive integers, at most `max` each. */
+export function parseIntList(max: number) {
+  return (value: string): number[] => {
+    const parts = value.split(',').map((s) => s.trim());
+    const out: number[] = [];
+    for (const p of parts) {
+      if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > max) throw new InvalidArgumentError(`expected a comma-separated list of integers from 1 to ${max}.`);
+      out.push(Number(p));
+    }
+    return out;
+  };
+}
+
+/** Every combination, connections outermost. */
+export function scenarioMatrix(connections: number[], pipelines: number[], rates: Array<number | null>, warmupS: number, durationS: number): Scenario[] {
+  const out: Scenario[] = [];
+  for (const c of connections) for (const p of pipelines) for (const r of rates) out.push({ connections: c, pipeline: p, rate: r, warmupS, durationS });
+  return out;
+}
+
+export const PRESETS = ['light', 'medium', 'heavy', 'stress'] as const;
+export type Preset = (typeof PRESETS)[number];
+
+type Row = [connections: number, pipeline: number, rate: number | null];
+
+/**
+ * Named matrices, sized for a 2-core machine. Each scenario runs 1 s of
+ * warm-up and then its measured duration; `stress` takes about a minute and
+ * goes well past what one core of server can answer.
+ */
+const PRESET_ROWS: Record<Preset, { warmupS: number; durationS: number; rows: Row[] }> = {
+  // About 10 s: ping-pong on one and on ten connections.
+  light: { warmupS: 1, durationS: 3, rows: [[1, 1, null], [10, 1, null]] },
+  // About 30 s: fan-in, pipelining, and a steady 10 000 msg/s.
+  medium: { warmupS: 1, durationS: 5, rows: [[1, 1, null], [10, 1, null], [50, 1, null], [50, 16, null], [10, 1, 10_000]] },
+  // About 40 s: hundreds of connections, deep pipelines, 20 000 and 50 000 msg/s.
+  heavy: { warmupS: 1, durationS: 5, rows: [[10, 1, null], [100, 1, null], [100, 16, null], [500, 1, null], [50, 1, 20_000], [100, 1, 50_000]] },
+  // About a minute: thousands of connections, 32-deep pipelines, open loop past saturation.
+  stress: {
+    warmupS: 1,
+    durationS: 5,
+    rows: [[1, 1, null], [50, 1, null], [50, 16, null], [200, 32, null], [1000, 1, null], [2000, 4, null], [10, 1, 10_000], [100, 1, 40_000], [200, 4, 80_000]],
+  },
+};
+
+/** The scenarios of a preset; `warmupS`/`durationS` override its own when given. */
+export function presetScenarios(name: Preset, warmupS?: number, durationS?: number): Scenario[] {
+  const p = PRESET_ROWS[name];
+  return p.rows.map(([connections, pipeline, rate]) => ({ connections, pipeline, rate, warmupS: warmupS ?? p.warmupS, durationS: durationS ?? p.durationS }));
+}
+
+/** The keys an SLO may name, as written on the command line, and where they are in a latency summary. */
+const SLO_KEYS: Record<string, keyof LatencyUs> = {
+  mean: 'mean',
+  p50: 'p50',
+  p90: 'p90',
+  p99: 'p99',
+  'p99.9': 'p99_9',
+  'p99.99': 'p99_99',
+  max: 'max',
+};
+
+export interface SloLimit {
+  /** As written: `p99.9`. */
+  name: string;
+  key: keyof LatencyUs;
+  /** Microseconds. */
+  limitUs: number;
+}
+
+/** `p99=1000,p99.9=5000` (microseconds) -> limits. */
+export function parseSlo(value: string): SloLimit[] {
+  const out: SloLimit[] = [];
+  for (const part of value.split(',')) {
+    const m = /^\s*([a-z0-9.]+)\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*$/.exec(part);
+    const key = m === null ? undefined : SLO_KEYS[m[1]];
+    if (m === null || key === undefined || !(Number(m[2]) > 0)) {
+      throw new InvalidArgumentError(`expected NAME=MICROSECONDS pairs separated by commas, NAME one of ${Object.keys(SLO_KEYS).join(', ')} (e.g. p99=1000,p99.9=5000).`);
+    }
+    out.push({ name: m[1], key, limitUs: Number(m[2]) });
+  }
+  return out;
+}
+
+/** The limits a latency summary breaks, as `p99 1234.5 us > 1000 us`; a summary with no data breaks them all. */
+export function sloBreaches(latency: LatencyUs | null, slo: SloLimit[]): string[] {
+  const out: string[] = [];
+  for (const s of slo) {
+    if (latency === null) out.push(`${s.name}: no measured messages`);
+    else if (latency[s.key] > s.limitUs) out.push(`${s.name} ${latency[s.key]} us > ${s.limitUs} us`);
+  }
+  return out;
+}
+
+/** A CPU list as taskset takes it: `0`, `0,1`, `0-3,6`. */
+export function parseCpuList(value: string): string {
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(value)) throw new InvalidArgumentError('expected a CPU list such as 0, 0,1 or 0-3.');
+  return value;
+}

@@ -1,0 +1,178 @@
+/**
+ * Run one scenario: in this thread, or split over worker threads whose
+ * histograms are merged exactly. The run only measures; it reports progress
+ * through a callback and leaves drawing and printing to others.
+ */
+import { Worker } from 'node:worker_threads';
+import type { RequestSpec } from '../client/request.js';
+import type { Target } from '../client/target.js';
+import { createHistogram, decodeHistogram, type Histogram } from '../stats/histogram.js';
+import { Load, type LoadCounts, type LoadSpec, type WindowHooks } from './load.js';
+import type { Scenario } from './options.js';
+import type { FromWorker } from './worker.js';
+
+export interface RunOptions extends RequestSpec {
+  target: Target;
+  threads: number;
+  timeoutMs: number;
+  maxFrame: number;
+  targetUs: number;
+}
+
+/** Samples taken over the measured window by whoever watches it (CPU use of this process and of the server). */
+export interface WindowProbe {
+  begin(): void;
+  end(): void;
+}
+
+export interface ScenarioResult extends LoadCounts {
+  threads: number;
+  /** Sum over threads of replies per second in the measured window. */
+  throughputPerSec: number;
+  latency: Histogram;
+  uncorrected: Histogram | null;
+  sendLag: Histogram | null;
+}
+
+/** Split `n` connections over at most `threads` threads: [count, first index] per thread. */
+export function splitConnections(n: number, threads: number): Array<[number, number]> {
+  const t = Math.max(1, Math.min(threads, n));
+  const out: Array<[number, number]> = [];
+  let first = 0;
+  for (let i = 0; i < t; i++) {
+    const count = Math.floor(n / t) + (i < n % t ? 1 : 0);
+    out.push([count, first]);
+    first += count;
+  }
+  return out;
+}
+
+function loadSpecs(s: Scenario, o: RunOptions): LoadSpec[] {
+  return splitConnections(s.connections, o.threads).map(([connections, firstConnection]) => ({
+    framing: o.framing,
+    mode: o.mode,
+    size: o.size,
+    response: o.response,
+    target: o.target,
+    connections,
+    firstConnection,
+    totalConnections: s.connections,
+    pipeline: s.pipeline,
+    rate: s.rate,
+    warmupS: s.warmupS,
+    durationS: s.durationS,
+    timeoutMs: o.timeoutMs,
+    maxFrame: o.maxFrame,
+    targetUs: o.targetUs,
+  }));
+}
+
+const perSecond = (c: LoadCounts) => (c.durationNs > 0 ? (c.completed * 1e9) / c.durationNs : 0);
+
+/** Run a scenario to its end. Rejects only when a connection cannot be opened. */
+export async function runScenario(s: Scenario, o: RunOptions, probe: WindowProbe, onProgress?: (replies: number) => void): Promise<ScenarioResult> {
+  const specs = loadSpecs(s, o);
+  if (specs.length === 1) return runHere(specs[0], probe, onProgress);
+  return runInWorkers(specs, probe, onProgress);
+}
+
+async function runHere(spec: LoadSpec, probe: WindowProbe, onProgress?: (replies: number) => void): Promise<ScenarioResult> {
+  const hooks: WindowHooks = { onMeasure: () => probe.begin(), onMeasured: () => probe.end() };
+  const load = new Load(spec, hooks);
+  try {
+    await load.connect();
+  } catch (err) {
+    load.destroy();
+    throw err;
+  }
+  await load.run(onProgress);
+  const r = load.result();
+  return { ...r, threads: 1, throughputPerSec: perSecond(r) };
+}
+
+interface WorkerDone {
+  counts: LoadCounts;
+  latency: string;
+  uncorrected: string | null;
+  sendLag: string | null;
+}
+
+async function runInWorkers(specs: LoadSpec[], probe: WindowProbe, onProgress?: (replies: number) => void): Promise<ScenarioResult> {
+  const url = new URL('./worker.js', import.meta.url);
+  const workers = specs.map((spec) => new Worker(url, { workerData: spec }));
+  const progress = new Array<number>(workers.length).fill(0);
+  let opened = 0;
+  let closed = 0;
+  const connected = workers.map(
+    (w, i) =>
+      new Promise<void>((resolve, reject) => {
+        w.on('message', (m: FromWorker) => {
+          if (m.type === 'connected') resolve();
+          else if (m.type === 'error') reject(new Error(m.message));
+          else if (m.type === 'progress') {
+            progress[i] = m.replies;
+            if (i === 0) onProgress?.(progress.reduce((a, b) => a + b, 0));
+          } else if (m.type === 'measure' && ++opened === workers.length) probe.begin();
+          else if (m.type === 'measured' && ++closed === workers.length) probe.end();
+        });
+        w.once('error', reject);
+      }),
+  );
+  const done = workers.map(
+    (w) =>
+      new Promise<WorkerDone>((resolve, reject) => {
+        w.on('message', (m: FromWorker) => {
+          if (m.type === 'done') resolve(m);
+        });
+        w.once('error', reject);
+        w.once('exit', (code) => reject(new Error(`a load thread exited (${code}) before it finished`)));
+      }),
+  );
+  // Settle every promise so that a rejection nobody awaits yet cannot surface as unhandled.
+  for (const p of [...connected, ...done]) p.catch(() => {});
+  try {
+    await Promise.all(connected);
+  } catch (err) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw err;
+  }
+  // Every thread has its connections open: start them together.
+  for (const w of workers) w.postMessage('go');
+  const results = await Promise.all(done);
+  return merge(results, workers.length);
+}
+
+/** Add the threads' counts and histograms: the merged histogram holds every recorded value. */
+function merge(parts: WorkerDone[], threads: number): ScenarioResult {
+  const latency = createHistogram();
+  const open = parts[0].uncorrected !== null;
+  const uncorrected = open ? createHistogram() : null;
+  const sendLag = open ? createHistogram() : null;
+  const addInto = (into: Histogram | null, encoded: string | null) => {
+    if (into === null || encoded === null) return;
+    const h = decodeHistogram(encoded);
+    into.add(h);
+    h.destroy();
+  };
+  const total: ScenarioResult = {
+    sent: 0, completed: 0, messages: 0, underTarget: 0, wrong: 0, lost: 0, behind: 0, durationNs: 0, failure: null,
+    threads, throughputPerSec: 0, latency, uncorrected, sendLag,
+  };
+  for (const p of parts) {
+    const c = p.counts;
+    total.sent += c.sent;
+    total.completed += c.completed;
+    total.messages += c.messages;
+    total.underTarget += c.underTarget;
+    total.wrong += c.wrong;
+    total.lost += c.lost;
+    total.behind += c.behind;
+    total.durationNs = Math.max(total.durationNs, c.durationNs);
+    total.failure ??= c.failure;
+    total.throughputPerSec += perSecond(c);
+    addInto(latency, p.latency);
+    addInto(uncorrected, p.uncorrected);
+    addInto(sendLag, p.sendLag);
+  }
+  return total;
+}

@@ -1,0 +1,355 @@
+/**
+ * bin/benchmark against the real server, against servers that misbehave on
+ * purpose (slow, out of order, closing), and against sockperf's server when
+ * it is installed. Every run is short; assertions are on counts and on facts
+ * a reply cannot violate (it cannot come before the server sent it), never
+ * on how fast this machine happens to be.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { codecs, type MessageHandler } from '../src/protocol/index.js';
+import { InvalidArgumentError } from 'commander';
+import { parseSlo, presetScenarios, PRESETS, scenarioMatrix, sloBreaches } from '../src/benchmark/options.js';
+import { splitConnections } from '../src/benchmark/run.js';
+import { type RunningServer, delay, listenRaw, runBin, startServer, tempDir } from './helpers.js';
+
+const LATENCY_KEYS = ['min', 'mean', 'stdev', 'p50', 'p90', 'p99', 'p99_9', 'p99_99', 'max'];
+const SHORT = ['--duration', '0.5', '--warmup', '0.2'];
+
+/** Run bin/benchmark with --json; returns the exit code, the parsed report and stderr. */
+async function bench(args: string[]) {
+  const r = await runBin('benchmark', [...args, '--json']);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 1, `one JSON line expected, got: ${r.stdout}\n${r.stderr}`);
+  return { code: r.code, report: JSON.parse(lines[0]), stderr: r.stderr };
+}
+
+/**
+ * A length-framed server built on the project's own decoder, whose `reply`
+ * decides what each decoded message gets (or nothing, to hold it).
+ */
+function framedServer(reply: (socket: Socket, message: Buffer, n: number) => void, framing: 'length' | 'sockperf' = 'length') {
+  return listenRaw((socket) => {
+    socket.setNoDelay(true);
+    let n = 0;
+    const handler: MessageHandler = { onMessage: (buf, start, end) => reply(socket, Buffer.from(buf.subarray(start, end)), ++n) };
+    const decoder = codecs[framing].createDecoder(handler, 1 << 20);
+    socket.on('data', (chunk) => decoder.push(chunk, 0, chunk.length));
+    socket.on('error', () => {});
+  });
+}
+
+const RESPONSE = codecs.length.frame(Buffer.from('respuesta'));
+
+/**
+ * Call `fn` no sooner than `ms` milliseconds from now. Node timers count from
+ * the event loop's cached clock and may fire a fraction of a millisecond
+ * early; this checks the real clock before letting go.
+ */
+function hold(ms: number, fn: () => void): void {
+  const until = performance.now() + ms;
+  const check = () => (performance.now() >= until ? fn() : setTimeout(check, 1));
+  setTimeout(check, ms);
+}
+
+describe('against the real server', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer(['--port', '0', '--unix', join(tempDir(), 'b.sock')]);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('closed loop: --json has the options and one scenario per connection count, every request answered', async () => {
+    const { code, report } = await bench(['--port', String(server.port), '--connections', '1,3', '--pipeline', '4', ...SHORT]);
+    assert.equal(code, 0);
+    assert.equal(report.ok, true);
+    assert.equal(report.address, `tcp://127.0.0.1:${server.port}`);
+    assert.deepEqual(report.options.connections, [1, 3]);
+    assert.equal(report.placement.serverSpawned, false);
+    assert.match(report.placement.clientCpus, /^[\d,-]+$/);
+    assert.equal(report.scenarios.length, 2);
+    for (const [i, s] of report.scenarios.entries()) {
+      assert.equal(s.connections, [1, 3][i]);
+      assert.equal(s.pipeline, 4);
+      assert.equal(s.rate, null);
+      assert.equal(s.loop, 'closed');
+      assert.ok(Math.abs(s.durationS - 0.5) < 0.1, `measured ${s.durationS} s`);
+      assert.ok(s.messages > 0);
+      // Every request of the window came back right and was recorded.
+      assert.equal(s.messages, s.sent);
+      assert.equal(s.errors, 0);
+      assert.equal(s.lost, 0);
+      assert.ok(s.throughputPerSec > 0);
+      for (const k of LATENCY_KEYS) assert.equal(typeof s.latencyUs[k], 'number', k);
+      assert.equal(s.uncorrectedUs, null);
+      assert.ok(s.underTargetPct >= 0 && s.underTargetPct <= 100);
+      assert.equal(typeof s.clientCpuPct, 'number');
+    }
+  });
+
+  it('open loop at a modest rate sends on schedule and keeps the rate', async () => {
+    const { code, report } = await bench(['--port', String(server.port), '--connections', '4', '--rate', '2000', '--duration', '1', '--warmup', '0.2']);
+    assert.equal(code, 0);
+    const s = report.scenarios[0];
+    assert.equal(s.loop, 'open');
+    assert.equal(s.rate, 2000);
+    // The schedule is arithmetic: the window holds rate x duration sends, give or take one per connection.
+    const expected = 2000 * s.durationS;
+    assert.ok(Math.abs(s.sent - expected) <= expected * 0.03, `sent ${s.sent}, expected about ${expected}`);
+    assert.ok(Math.abs(s.throughputPerSec - 2000) <= 2000 * 0.05, `throughput ${s.throughputPerSec}`);
+    assert.equal(s.errors, 0);
+    for (const k of LATENCY_KEYS) {
+      assert.equal(typeof s.uncorrectedUs[k], 'number', k);
+      assert.equal(typeof s.sendLagUs[k], 'number', k);
+    }
+    // Corrected latency runs from when a message was due, which is never after it was sent.
+    assert.ok(s.latencyUs.min >= s.uncorrectedUs.min);
+    assert.ok(s.latencyUs.max >= s.uncorrectedUs.max);
+  });
+
+  it('--threads 2 merges both threads into one histogram holding every recorded message', async () => {
+    const dir = tempDir();
+    const { code, report } = await bench(['--unix', server.path!, '--connections', '4', '--threads', '2', '--hgrm', dir, ...SHORT]);
+    assert.equal(code, 0);
+    const s = report.scenarios[0];
+    assert.equal(s.threads, 2);
+    assert.equal(s.errors, 0);
+    const files = readdirSync(dir);
+    assert.deepEqual(files, ['01-c4-p1-closed.hgrm']);
+    const total = /Total count\s*=\s*(\d+)/.exec(readFileSync(join(dir, files[0]), 'utf8'));
+    assert.ok(total !== null);
+    assert.equal(Number(total[1]), s.messages);
+  });
+
+  it('sockperf framing with a deep pipeline: every reply in order (sequence numbers checked)', async () => {
+    const srv = await startServer(['--port', '0', '--framing', 'sockperf']);
+    try {
+      const { code, report } = await bench(['--port', String(srv.port), '--framing', 'sockperf', '--connections', '2', '--pipeline', '100', ...SHORT]);
+      assert.equal(code, 0);
+      assert.equal(report.scenarios[0].wrong, 0);
+      assert.ok(report.scenarios[0].messages > 0);
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('--slo passes (exit 0) when met and prints the table', async () => {
+    const r = await runBin('benchmark', ['--port', String(server.port), '--connections', '2', '--slo', 'max=60000000', ...SHORT]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /conns.*pipeline.*rate.*msg\/s.*p50.*p90.*p99.*p99\.9.*p99\.99.*max.*<=1000us.*errors.*cpu/);
+    assert.match(r.stdout, /│ +1 │ +2 │ +1 │ +closed │/);
+    assert.match(r.stdout, /slo +max <= 60000000 us: met/);
+    assert.match(r.stdout, /result +ok/);
+  });
+});
+
+describe('against servers that misbehave', () => {
+  it('a server that holds every reply 20 ms: p50 is at least 20 ms, and an --slo below that fails the run', async () => {
+    const { server, port } = await framedServer((s) => hold(20, () => s.write(RESPONSE)));
+    try {
+      const { code, report } = await bench(['--port', String(port), '--connections', '2', '--slo', 'p50=15000', ...SHORT]);
+      const s = report.scenarios[0];
+      assert.ok(s.latencyUs.p50 >= 20_000, `p50 ${s.latencyUs.p50} us`);
+      assert.ok(s.latencyUs.min >= 20_000, `min ${s.latencyUs.min} us`);
+      assert.equal(s.errors, 0);
+      assert.deepEqual(s.sloBreaches, [`p50 ${s.latencyUs.p50} us > 15000 us`]);
+      assert.equal(report.ok, false);
+      assert.equal(code, 1);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('open loop charges a stalled server for the messages it held back (coordinated omission)', async () => {
+    // One connection, one in flight, 20 ms per reply: at most 50 msg/s against 100 asked.
+    const { server, port } = await framedServer((s) => hold(20, () => s.write(RESPONSE)));
+    try {
+      const r = await runBin('benchmark', ['--port', String(port), '--connections', '1', '--rate', '100', '--duration', '1', '--warmup', '0']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /warning: scenario 1: the asked rate was not kept/);
+      const { report } = await bench(['--port', String(port), '--connections', '1', '--rate', '100', '--duration', '1', '--warmup', '0']);
+      const s = report.scenarios[0];
+      assert.ok(s.uncorrectedUs.p50 >= 20_000);
+      // Each message waits for the ones before it: half a second behind by the end of a 1 s window.
+      assert.ok(s.latencyUs.p99 > 5 * s.uncorrectedUs.p99, `corrected p99 ${s.latencyUs.p99}, uncorrected ${s.uncorrectedUs.p99}`);
+      assert.ok(s.behind > 0);
+      assert.ok(s.throughputPerSec < 100 * 0.97);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('replies out of order are wrong replies: exit 1', async () => {
+    // Answers sockperf requests in pairs, the second first.
+    let held: Buffer | null = null;
+    const { server, port } = await framedServer((s, m) => {
+      m[9] &= ~1;
+      if (held === null) held = m;
+      else {
+        s.write(Buffer.concat([m, held]));
+        held = null;
+      }
+    }, 'sockperf');
+    try {
+      const { code, report } = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '1', '--pipeline', '2', ...SHORT]);
+      assert.equal(code, 1);
+      const s = report.scenarios[0];
+      assert.ok(s.wrong > 0);
+      assert.equal(s.errors, s.wrong + s.lost);
+      assert.match(s.failure, /^reply \d+ was 64 bytes/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a server that closes mid-run: the requests in flight are lost, exit 1', async () => {
+    const { server, port } = await framedServer((s, _m, n) => (n === 50 ? s.destroy() : s.write(RESPONSE)));
+    try {
+      const { code, report } = await bench(['--port', String(port), '--connections', '2', '--pipeline', '4', ...SHORT]);
+      assert.equal(code, 1);
+      const s = report.scenarios[0];
+      assert.ok(s.lost > 0, `lost ${s.lost}`);
+      assert.match(s.failure, /the server closed the connection|connection lost/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a server that never answers: each request times out and is lost', async () => {
+    const { server, port } = await framedServer(() => {});
+    try {
+      const { code, report } = await bench(['--port', String(port), '--connections', '3', '--pipeline', '2', '--timeout-ms', '300', '--duration', '0.2', '--warmup', '0']);
+      assert.equal(code, 1);
+      const s = report.scenarios[0];
+      assert.equal(s.lost, 6);
+      assert.match(s.failure, /no reply within 300 ms/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('no server: one line on stderr, exit 1', async () => {
+    const { server, port } = await listenRaw(() => {});
+    await new Promise((r) => server.close(r));
+    const r = await runBin('benchmark', ['--port', String(port), ...SHORT]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^benchmark: scenario 1: cannot connect to tcp:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  });
+});
+
+describe('--spawn-server', () => {
+  it('starts bin/server on a Unix socket, reports its summary and placement, and stops it', async () => {
+    const { code, report } = await bench(['--spawn-server', '--unix', join(tempDir(), 's.sock'), '--mode', 'echo', '--connections', '2', ...SHORT]);
+    assert.equal(code, 0);
+    assert.equal(report.transport, 'unix');
+    assert.equal(report.placement.serverSpawned, true);
+    assert.match(report.placement.serverCpus, /^[\d,-]+$/);
+    assert.equal(report.server.event, 'summary');
+    // The server answered the warm-up too, so at least every recorded message.
+    assert.ok(report.server.messages >= report.scenarios[0].messages);
+    assert.equal(typeof report.scenarios[0].serverCpuPct, 'number');
+  });
+
+  const taskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+  it('pins the server and the client with --server-cpu and --client-cpu', { skip: !taskset && 'taskset is not installed' }, async () => {
+    const r = await runBin('benchmark', ['--spawn-server', '--port', '0', '--server-cpu', '0', '--client-cpu', '0', '--connections', '1', ...SHORT]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /placement +client on CPUs 0, server on CPUs 0/);
+    assert.match(r.stdout, /server +answered [\d,]+ messages; GC events \d+/);
+  });
+});
+
+const sockperf = spawnSync('sockperf', ['--version']).status !== null;
+describe('against sockperf\'s own server', { skip: !sockperf && 'sockperf is not installed' }, () => {
+  it('drives it with several connections, pipelined, closed and open loop', async () => {
+    // sockperf's plain `server --tcp` serves one connection at a time; a feed file with epoll serves many.
+    const { server, port } = await listenRaw(() => {});
+    await new Promise((r) => server.close(r));
+    const feed = join(tempDir(), 'feed.txt');
+    writeFileSync(feed, `T:127.0.0.1:${port}\n`);
+    const sp = spawn('sockperf', ['server', '-f', feed, '-F', 'epoll'], { stdio: 'ignore' });
+    try {
+      await delay(500);
+      const { code, report } = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '2', '--pipeline', '1,8', ...SHORT]);
+      assert.equal(code, 0, JSON.stringify(report.scenarios.map((s: { failure: string }) => s.failure)));
+      for (const s of report.scenarios) {
+        assert.equal(s.errors, 0);
+        assert.ok(s.messages > 0);
+      }
+      const open = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '2', '--rate', '1000', ...SHORT]);
+      assert.equal(open.code, 0);
+      assert.ok(open.report.scenarios[0].messages > 0);
+    } finally {
+      sp.kill();
+    }
+  });
+});
+
+describe('bad usage exits 2 with one line naming the option', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--connections', '0'], /--connections/],
+    [['--connections', '1,x'], /--connections/],
+    [['--pipeline', '-1'], /--pipeline/],
+    [['--rate', '0'], /--rate/],
+    [['--duration', '0'], /--duration/],
+    [['--threads', '0'], /--threads/],
+    [['--slo', 'p42=10'], /--slo/],
+    [['--slo', 'p99=abc'], /--slo/],
+    [['--preset', 'huge'], /--preset/],
+    [['--preset', 'light', '--connections', '5'], /--connections cannot be combined with --preset/],
+    [['--server-cpu', '0'], /--server-cpu needs --spawn-server/],
+    [['--client-cpu', 'zero'], /--client-cpu/],
+    [['--framing', 'sockperf', '--size', '10'], /--size must be at least 14/],
+  ];
+  for (const [args, message] of cases) {
+    it(args.join(' '), async () => {
+      const r = await runBin('benchmark', args);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.equal(r.stdout, '');
+    });
+  }
+});
+
+describe('scenario options', () => {
+  it('a matrix crosses connections, pipelines and rates, connections outermost', () => {
+    const m = scenarioMatrix([1, 10], [1, 16], [null, 5000], 1, 2);
+    assert.equal(m.length, 8);
+    assert.deepEqual(m[0], { connections: 1, pipeline: 1, rate: null, warmupS: 1, durationS: 2 });
+    assert.deepEqual(m[7], { connections: 10, pipeline: 16, rate: 5000, warmupS: 1, durationS: 2 });
+  });
+
+  it('presets grow from light to stress, and stress lasts about a minute', () => {
+    const seconds = (p: (typeof PRESETS)[number]) => presetScenarios(p).reduce((t, s) => t + s.warmupS + s.durationS, 0);
+    const maxConns = (p: (typeof PRESETS)[number]) => Math.max(...presetScenarios(p).map((s) => s.connections * s.pipeline));
+    for (let i = 1; i < PRESETS.length; i++) assert.ok(maxConns(PRESETS[i]) > maxConns(PRESETS[i - 1]), PRESETS[i]);
+    assert.ok(seconds('stress') >= 45 && seconds('stress') <= 75, `${seconds('stress')} s`);
+    assert.ok(presetScenarios('stress').some((s) => s.rate !== null));
+    assert.deepEqual(presetScenarios('light', 0, 0.5).map((s) => [s.warmupS, s.durationS]), [[0, 0.5], [0, 0.5]]);
+  });
+
+  it('--slo names percentiles as written and compares in microseconds', () => {
+    const slo = parseSlo('p99=1000,p99.9=5000');
+    assert.deepEqual(slo, [{ name: 'p99', key: 'p99', limitUs: 1000 }, { name: 'p99.9', key: 'p99_9', limitUs: 5000 }]);
+    const l = { min: 1, mean: 2, stdev: 1, p50: 2, p90: 3, p99: 999, p99_9: 5001, p99_99: 6000, max: 7000 };
+    assert.deepEqual(sloBreaches(l, slo), ['p99.9 5001 us > 5000 us']);
+    assert.deepEqual(sloBreaches(null, slo).length, 2);
+    assert.throws(() => parseSlo('p99=0'), InvalidArgumentError);
+    assert.throws(() => parseSlo('p99'), InvalidArgumentError);
+  });
+
+  it('connections are split over threads as evenly as they go, numbered without gaps', () => {
+    assert.deepEqual(splitConnections(10, 3), [[4, 0], [3, 4], [3, 7]]);
+    assert.deepEqual(splitConnections(2, 4), [[1, 0], [1, 1]]);
+    assert.deepEqual(splitConnections(1, 1), [[1, 0]]);
+  });
+});
+
