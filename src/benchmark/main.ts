@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { DEFAULT_MAX_FRAME, type Framing, type Mode } from '../protocol/index.js';
-import { EXIT_FAILED, EXIT_OK, describeError, framingOption, modeOption, parseArgs, parseInteger, parseNumber, parsePort, usageError } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, describeError, parseArgs, parseInteger, parseNumber, usageError } from '../cli/args.js';
+import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
 import { type Target, targetUrl } from '../client/target.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
 import { PRESETS, type Preset, type Scenario, parseCpuList, parseIntList, parseSlo, presetScenarios, scenarioMatrix, sloBreaches, type SloLimit } from './options.js';
@@ -13,15 +13,10 @@ import { type SpawnedServer, allowedCpus, pinSelf, processCpuUs, spawnServer } f
 
 const NAME = 'benchmark';
 
-const program = new Command(NAME)
-  .description('Concurrency report: many connections, pipelining, closed or open loop (corrected for coordinated omission), HDR percentiles.')
-  .option('-H, --host <addr>', 'server TCP address', '127.0.0.1')
-  .option('-p, --port <n>', 'server TCP port', parsePort, 8080)
-  .option('-u, --unix <path>', 'connect to this Unix socket instead of TCP')
-  .addOption(framingOption())
-  .addOption(modeOption('the reply to expect: fixed (--response) or echo (the payload back)'))
-  .option('-r, --response <text>', 'the reply expected in fixed mode', 'respuesta')
-  .option('-s, --size <bytes>', 'payload bytes (sockperf framing: whole message, at least 14)', parseInteger(0, DEFAULT_MAX_FRAME), 64)
+const program = addRequestOptions(
+  new Command(NAME).description('Concurrency report: many connections, pipelining, closed or open loop (corrected for coordinated omission), HDR percentiles.'),
+  'a request unanswered this long is lost',
+)
   .addOption(new Option('-c, --connections <list>', 'connections, comma-separated: one scenario each').argParser(parseIntList(100_000)).default([10], '10'))
   .addOption(new Option('-P, --pipeline <list>', 'requests in flight per connection (open loop: at most), comma-separated').argParser(parseIntList(65_536)).default([1], '1'))
   .option('-R, --rate <list>', 'open loop: messages per second in total, comma-separated; without it, closed loop', parseIntList(100_000_000))
@@ -29,10 +24,7 @@ const program = new Command(NAME)
   .option('-w, --warmup <s>', 'seconds per scenario before measuring', parseNumber(0), 1)
   .addOption(new Option('--preset <name>', 'a named scenario matrix instead of --connections/--pipeline/--rate').choices(PRESETS))
   .option('-T, --threads <n>', 'load generator threads (worker_threads); connections are split between them', parseInteger(1, 256), 1)
-  .option('-t, --target-us <us>', 'latency target, microseconds', parseNumber(0.001), 1000)
   .option('--slo <limits>', 'fail (exit 1) when a scenario breaks one, e.g. p99=1000,p99.9=5000 (microseconds)', parseSlo)
-  .option('--timeout-ms <ms>', 'a request unanswered this long is lost', parseInteger(1), 5000)
-  .option('--max-frame <bytes>', 'largest reply accepted', parseInteger(1, 0xffff_ffff), DEFAULT_MAX_FRAME)
   .option('--spawn-server', 'start bin/server with the same framing, mode and transport, and stop it at the end', false)
   .option('--server-cpu <list>', 'with --spawn-server: CPUs for the server (taskset)', parseCpuList)
   .option('--client-cpu <list>', 'CPUs for this benchmark (taskset)', parseCpuList)
@@ -58,17 +50,14 @@ Examples:
   );
 
 parseArgs(program, process.argv);
-type Options = {
-  host: string; port: number; unix?: string; framing: Framing; mode: Mode; response: string; size: number;
+type Options = RequestOptions & {
   connections: number[]; pipeline: number[]; rate?: number[]; duration: number; warmup: number; preset?: Preset;
-  threads: number; targetUs: number; slo?: SloLimit[]; timeoutMs: number; maxFrame: number;
-  spawnServer: boolean; serverCpu?: string; clientCpu?: string; hgrm?: string; json: boolean; progress: boolean;
+  threads: number; slo?: SloLimit[]; spawnServer: boolean; serverCpu?: string; clientCpu?: string; hgrm?: string; json: boolean; progress: boolean;
 };
 const o = program.opts<Options>();
 const given = (name: string) => program.getOptionValueSource(name) === 'cli';
 
-if (o.framing === 'sockperf' && o.size < 14) usageError(NAME, 'option --size must be at least 14 with --framing sockperf (the header)');
-if (o.framing === 'line' && o.mode === 'fixed' && o.response.includes('\n')) usageError(NAME, 'option --response cannot contain a newline with --framing line');
+checkRequestOptions(NAME, o);
 if (o.serverCpu !== undefined && !o.spawnServer) usageError(NAME, 'option --server-cpu needs --spawn-server (the benchmark can only place a server it starts)');
 if (o.preset !== undefined) {
   for (const name of ['connections', 'pipeline', 'rate']) {
@@ -94,7 +83,7 @@ await initHistograms();
 
 let spawned: SpawnedServer | null = null;
 let serverCpus: string | null = null;
-let target: Target = o.unix !== undefined ? { transport: 'unix', path: o.unix } : { transport: 'tcp', host: o.host, port: o.port };
+let target: Target = targetOf(o);
 if (o.spawnServer) {
   try {
     spawned = await spawnServer({

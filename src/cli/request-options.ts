@@ -1,0 +1,47 @@
+/**
+ * The options of the programs that connect to a server (bin/client and
+ * bin/benchmark): where to connect, what to send and what reply to expect.
+ * Declared once so that both parse, check and document them alike.
+ */
+import type { Command } from 'commander';
+import type { Target } from '../client/target.js';
+import { DEFAULT_MAX_FRAME, type Framing, type Mode, SOCKPERF_HEADER } from '../protocol/index.js';
+import { framingOption, modeOption, parseInteger, parseNumber, parsePort, usageError } from './args.js';
+
+export interface RequestOptions {
+  host: string;
+  port: number;
+  unix?: string;
+  framing: Framing;
+  mode: Mode;
+  response: string;
+  size: number;
+  targetUs: number;
+  timeoutMs: number;
+  maxFrame: number;
+}
+
+/** Add the address, framing, reply, size, target, timeout and frame-limit options. */
+export function addRequestOptions(cmd: Command, timeout: string): Command {
+  return cmd
+    .option('-H, --host <addr>', 'server TCP address', '127.0.0.1')
+    .option('-p, --port <n>', 'server TCP port', parsePort, 8080)
+    .option('-u, --unix <path>', 'connect to this Unix socket instead of TCP')
+    .addOption(framingOption())
+    .addOption(modeOption('the reply to expect: fixed (--response) or echo (the payload back)'))
+    .option('-r, --response <text>', 'the reply expected in fixed mode', 'respuesta')
+    .option('-s, --size <bytes>', `payload bytes (sockperf framing: whole message, at least ${SOCKPERF_HEADER})`, parseInteger(0, DEFAULT_MAX_FRAME), 64)
+    .option('-t, --target-us <us>', 'latency target, microseconds', parseNumber(0.001), 1000)
+    .option('--timeout-ms <ms>', timeout, parseInteger(1), 5000)
+    .option('--max-frame <bytes>', 'largest reply accepted', parseInteger(1, 0xffff_ffff), DEFAULT_MAX_FRAME);
+}
+
+/** Combinations commander cannot check alone: exit 2 with one line. */
+export function checkRequestOptions(program: string, o: RequestOptions): void {
+  if (o.framing === 'sockperf' && o.size < SOCKPERF_HEADER) usageError(program, `option --size must be at least ${SOCKPERF_HEADER} with --framing sockperf (the header)`);
+  if (o.framing === 'line' && o.mode === 'fixed' && o.response.includes('\n')) usageError(program, 'option --response cannot contain a newline with --framing line');
+}
+
+export function targetOf(o: RequestOptions): Target {
+  return o.unix !== undefined ? { transport: 'unix', path: o.unix } : { transport: 'tcp', host: o.host, port: o.port };
+}
