@@ -9,13 +9,27 @@ import { BATCH, FrameTable } from '../src/protocol/batch.js';
 class FakeSocket {
   /** The buffers passed to write(), by reference, as a pending write would hold them. */
   writes: Buffer[] = [];
+  /** Bytes written but not taken by the "kernel". */
   writableLength = 0;
   corked = 0;
   paused = false;
-  full = false;
-  write(b: Buffer): boolean {
+  destroyed = false;
+  /** When set, writes stay pending until drainAll(); otherwise the kernel takes them at once. */
+  stuck = false;
+  callbacks: Array<(err?: Error | null) => void> = [];
+  write(b: Buffer, cb?: (err?: Error | null) => void): boolean {
     this.writes.push(b);
-    return !this.full;
+    if (this.stuck) this.writableLength += b.length;
+    if (cb !== undefined) {
+      if (this.stuck) this.callbacks.push(cb);
+      else queueMicrotask(() => cb());
+    }
+    return this.writableLength < 16384;
+  }
+  /** The peer reads: every pending write completes. */
+  drainAll() {
+    this.writableLength = 0;
+    for (const cb of this.callbacks.splice(0)) cb();
   }
   cork() {
     this.corked++;
@@ -24,11 +38,16 @@ class FakeSocket {
   pause() {
     this.paused = true;
   }
+  resume() {
+    this.paused = false;
+  }
+  destroySoon() {}
 }
 
-function owner(): ConnectionOwner {
+function owner(maxPending = 1 << 20): ConnectionOwner {
   return {
-    stats: { messages: 0, ignored: 0, bytesIn: 0, bytesOut: 0 },
+    stats: { messages: 0, ignored: 0, bytesIn: 0, bytesOut: 0, outputPauses: 0 },
+    maxPending,
     onProtocolError: () => assert.fail('no protocol error expected'),
     onSocketError: () => {},
     forget: () => {},
@@ -67,13 +86,58 @@ describe('fixed mode', () => {
     assert.equal(Buffer.concat(sock.writes).length, n * reply.length);
   });
 
-  it('stops reading when the socket says it is full', () => {
+  it('stops reading when unsent replies reach --max-pending, and reads again once they are out', () => {
     const sock = new FakeSocket();
-    sock.full = true;
-    const conn = new FixedConnection(owner(), sock as unknown as Socket, 'peer', codecs.length, 1024, table);
-    const input = frames(1);
+    sock.stuck = true;
+    const o = owner(3 * reply.length);
+    const conn = new FixedConnection(o, sock as unknown as Socket, 'peer', codecs.length, 1024, table);
+    const two = frames(2);
+    conn.onData(two, 0, two.length);
+    assert.equal(sock.paused, false, 'two replies pending: under the bound');
+    const one = frames(1);
+    conn.onData(one, 0, one.length);
+    assert.equal(sock.paused, true, 'three replies pending: at the bound');
+    assert.equal(o.stats.outputPauses, 1);
+    sock.drainAll();
+    assert.equal(sock.paused, false);
+    assert.equal(Buffer.concat(sock.writes).length, 3 * reply.length);
+  });
+
+  it('holds back replies beyond the bound and sends every one, in order, as room appears', () => {
+    const sock = new FakeSocket();
+    sock.stuck = true;
+    const o = owner(10 * reply.length);
+    const conn = new FixedConnection(o, sock as unknown as Socket, 'peer', codecs.length, 1024, table);
+    const input = frames(25);
     conn.onData(input, 0, input.length);
+    // Only what fits under the bound was written; the read side is paused.
+    assert.equal(Buffer.concat(sock.writes).length, 10 * reply.length);
     assert.equal(sock.paused, true);
+    sock.drainAll();
+    assert.equal(Buffer.concat(sock.writes).length, 20 * reply.length);
+    assert.equal(sock.paused, true);
+    sock.drainAll();
+    assert.equal(Buffer.concat(sock.writes).length, 25 * reply.length);
+    assert.equal(sock.paused, false);
+    assert.equal(o.stats.messages, 25);
+    assert.ok(sock.writableLength <= 10 * reply.length);
+  });
+
+  it('a half-closed peer is closed only after its held-back replies are out', () => {
+    const sock = new FakeSocket();
+    sock.stuck = true;
+    let closedAt = -1;
+    sock.destroySoon = () => {
+      closedAt = Buffer.concat(sock.writes).length;
+    };
+    const conn = new FixedConnection(owner(4 * reply.length), sock as unknown as Socket, 'peer', codecs.length, 1024, table);
+    const input = frames(10);
+    conn.onData(input, 0, input.length);
+    conn.onPeerEnd();
+    assert.equal(closedAt, -1);
+    sock.drainAll();
+    sock.drainAll();
+    assert.equal(closedAt, 10 * reply.length);
   });
 });
 

@@ -4,7 +4,9 @@ import { BATCH, type FrameTable } from '../protocol/batch.js';
 
 /** What a connection reports to the server that owns it. */
 export interface ConnectionOwner {
-  readonly stats: { messages: number; ignored: number; bytesIn: number; bytesOut: number };
+  readonly stats: { messages: number; ignored: number; bytesIn: number; bytesOut: number; outputPauses: number };
+  /** Unsent reply bytes at which a connection stops reading until they are out. */
+  readonly maxPending: number;
   onProtocolError(conn: Connection, err: ProtocolError): void;
   onSocketError(): void;
   forget(conn: Connection): void;
@@ -20,26 +22,38 @@ const OUT_KEEP = 256 * 1024;
  * full, the replies of all its messages are gathered, and they go out in one
  * write ("we may as well answer every query of a read at once"). Subclasses
  * differ only in what a message produces.
+ *
+ * Output is bounded. When the replies not yet taken by the kernel reach
+ * `maxPending` bytes (a peer that sends without reading), the connection
+ * stops reading and waits until they are written; a fixed-mode batch larger
+ * than the room left is held back as a count and sent as room appears. So a
+ * connection holds at most `maxPending` plus one read's worth of echo
+ * replies, whatever its peer does, and no reply is dropped.
  */
 export abstract class Connection implements MessageHandler {
   readonly socket: Socket;
   readonly peer: string;
   readonly decoder: Decoder;
   readonly owner: ConnectionOwner;
-  /** Set once the connection stops taking input: protocol error or shutdown. */
+  /** Set once the connection stops taking input: protocol error, idle timeout or shutdown. */
   closing = false;
+  /** The peer has half-closed: answer what it sent, then close. */
+  peerEnded = false;
+  /** Writes whose completion the connection waits for before reading (or sending) more. */
+  private waits = 0;
+  private readonly onFlushed: (err?: Error | null) => void;
 
   constructor(owner: ConnectionOwner, socket: Socket, peer: string, codec: Codec, maxFrame: number) {
     this.owner = owner;
     this.socket = socket;
     this.peer = peer;
     this.decoder = codec.createDecoder(this, maxFrame);
+    this.onFlushed = (err) => this.flushed(err);
   }
 
   abstract onMessage(buf: Buffer, start: number, end: number): void;
-  /** Write the replies gathered from the current read, if any. */
+  /** Write the replies gathered so far, as far as the output bound allows. */
   protected abstract flush(): void;
-
   /** Decode one read and answer it. */
   onData(buf: Buffer, start: number, end: number): void {
     if (this.closing) return;
@@ -50,17 +64,67 @@ export abstract class Connection implements MessageHandler {
     if (err !== null) this.owner.onProtocolError(this, err);
   }
 
-  protected write(data: Buffer): void {
+  /** Room for reply bytes before the bound; never less than nothing. */
+  protected room(): number {
+    return Math.max(0, this.owner.maxPending - this.socket.writableLength);
+  }
+
+  /**
+   * Write replies. If they take the unsent bytes to the bound, or more are
+   * held back, stop reading and wait for this write to complete.
+   */
+  protected write(data: Buffer, holding = false): void {
     this.owner.stats.bytesOut += data.length;
-    // Stop reading while the kernel refuses our replies; 'drain' resumes.
-    if (!this.socket.write(data)) this.socket.pause();
+    if (!holding && this.socket.writableLength + data.length < this.owner.maxPending) {
+      this.socket.write(data);
+      return;
+    }
+    if (this.waits++ === 0) {
+      this.owner.stats.outputPauses++;
+      this.socket.pause();
+    }
+    this.socket.write(data, this.onFlushed);
+  }
+
+  /** A write we waited for is out: send what was held back, then read again. */
+  private flushed(err?: Error | null): void {
+    if (--this.waits > 0 || err || this.socket.destroyed) return;
+    this.flush();
+    if (this.waits > 0) return;
+    if (this.closing || this.peerEnded) this.finish();
+    else this.socket.resume();
+  }
+
+  /** The peer half-closed: once everything it sent is answered, close. */
+  onPeerEnd(): void {
+    this.peerEnded = true;
+    if (this.waits === 0) this.finish();
+  }
+
+  /**
+   * The one way a connection is closed by us: stop taking input, let queued
+   * replies flush (including any held back), then close.
+   */
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.waits === 0) this.finish();
+  }
+
+  /** `destroySoon` ends our side once the writes are out and destroys the socket after that. */
+  private finish(): void {
+    this.closing = true;
+    // Keep reading (and discarding) so that the peer's close is seen.
+    this.socket.resume();
+    this.socket.destroySoon();
   }
 }
 
 /** `--mode fixed`: every message gets the preallocated response. */
 export class FixedConnection extends Connection {
   private readonly replies: FrameTable;
-  private owed = 0;
+  /** Messages decoded and not yet answered. */
+  private due = 0;
 
   constructor(owner: ConnectionOwner, socket: Socket, peer: string, codec: Codec, maxFrame: number, replies: FrameTable) {
     super(owner, socket, peer, codec, maxFrame);
@@ -68,21 +132,23 @@ export class FixedConnection extends Connection {
   }
 
   onMessage(): void {
-    this.owed++;
+    this.due++;
   }
 
   protected flush(): void {
-    let n = this.owed;
-    if (n === 0) return;
-    this.owed = 0;
+    if (this.due === 0) return;
+    // As many replies as fit under the output bound (at least one), the rest held back.
+    let n = Math.min(this.due, Math.max(1, Math.floor(this.room() / this.replies.frameSize)));
+    this.due -= n;
     this.owner.stats.messages += n;
+    const holding = this.due > 0;
     if (n <= BATCH) {
-      this.write(this.replies.view(n));
+      this.write(this.replies.view(n), holding);
       return;
     }
     this.socket.cork();
     for (; n > BATCH; n -= BATCH) this.write(this.replies.view(BATCH));
-    this.write(this.replies.view(n));
+    this.write(this.replies.view(n), holding);
     this.socket.uncork();
   }
 }

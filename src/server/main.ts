@@ -1,12 +1,21 @@
-import { Command } from 'commander';
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode } from '../protocol/index.js';
 import { EXIT_FAILED, EXIT_OK, describeError, fatal, framingOption, modeOption, parseArgs, parseInteger, parsePort, usageError } from '../cli/args.js';
 import { createLogger } from '../cli/log.js';
 import { describeConfig, describeSummary } from './report.js';
-import { type ProtocolErrorEvent, ResponderServer, type ServerOptions } from './server.js';
+import { type LimitEvent, type ProtocolErrorEvent, ResponderServer, type ServerOptions } from './server.js';
 
 const NAME = 'server';
 const DEFAULT_PORT = 8080;
+/** The longest Unix socket path Linux takes (sun_path is 108 bytes with its NUL). */
+const UNIX_PATH_MAX = 107;
+
+function parseMode(value: string): number {
+  if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError('expected octal permission bits such as 600 or 660.');
+  return parseInt(value, 8);
+}
 
 const program = new Command('server')
   .description('Answer every framed message on TCP loopback and/or a Unix socket with a fixed response or an echo.')
@@ -18,6 +27,11 @@ const program = new Command('server')
   .option('-r, --response <text>', 'the fixed response', 'respuesta')
   .option('--max-frame <bytes>', 'largest message accepted; a peer that exceeds it is disconnected', parseInteger(1, 0xffff_ffff), DEFAULT_MAX_FRAME)
   .option('--grace-ms <ms>', 'on SIGINT/SIGTERM, how long to wait for connections to close', parseInteger(0, 3_600_000), 2000)
+  .option('--max-connections <n>', 'connections beyond this many are closed at once and counted', parseInteger(1, 1_000_000), 10_000)
+  .option('--idle-timeout <ms>', 'close a connection silent for this long (0: never)', parseInteger(0, 86_400_000), 0)
+  .option('--max-pending <bytes>', 'unsent reply bytes at which a connection stops reading until they are out', parseInteger(1, 1 << 30), 256 * 1024)
+  .option('--unix-mode <octal>', 'permission bits of the Unix socket file', parseMode, 0o600)
+  .option('--stats-interval <ms>', 'log memory and counters every this many ms (0: never)', parseInteger(0, 86_400_000), 0)
   .option('--json', 'log one JSON object per line', false)
   .addHelpText(
     'after',
@@ -30,9 +44,25 @@ Examples:
   );
 
 parseArgs(program, process.argv);
-const opts = program.opts<{ host: string; port?: number; unix?: string; framing: Framing; mode: Mode; response: string; maxFrame: number; graceMs: number; json: boolean }>();
+const opts = program.opts<{
+  host: string; port?: number; unix?: string; framing: Framing; mode: Mode; response: string; maxFrame: number; graceMs: number;
+  maxConnections: number; idleTimeout: number; maxPending: number; unixMode: number; statsInterval: number; json: boolean;
+}>();
 
 if (opts.framing === 'line' && opts.response.includes('\n')) usageError(NAME, 'option --response cannot contain a newline with --framing line');
+if (opts.unix !== undefined) checkUnixPath(opts.unix);
+
+/** Refuse, as bad usage, a Unix socket path that cannot be created: too long, or in a directory that is missing or closed to us. */
+function checkUnixPath(path: string): void {
+  if (Buffer.byteLength(path) > UNIX_PATH_MAX) usageError(NAME, `option --unix: the path is ${Buffer.byteLength(path)} bytes; a Unix socket path takes at most ${UNIX_PATH_MAX}`);
+  const dir = dirname(resolve(path));
+  try {
+    if (!statSync(dir).isDirectory()) usageError(NAME, `option --unix: ${dir} is not a directory`);
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    usageError(NAME, `option --unix: cannot create a socket in ${dir}: ${describeError(err)}`);
+  }
+}
 
 const options: ServerOptions = {
   host: opts.host,
@@ -43,6 +73,10 @@ const options: ServerOptions = {
   response: opts.response,
   maxFrame: opts.maxFrame,
   graceMs: opts.graceMs,
+  maxConnections: opts.maxConnections,
+  idleTimeoutMs: opts.idleTimeout,
+  maxPending: opts.maxPending,
+  unixMode: opts.unixMode,
 };
 
 const log = createLogger(opts.json);
@@ -50,12 +84,37 @@ const server = new ResponderServer(options);
 server.on('protocol-error', (e: ProtocolErrorEvent) => {
   log.warn('protocol-error', { ...e }, `protocol error from ${e.peer}: ${e.reason} (${e.code}); connection closed`);
 });
+server.on('idle-timeout', (e: LimitEvent) => {
+  log.info('idle-timeout', { ...e }, `idle timeout: ${e.peer} sent nothing for ${e.limit} ms; connection closed`);
+});
+// A flood of refused connections gets one line a second, not one line each.
+let rejected = 0;
+let rejectLogged = 0;
+server.on('connection-rejected', (e: LimitEvent) => {
+  rejected++;
+  const now = Date.now();
+  if (now - rejectLogged < 1000) return;
+  rejectLogged = now;
+  log.warn('connection-rejected', { ...e, count: rejected }, `connection from ${e.peer} refused: ${e.limit} connections open (--max-connections); ${rejected} refused so far`);
+});
 
 try {
   log.info('config', { pid: process.pid, ...options }, describeConfig(options));
   for (const l of await server.listen()) log.info('listening', { ...l }, `listening on ${l.url}`);
 } catch (err) {
   fatal(NAME, `cannot listen: ${describeError(err)}`);
+}
+
+if (opts.statsInterval > 0) {
+  setInterval(() => {
+    const m = process.memoryUsage();
+    const s = server.summary();
+    log.info(
+      'stats',
+      { open: server.activeConnections, rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external, messages: s.messages, gc: s.gc },
+      `stats: ${server.activeConnections} open, rss ${(m.rss / 1048576).toFixed(1)} MiB, heap ${(m.heapUsed / 1048576).toFixed(1)} MiB, ${s.messages} messages, GC ${s.gc.count}`,
+    );
+  }, opts.statsInterval).unref();
 }
 
 let signals = 0;

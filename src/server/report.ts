@@ -3,7 +3,11 @@ import type { ServerOptions, ServerSummary } from './server.js';
 /** Human one-liners for the server's log; JSON mode logs the fields instead. */
 export function describeConfig(o: ServerOptions): string {
   const reply = o.framing === 'sockperf' ? "sockperf server's reply" : o.mode === 'echo' ? 'echo' : `fixed ${JSON.stringify(o.response)}`;
-  return `respuesta server pid ${process.pid}: framing=${o.framing} reply=${reply} max-frame=${o.maxFrame} grace-ms=${o.graceMs}`;
+  return (
+    `respuesta server pid ${process.pid}: framing=${o.framing} reply=${reply} max-frame=${o.maxFrame} grace-ms=${o.graceMs} ` +
+    `max-connections=${o.maxConnections} idle-timeout=${o.idleTimeoutMs || 'off'} max-pending=${o.maxPending}` +
+    (o.unix !== undefined ? ` unix-mode=${o.unixMode.toString(8).padStart(4, '0')}` : '')
+  );
 }
 
 export function describeSummary(s: ServerSummary): string {
@@ -12,6 +16,9 @@ export function describeSummary(s: ServerSummary): string {
     (s.ignored > 0 ? ` (${s.ignored} ignored)` : '') +
     `, ${s.bytesIn} bytes in, ${s.bytesOut} bytes out, ${s.protocolErrors} protocol errors, ` +
     `${s.socketErrors} socket errors, ${s.forcedCloses} forced closes, ` +
+    (s.rejectedConnections > 0 ? `${s.rejectedConnections} refused (max connections), ` : '') +
+    (s.idleTimeouts > 0 ? `${s.idleTimeouts} idle timeouts, ` : '') +
+    (s.outputPauses > 0 ? `${s.outputPauses} output pauses, ` : '') +
     `GC ${s.gc.count} (${s.gc.minor} minor, ${s.gc.major} major, ${s.gc.pauseMs.toFixed(3)} ms pause), up ${(s.uptimeMs / 1000).toFixed(1)} s`
   );
 }

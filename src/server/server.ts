@@ -19,6 +19,14 @@ export interface ServerOptions {
   maxFrame: number;
   /** How long shutdown waits for connections to close before destroying them. */
   graceMs: number;
+  /** Connections beyond this many are closed at once and counted. */
+  maxConnections: number;
+  /** Close a connection silent for this long; 0 for never. */
+  idleTimeoutMs: number;
+  /** Unsent reply bytes at which a connection stops reading (see Connection). */
+  maxPending: number;
+  /** Permission bits of the Unix socket file (0o600: the owner only). */
+  unixMode: number;
 }
 
 export interface Listener {
@@ -41,6 +49,12 @@ export interface ServerSummary {
   socketErrors: number;
   /** Connections still open when the grace period ended, destroyed then. */
   forcedCloses: number;
+  /** Connections refused because --max-connections were open. */
+  rejectedConnections: number;
+  /** Connections closed by --idle-timeout. */
+  idleTimeouts: number;
+  /** Times a connection stopped reading because its unsent replies reached --max-pending. */
+  outputPauses: number;
   gc: GcStats;
   uptimeMs: number;
 }
@@ -56,14 +70,24 @@ export interface ProtocolErrorEvent {
 const kConn = Symbol('connection');
 type TaggedSocket = Socket & { [kConn]: Connection };
 
+/** A connection refused or closed because a limit was reached. */
+export interface LimitEvent {
+  peer: string;
+  limit: number;
+}
+
 /**
  * The responder: one or two `net` listeners (TCP and/or Unix socket) sharing
- * one set of connections and counters. Events: 'protocol-error'
- * (ProtocolErrorEvent).
+ * one set of connections, limits and counters. Events: 'protocol-error'
+ * (ProtocolErrorEvent), 'connection-rejected' and 'idle-timeout' (LimitEvent).
  */
 export class ResponderServer extends EventEmitter implements ConnectionOwner {
   readonly options: ServerOptions;
-  readonly stats = { connections: 0, messages: 0, ignored: 0, bytesIn: 0, bytesOut: 0, protocolErrors: 0, socketErrors: 0, forcedCloses: 0 };
+  readonly stats = {
+    connections: 0, messages: 0, ignored: 0, bytesIn: 0, bytesOut: 0, protocolErrors: 0, socketErrors: 0, forcedCloses: 0,
+    rejectedConnections: 0, idleTimeouts: 0, outputPauses: 0,
+  };
+  readonly maxPending: number;
   readonly endpoints: Listener[] = [];
   private readonly servers: Server[] = [];
   private readonly live = new Set<Connection>();
@@ -78,6 +102,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
   constructor(options: ServerOptions) {
     super();
     this.options = options;
+    this.maxPending = options.maxPending;
     const codec = codecs[options.framing];
     // Framed once, here; the hot path only ever writes views of it.
     this.replies = options.framing !== 'sockperf' && options.mode === 'fixed' ? new FrameTable(codec.frame(Buffer.from(options.response))) : null;
@@ -98,16 +123,23 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     if (unix !== undefined) {
       await claimUnixPath(unix);
       const server = this.createNetServer();
-      await bind(server, { path: unix });
+      // The socket file is created with 0777 & ~umask: set the umask so that it
+      // is born with --unix-mode, with no window in which others may connect.
+      const umask = process.umask(0o777 & ~this.options.unixMode);
+      try {
+        await bind(server, { path: unix });
+      } finally {
+        process.umask(umask);
+      }
       this.endpoints.push({ transport: 'unix', url: `unix:${unix}`, path: unix });
     }
     return this.endpoints;
   }
 
   private createNetServer(): Server {
-    // allowHalfOpen false: when a peer half-closes, its queued replies are
-    // flushed and then our side ends too.
-    const server = createServer({ allowHalfOpen: false, noDelay: true }, (socket) => this.accept(socket));
+    // allowHalfOpen: a peer that half-closes still gets every reply it is
+    // owed (some may be held back by the output bound); then we close.
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
     this.servers.push(server);
     return server;
   }
@@ -121,6 +153,12 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     const codec = codecs[framing];
     const id = ++this.nextId;
     const peer = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : `unix#${id}`;
+    if (this.live.size >= this.options.maxConnections) {
+      this.stats.rejectedConnections++;
+      socket.destroy();
+      this.emit('connection-rejected', { peer, limit: this.options.maxConnections } satisfies LimitEvent);
+      return;
+    }
     let conn: Connection;
     if (framing === 'sockperf') conn = new SockperfConnection(this, socket, peer, codec, maxFrame);
     else if (mode === 'echo') conn = new EchoConnection(this, socket, peer, codec, maxFrame);
@@ -129,8 +167,12 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     this.stats.connections++;
     this.live.add(conn);
     socket.setNoDelay(true);
+    if (this.options.idleTimeoutMs > 0) {
+      socket.setTimeout(this.options.idleTimeoutMs);
+      socket.on('timeout', onSocketTimeout);
+    }
     socket.on('data', onSocketData);
-    socket.on('drain', onSocketDrain);
+    socket.on('end', onSocketEnd);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
   }
@@ -141,16 +183,16 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     this.teardown(conn);
   }
 
-  /**
-   * The one way a connection is closed by us: stop taking input, let queued
-   * replies flush, then close. `destroySoon` ends our side once the writes
-   * are out and destroys the socket after that.
-   */
+  /** Close a connection once its replies are out (Connection.close). */
   teardown(conn: Connection): void {
+    conn.close();
+  }
+
+  onIdleTimeout(conn: Connection): void {
     if (conn.closing) return;
-    conn.closing = true;
-    conn.socket.resume();
-    conn.socket.destroySoon();
+    this.stats.idleTimeouts++;
+    this.emit('idle-timeout', { peer: conn.peer, limit: this.options.idleTimeoutMs } satisfies LimitEvent);
+    this.teardown(conn);
   }
 
   /** Forget a connection; called once per socket, on 'close'. */
@@ -213,8 +255,13 @@ function onSocketData(this: TaggedSocket, chunk: Buffer): void {
   this[kConn].onData(chunk, 0, chunk.length);
 }
 
-function onSocketDrain(this: TaggedSocket): void {
-  this.resume();
+function onSocketEnd(this: TaggedSocket): void {
+  this[kConn].onPeerEnd();
+}
+
+function onSocketTimeout(this: TaggedSocket): void {
+  const conn = this[kConn];
+  (conn.owner as ResponderServer).onIdleTimeout(conn);
 }
 
 function onSocketError(this: TaggedSocket): void {
