@@ -1,0 +1,367 @@
+/**
+ * Hardening, against the real server process: limits, slow readers, peers
+ * that break the protocol (fuzzed), many connections, shutdown under load,
+ * bad command lines, and the Unix socket's permissions. Assertions are on
+ * counts, order, and memory bounds stated up front; never on speed.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { codecs, type MessageHandler } from '../src/protocol/index.js';
+import { closed, delay, rawConnect, readBytes, runBin, startServer, tempDir } from './helpers.js';
+
+const frame = (s: string | Buffer) => codecs.length.frame(typeof s === 'string' ? Buffer.from(s) : s);
+const RESPUESTA = frame('respuesta');
+
+/** Resident memory of a process, bytes. */
+function rssOf(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  assert.ok(m !== null);
+  return Number(m[1]) * 1024;
+}
+
+/** `n` length-framed messages whose 8-byte payload is their index, big-endian. */
+function numbered(n: number): Buffer {
+  const out = Buffer.alloc(n * 12);
+  for (let i = 0; i < n; i++) {
+    out.writeUInt32BE(8, i * 12);
+    out.writeBigUInt64BE(BigInt(i), i * 12 + 4);
+  }
+  return out;
+}
+
+/**
+ * Read echo replies of `numbered` messages from a socket and check they come
+ * back complete and in order; resolves with how many arrived before the
+ * socket closed or `expected` were seen.
+ */
+function readNumbered(s: Socket, expected: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let next = 0;
+    const handler: MessageHandler = {
+      onMessage(buf, start, end) {
+        if (end - start !== 8 || buf.readBigUInt64BE(start) !== BigInt(next)) reject(new Error(`reply ${next} is wrong or out of order`));
+        next++;
+      },
+    };
+    const decoder = codecs.length.createDecoder(handler, 1024);
+    const onData = (chunk: Buffer) => {
+      decoder.push(chunk, 0, chunk.length);
+      if (next >= expected) done();
+    };
+    const done = () => {
+      s.off('data', onData);
+      resolve(next);
+    };
+    s.on('data', onData);
+    s.once('close', done);
+    s.resume();
+  });
+}
+
+/** One round trip on a fresh connection: proof that the server still serves. */
+async function pingOnce(server: { port?: number; path?: string }, transport: 'tcp' | 'unix' = 'tcp', expected = RESPUESTA): Promise<void> {
+  const s = await rawConnect(server, transport);
+  s.write(frame('ping'));
+  assert.deepEqual(await readBytes(s, expected.length), expected);
+  s.destroy();
+}
+
+describe('limits', () => {
+  it('--max-connections: one more is closed at once, logged and counted; the others carry on', async () => {
+    const server = await startServer(['--port', '0', '--max-connections', '3']);
+    const open = await Promise.all([1, 2, 3].map(() => rawConnect(server)));
+    for (const s of open) {
+      s.write(frame('x'));
+      assert.deepEqual(await readBytes(s, RESPUESTA.length), RESPUESTA);
+    }
+    const extra = await rawConnect(server);
+    extra.on('error', () => {}); // closed at once: our write may meet a reset
+    extra.write(frame('refused?'));
+    assert.equal((await readBytes(extra, 1)).length, 0, 'the fourth connection gets no reply, only a close');
+    const e = await server.waitFor('connection-rejected');
+    assert.equal(e.limit, 3);
+    assert.match(String(e.peer), /^127\.0\.0\.1:\d+$/);
+    for (const s of open) {
+      s.write(frame('still'));
+      assert.deepEqual(await readBytes(s, RESPUESTA.length), RESPUESTA);
+    }
+    // Once one closes there is room again.
+    open[0].destroy();
+    await closed(open[0]);
+    await delay(50);
+    await pingOnce(server);
+    for (const s of open) s.destroy();
+    const { summary } = await server.stop();
+    assert.equal(summary!.rejectedConnections, 1);
+  });
+
+  it('--idle-timeout: a silent connection is closed and logged; a chatty one is not', async () => {
+    const server = await startServer(['--port', '0', '--idle-timeout', '400']);
+    const silent = await rawConnect(server);
+    const chatty = await rawConnect(server);
+    let chattyClosed = false;
+    chatty.on('close', () => (chattyClosed = true));
+    chatty.on('data', () => {});
+    for (let i = 0; i < 20 && !(silent.destroyed && silent.closed); i++) {
+      chatty.write(frame('hi'));
+      await delay(50);
+    }
+    await closed(silent);
+    assert.equal(chattyClosed, false);
+    const e = await server.waitFor('idle-timeout');
+    assert.equal(e.limit, 400);
+    chatty.destroy();
+    const { summary } = await server.stop();
+    assert.equal(summary!.idleTimeouts, 1);
+  });
+});
+
+describe('slow readers', () => {
+  it('a peer that pipelines 1 000 000 messages without reading: memory stays bounded, others are served, every reply arrives in order', async () => {
+    const server = await startServer(['--port', '0', '--mode', 'echo', '--json']);
+    const pid = server.proc.pid!;
+    const before = rssOf(pid);
+    const slow = await rawConnect(server);
+    slow.pause();
+    const N = 1_000_000;
+    slow.write(numbered(N));
+    // Let the server read until its output bound stops it, then look at its memory.
+    await delay(1500);
+    const stalled = rssOf(pid);
+    // Another connection is answered normally meanwhile.
+    for (let i = 0; i < 50; i++) await pingOnce(server, 'tcp', frame('ping'));
+    await delay(500);
+    const later = rssOf(pid);
+    // 12 MB of requests and 12 MB of replies in flight; the server keeps at most
+    // --max-pending (256 KiB) plus one read of replies. 32 MiB allows for the heap's own movement.
+    const bound = 32 * 1024 * 1024;
+    assert.ok(stalled - before < bound, `server RSS grew ${(stalled - before) / 1048576} MiB`);
+    assert.ok(later - before < bound, `server RSS grew ${(later - before) / 1048576} MiB`);
+    assert.equal(await readNumbered(slow, N), N);
+    slow.destroy();
+    const { summary } = await server.stop();
+    assert.ok((summary!.outputPauses as number) > 0, 'the server paused reading at least once');
+  });
+
+  it('fixed mode does not amplify: 4 KiB replies to 50 000 empty messages are held back, not buffered', async () => {
+    const big = 'r'.repeat(4096);
+    const server = await startServer(['--port', '0', '--response', big]);
+    const pid = server.proc.pid!;
+    const before = rssOf(pid);
+    const slow = await rawConnect(server);
+    slow.pause();
+    const N = 50_000;
+    slow.write(Buffer.alloc(4 * N)); // N messages of length 0
+    await delay(1500);
+    // Unbounded, this would be 205 MB of replies in the server.
+    const grown = rssOf(pid) - before;
+    assert.ok(grown < 32 * 1024 * 1024, `server RSS grew ${grown / 1048576} MiB`);
+    const reply = frame(big);
+    let got = 0;
+    let bytes = 0;
+    await new Promise<void>((resolve) => {
+      slow.on('data', (c: Buffer) => {
+        bytes += c.length;
+        got = Math.floor(bytes / reply.length);
+        if (got >= N) resolve();
+      });
+      slow.resume();
+    });
+    assert.equal(bytes, N * reply.length);
+    slow.destroy();
+    await server.stop();
+  });
+});
+
+describe('peers that break the protocol', () => {
+  it('a half-close after 10 000 pipelined messages gets every reply, then the close', async () => {
+    const server = await startServer(['--port', '0', '--mode', 'echo']);
+    const s = await rawConnect(server);
+    s.pause();
+    s.end(numbered(10_000));
+    assert.equal(await readNumbered(s, Infinity), 10_000);
+    await server.stop();
+  });
+
+  it('fuzz: random streams cut into random chunks; every complete valid message before the junk is answered, and the server stays up', async () => {
+    const server = await startServer(['--port', '0', '--mode', 'echo', '--max-frame', '4096']);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }),
+        fc.uint8Array({ maxLength: 200 }),
+        fc.array(fc.integer({ min: 1, max: 500 }), { minLength: 1, maxLength: 10 }),
+        fc.boolean(),
+        async (payloads, junk, cuts, reset) => {
+          const valid = Buffer.concat(payloads.map((p) => frame(Buffer.from(p))));
+          const stream = Buffer.concat([valid, Buffer.from(junk)]);
+          const s = await rawConnect(server);
+          const replies: Buffer[] = [];
+          s.on('data', (c: Buffer) => replies.push(c));
+          s.on('error', () => {});
+          let off = 0;
+          for (let i = 0; off < stream.length; i++) {
+            const n = cuts[i % cuts.length];
+            s.write(stream.subarray(off, off + n));
+            off += n;
+            if (i % 3 === 0) await delay(1);
+          }
+          if (reset) {
+            // A reset mid-stream: the server must simply forget the connection.
+            await delay(5);
+            s.resetAndDestroy();
+          } else {
+            // Replies to the valid prefix come first, whatever the junk then does.
+            const deadline = Date.now() + 5000;
+            while (Buffer.concat(replies).length < valid.length && !s.closed && Date.now() < deadline) await delay(5);
+            const got = Buffer.concat(replies);
+            assert.ok(got.length >= valid.length, `got ${got.length} of ${valid.length} reply bytes`);
+            assert.deepEqual(got.subarray(0, valid.length), valid);
+            s.destroy();
+          }
+          await pingOnce(server, 'tcp', frame('ping'));
+        },
+      ),
+      { numRuns: 60 },
+    );
+    const { code, summary } = await server.stop();
+    assert.equal(code, 0);
+    assert.ok((summary!.connections as number) >= 120);
+  });
+});
+
+/** The open-file limit of this process, from /proc (soft limit). */
+function openFileLimit(): number {
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return m === null || m[1] === 'unlimited' ? Infinity : Number(m[1]);
+}
+
+describe('many connections', () => {
+  const limit = openFileLimit();
+  // Each side holds one descriptor per connection; keep a margin for everything else.
+  const N = Math.min(10_000, limit - 300);
+  const note = N < 10_000 ? ` (${N}: the open-file limit here is ${limit})` : '';
+  it(`${N} concurrent connections, each with occasional round trips, all answered${note}`, { skip: N < 100 && `open-file limit ${limit} is too low` }, async (t) => {
+    const server = await startServer(['--port', '0', '--max-connections', String(N + 10)]);
+    const pid = server.proc.pid!;
+    await delay(200);
+    const before = rssOf(pid);
+    const socks: Socket[] = [];
+    for (let i = 0; i < N; i += 500) {
+      socks.push(...(await Promise.all(Array.from({ length: Math.min(500, N - i) }, () => rawConnect(server)))));
+    }
+    let answered = 0;
+    for (let round = 0; round < 2; round++) {
+      // A round trip on every connection, a batch at a time, as sparse clients would.
+      for (let i = 0; i < N; i += 1000) {
+        const batch = socks.slice(i, i + 1000);
+        const got = await Promise.all(
+          batch.map((s) => {
+            s.write(frame('tick'));
+            return readBytes(s, RESPUESTA.length);
+          }),
+        );
+        for (const g of got) if (g.equals(RESPUESTA)) answered++;
+      }
+    }
+    assert.equal(answered, 2 * N);
+    const after = rssOf(pid);
+    const perConn = (after - before) / N;
+    t.diagnostic(`${N} connections: server RSS ${(before / 1048576).toFixed(1)} -> ${(after / 1048576).toFixed(1)} MiB, ${(perConn / 1024).toFixed(2)} KiB per connection`);
+    for (const s of socks) s.destroy();
+    const { summary } = await server.stop();
+    assert.equal(summary!.connections, N);
+    assert.equal(summary!.messages, 2 * N);
+  });
+});
+
+describe('shutdown with nothing lost', () => {
+  for (const transport of ['unix', 'tcp'] as const) {
+    it(`SIGTERM during a pipelined burst over ${transport}: every message the server took is answered before the close; exit 0`, async () => {
+      const path = join(tempDir(), 'burst.sock');
+      const server = await startServer(transport === 'unix' ? ['--unix', path, '--mode', 'echo'] : ['--port', '0', '--mode', 'echo']);
+      const s = await rawConnect(server, transport);
+      s.on('error', () => {}); // the server closes while we are still sending
+      const N = 300_000;
+      const counted = readNumbered(s, N);
+      s.write(numbered(N));
+      // Signal once the first replies are back: mid-burst.
+      await new Promise((r) => s.once('data', r));
+      const stopped = server.stop('SIGTERM');
+      const got = await counted;
+      const { code, summary } = await stopped;
+      assert.equal(code, 0);
+      assert.ok(got > 0);
+      // What the server says it answered is exactly what arrived, in order (readNumbered checks order).
+      assert.equal(summary!.messages, got);
+      if (transport === 'unix') assert.equal(existsSync(path), false, 'the socket file is removed');
+      s.destroy();
+    });
+  }
+
+  it('a peer that never reads is closed when --grace-ms ends, counted as forced; exit 0', async () => {
+    const server = await startServer(['--port', '0', '--grace-ms', '300']);
+    const slow = await rawConnect(server);
+    slow.on('error', () => {});
+    slow.pause();
+    slow.write(Buffer.alloc(4 * 2_000_000)); // 2 000 000 empty messages, replies never read
+    await delay(500);
+    const { code, summary } = await server.stop('SIGTERM');
+    assert.equal(code, 0);
+    assert.equal(summary!.forcedCloses, 1);
+    slow.destroy();
+  });
+});
+
+describe('least privilege', () => {
+  it('the Unix socket is created 0600 by default, and --unix-mode widens it', async () => {
+    const dir = tempDir();
+    const a = await startServer(['--unix', join(dir, 'a.sock')]);
+    assert.equal(statSync(join(dir, 'a.sock')).mode & 0o777, 0o600);
+    await pingOnce(a, 'unix');
+    await a.stop();
+    const b = await startServer(['--unix', join(dir, 'b.sock'), '--unix-mode', '660']);
+    assert.equal(statSync(join(dir, 'b.sock')).mode & 0o777, 0o660);
+    await b.stop();
+  });
+
+  it('TCP listens on loopback unless --host says otherwise', async () => {
+    const server = await startServer(['--port', '0']);
+    assert.equal(server.events.find((e) => e.event === 'listening')!.host, '127.0.0.1');
+    await server.stop();
+  });
+});
+
+describe('bad command lines exit 2 with one line naming the option, before listening', () => {
+  const longPath = join('/tmp', 'x'.repeat(120));
+  const cases: Array<[string[], RegExp]> = [
+    [['--port', '65536'], /--port/],
+    [['--port', 'eighty'], /--port/],
+    [['--port', '-1'], /--port/],
+    [['--framing', 'xml'], /--framing/],
+    [['--mode', 'loud'], /--mode/],
+    [['--max-frame', '0'], /--max-frame/],
+    [['--max-frame', '-5'], /--max-frame/],
+    [['--max-connections', '0'], /--max-connections/],
+    [['--idle-timeout', '-1'], /--idle-timeout/],
+    [['--idle-timeout', '1.5'], /--idle-timeout/],
+    [['--max-pending', 'lots'], /--max-pending/],
+    [['--grace-ms', 'soon'], /--grace-ms/],
+    [['--unix-mode', '999'], /--unix-mode/],
+    [['--unix', '/nonexistent-dir/s.sock'], /--unix: cannot create a socket in \/nonexistent-dir/],
+    [['--unix', longPath], /--unix: the path is \d+ bytes/],
+    [['--framing', 'line', '--response', 'a\nb'], /--response/],
+  ];
+  for (const [args, message] of cases) {
+    it(args.join(' ').slice(0, 60), async () => {
+      const r = await runBin('server', args);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.equal(r.stdout, '', 'nothing was listening');
+    });
+  }
+});
