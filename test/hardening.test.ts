@@ -23,6 +23,8 @@ function rssOf(pid: number): number {
   return Number(m[1]) * 1024;
 }
 
+const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
+
 /** `n` length-framed messages whose 8-byte payload is their index, big-endian. */
 function numbered(n: number): Buffer {
   const out = Buffer.alloc(n * 12);
@@ -121,7 +123,7 @@ describe('limits', () => {
 });
 
 describe('slow readers', () => {
-  it('a peer that pipelines 1 000 000 messages without reading: memory stays bounded, others are served, every reply arrives in order', async () => {
+  it('a peer that pipelines 1 000 000 messages without reading: memory stays bounded, others are served, every reply arrives in order', async (t) => {
     const server = await startServer(['--port', '0', '--mode', 'echo', '--json']);
     const pid = server.proc.pid!;
     const before = rssOf(pid);
@@ -141,13 +143,14 @@ describe('slow readers', () => {
     const bound = 32 * 1024 * 1024;
     assert.ok(stalled - before < bound, `server RSS grew ${(stalled - before) / 1048576} MiB`);
     assert.ok(later - before < bound, `server RSS grew ${(later - before) / 1048576} MiB`);
+    t.diagnostic(`slow reader, echo: server RSS ${mib(before)} MiB before, ${mib(stalled)} MiB stalled, ${mib(later)} MiB while serving others`);
     assert.equal(await readNumbered(slow, N), N);
     slow.destroy();
     const { summary } = await server.stop();
     assert.ok((summary!.outputPauses as number) > 0, 'the server paused reading at least once');
   });
 
-  it('fixed mode does not amplify: 4 KiB replies to 50 000 empty messages are held back, not buffered', async () => {
+  it('fixed mode does not amplify: 4 KiB replies to 50 000 empty messages are held back, not buffered', async (t) => {
     const big = 'r'.repeat(4096);
     const server = await startServer(['--port', '0', '--response', big]);
     const pid = server.proc.pid!;
@@ -160,6 +163,7 @@ describe('slow readers', () => {
     // Unbounded, this would be 205 MB of replies in the server.
     const grown = rssOf(pid) - before;
     assert.ok(grown < 32 * 1024 * 1024, `server RSS grew ${grown / 1048576} MiB`);
+    t.diagnostic(`slow reader, fixed 4 KiB replies: server RSS grew ${mib(grown)} MiB while holding back replies`);
     const reply = frame(big);
     let got = 0;
     let bytes = 0;
