@@ -12,8 +12,13 @@ import { delay, runBin, startServer } from './helpers.js';
 const have = spawnSync('sockperf', ['--version'], { encoding: 'utf8' });
 const skip = have.error !== undefined ? 'sockperf is not installed (apt-get install sockperf)' : false;
 
+/**
+ * A port for sockperf's server, which cannot be told to pick one. Below
+ * Linux's ephemeral range (32768 and up), so that no connection of another
+ * test, lingering in TIME_WAIT, can hold it.
+ */
 function freePort(): number {
-  return 20_000 + Math.floor(Math.random() * 20_000);
+  return 20_000 + Math.floor(Math.random() * 12_000);
 }
 
 async function waitForPort(port: number): Promise<void> {
