@@ -5,11 +5,12 @@ import { EXIT_FAILED, EXIT_OK, describeError, parseArgs, parseInteger, parseNumb
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
 import { type Target, targetUrl } from '../client/target.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
-import { PRESETS, type Preset, type Scenario, parseCpuList, parseIntList, parseSlo, presetScenarios, scenarioMatrix, sloBreaches, type SloLimit } from './options.js';
+import { PRESETS, type Preset, type Scenario, parseIntList, parseSlo, presetScenarios, scenarioMatrix, sloBreaches, type SloLimit } from './options.js';
 import { createProgress } from './progress.js';
 import { type BenchmarkReport, type ScenarioReport, buildScenarioReport, formatReport, formatSlo, scenarioOk } from './report.js';
 import { type ScenarioResult, type WindowProbe, runScenario } from './run.js';
-import { type SpawnedServer, allowedCpus, pinSelf, processCpuUs, spawnServer } from './system.js';
+import { type SpawnedServer, processCpuUs, spawnServer } from './system.js';
+import { allowedCpus, parseCpuList, pinSelf } from '../io/placement.js';
 
 const NAME = 'benchmark';
 

@@ -108,9 +108,3 @@ export function sloBreaches(latency: LatencyUs | null, slo: SloLimit[]): string[
   }
   return out;
 }
-
-/** A CPU list as taskset takes it: `0`, `0,1`, `0-3,6`. */
-export function parseCpuList(value: string): string {
-  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(value)) throw new InvalidArgumentError('expected a CPU list such as 0, 0,1 or 0-3.');
-  return value;
-}

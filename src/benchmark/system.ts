@@ -100,21 +100,6 @@ export async function spawnServer(s: ServerSpec): Promise<SpawnedServer> {
   };
 }
 
-/** Pin every thread of this process to `cpus` (before worker threads start, which inherit it). */
-export function pinSelf(cpus: string): void {
-  execFileSync('taskset', ['-a', '-cp', cpus, String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-/** The CPUs a process may run on, as the kernel reports them (`0-1`), or null when unknown. */
-export function allowedCpus(pid: number | 'self'): string | null {
-  try {
-    const m = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? null : m[1];
-  } catch {
-    return null;
-  }
-}
-
 let ticksPerSecond: number | null = null;
 
 /** CPU time (user + system) used so far by a process, microseconds, or null when /proc cannot tell. */

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { EXIT_FAILED, EXIT_OK, describeError, fatal, parseArgs, parseInteger } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, describeError, fatal, parseArgs, parseInteger, usageError } from '../cli/args.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
+import { allowedCpus, parseCpuList, pinSelf } from '../io/placement.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
 import { runProbe } from './probe.js';
 import { buildReport, formatReport } from './report.js';
@@ -14,6 +15,8 @@ const program = addRequestOptions(
 )
   .option('-n, --count <n>', 'measured round trips', parseInteger(1), 10_000)
   .option('-w, --warmup <n>', 'round trips before measuring', parseInteger(0), 1_000)
+  .option('--cpu <list>', 'pin the client to these CPUs (taskset), e.g. 1', parseCpuList)
+  .option('--busy-poll', 'never let the event loop sleep during the run: lower latency across CPUs, one CPU burnt', false)
   .option('--hgrm <file>', 'write the HdrHistogram percentile distribution (microseconds) to this file')
   .option('--json', 'print one JSON object instead of the text report', false)
   .addHelpText(
@@ -29,8 +32,15 @@ Examples:
   );
 
 parseArgs(program, process.argv);
-const o = program.opts<RequestOptions & { count: number; warmup: number; hgrm?: string; json: boolean }>();
+const o = program.opts<RequestOptions & { count: number; warmup: number; cpu?: string; busyPoll: boolean; hgrm?: string; json: boolean }>();
 checkRequestOptions(NAME, o);
+if (o.cpu !== undefined) {
+  try {
+    pinSelf(o.cpu);
+  } catch (err) {
+    usageError(NAME, `option --cpu: taskset could not pin to CPUs ${o.cpu}: ${describeError(err).split('\n')[0]}`);
+  }
+}
 const target = targetOf(o);
 
 await initHistograms();
@@ -40,7 +50,7 @@ try {
 } catch (err) {
   fatal(NAME, describeError(err));
 }
-const report = buildReport(result, o);
+const report = buildReport(result, o, allowedCpus('self'));
 let written = true;
 if (o.hgrm !== undefined) {
   try {

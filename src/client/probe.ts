@@ -2,6 +2,8 @@ import type { Socket } from 'node:net';
 import { codecs, type Decoder, type MessageHandler } from '../protocol/index.js';
 import { nowNs } from '../stats/clock.js';
 import { createHistogram, type Histogram } from '../stats/histogram.js';
+import { GcMonitor, type GcStats } from '../stats/gc.js';
+import { BusyPoll } from '../io/busy-poll.js';
 import { Exchange, type RequestSpec } from './request.js';
 import { type Target, connectTo, targetUrl } from './target.js';
 
@@ -15,6 +17,8 @@ export interface ProbeOptions extends RequestSpec {
   /** A reply that takes longer than this fails the run. */
   timeoutMs: number;
   maxFrame: number;
+  /** Keep the event loop polling for the whole run (BusyPoll). */
+  busyPoll?: boolean;
 }
 
 export interface ProbeResult {
@@ -32,6 +36,8 @@ export interface ProbeResult {
   histogram: Histogram;
   /** Why the run stopped early, or what the first wrong reply was. */
   failure: string | null;
+  /** Garbage collections in this process during the measured phase. */
+  gc: GcStats;
 }
 
 const READ_BUFFER = 64 * 1024;
@@ -59,6 +65,8 @@ class Probe implements MessageHandler {
   measureStart = 0;
   measureEnd = 0;
   failure: string | null = null;
+  readonly gc = new GcMonitor();
+  gcAtStart: GcStats | null = null;
   /** What was wrong with the first wrong reply. */
   mismatch: string | null = null;
   private done!: () => void;
@@ -96,7 +104,10 @@ class Probe implements MessageHandler {
       this.histogram.recordValue(rtt);
       if (rtt <= this.targetNs) this.underTarget++;
     }
-    if (this.received === this.warmup) this.measureStart = now;
+    if (this.received === this.warmup) {
+      this.measureStart = now;
+      this.gcAtStart = this.gc.snapshot();
+    }
     if (this.sent < this.total) this.send(now);
     else this.finish(now);
   }
@@ -136,6 +147,10 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
     throw err;
   }
   probe.socket = socket;
+  const busy = o.busyPoll === true ? new BusyPoll() : null;
+  busy?.acquire();
+  probe.gc.start();
+  if (o.warmup === 0) probe.gcAtStart = probe.gc.snapshot();
   socket.setTimeout(o.timeoutMs, () => probe.fail(`no reply within ${o.timeoutMs} ms (message ${probe.sent})`));
   socket.on('error', (err) => probe.fail(`connection lost after ${probe.received} replies: ${err.message}`));
   socket.on('close', () => probe.fail(`server closed the connection after ${probe.received} replies`));
@@ -143,6 +158,10 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
   probe.measureStart = nowNs();
   probe.send(probe.measureStart);
   await probe.finished;
+  busy?.release();
+  await new Promise((r) => setImmediate(r)); // let the last GC entries arrive
+  const gcEnd = probe.gc.stop();
+  const gc0 = probe.gcAtStart ?? gcEnd;
   return {
     transport: o.target.transport,
     address: targetUrl(o.target),
@@ -153,5 +172,6 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
     durationNs: probe.measureEnd - probe.measureStart,
     histogram: probe.histogram,
     failure: probe.failure ?? probe.mismatch,
+    gc: { count: gcEnd.count - gc0.count, pauseMs: Math.round((gcEnd.pauseMs - gc0.pauseMs) * 1000) / 1000, minor: gcEnd.minor - gc0.minor, major: gcEnd.major - gc0.major },
   };
 }

@@ -2,6 +2,7 @@ import type { Framing, Mode } from '../protocol/index.js';
 import { type LatencyUs, summarize } from '../stats/histogram.js';
 import { fmtInt, fmtPct, formatLatency, pct } from '../stats/report.js';
 import type { ProbeResult } from './probe.js';
+import type { GcStats } from '../stats/gc.js';
 
 /** The client's result as `--json` prints it. */
 export interface ClientReport {
@@ -21,10 +22,19 @@ export interface ClientReport {
   throughputPerSec: number;
   durationS: number;
   latencyUs: LatencyUs | null;
+  /** CPUs this process could run on, and whether it busy-polled. */
+  cpus: string | null;
+  busyPoll: boolean;
+  /** Garbage collections in the client during the measured phase. */
+  gc: GcStats;
   failure: string | null;
 }
 
-export function buildReport(r: ProbeResult, o: { framing: Framing; mode: Mode; size: number; warmup: number; count: number; targetUs: number }): ClientReport {
+export function buildReport(
+  r: ProbeResult,
+  o: { framing: Framing; mode: Mode; size: number; warmup: number; count: number; targetUs: number; busyPoll: boolean },
+  cpus: string | null,
+): ClientReport {
   const measured = r.histogram.totalCount;
   const durationS = r.durationNs / 1e9;
   return {
@@ -44,6 +54,9 @@ export function buildReport(r: ProbeResult, o: { framing: Framing; mode: Mode; s
     throughputPerSec: durationS > 0 ? Math.round(measured / durationS) : 0,
     durationS: Math.round(durationS * 1e6) / 1e6,
     latencyUs: summarize(r.histogram),
+    cpus,
+    busyPoll: o.busyPoll,
+    gc: r.gc,
     failure: r.failure,
   };
 }
@@ -56,5 +69,6 @@ export function formatReport(c: ClientReport): string {
     ...formatLatency(c.latencyUs, 'latency us   '),
     `target       ${fmtPct(c.underTargetPct)} of round trips under ${c.targetUs} us`,
     `throughput   ${fmtInt(c.throughputPerSec)} msg/s, one message in flight`,
+    `client       CPUs ${c.cpus ?? '?'}, busy-poll ${c.busyPoll ? 'on' : 'off'}, GC while measuring ${c.gc.count} (${c.gc.pauseMs.toFixed(3)} ms)`,
   ].join('\n');
 }

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode } from '../protocol/index.js';
 import { EXIT_FAILED, EXIT_OK, describeError, fatal, framingOption, modeOption, parseArgs, parseInteger, parsePort, usageError } from '../cli/args.js';
 import { createLogger } from '../cli/log.js';
+import { allowedCpus, parseCpuList, pinSelf } from '../io/placement.js';
 import { describeConfig, describeSummary } from './report.js';
 import { type LimitEvent, type ProtocolErrorEvent, ResponderServer, type ServerOptions } from './server.js';
 
@@ -32,6 +33,8 @@ const program = new Command('server')
   .option('--max-pending <bytes>', 'unsent reply bytes at which a connection stops reading until they are out', parseInteger(1, 1 << 30), 256 * 1024)
   .option('--unix-mode <octal>', 'permission bits of the Unix socket file', parseMode, 0o600)
   .option('--stats-interval <ms>', 'log memory and counters every this many ms (0: never)', parseInteger(0, 86_400_000), 0)
+  .option('--cpu <list>', 'pin the server to these CPUs (taskset), e.g. 0 or 0-1', parseCpuList)
+  .option('--busy-poll', 'never let the event loop sleep while a connection is open: lower latency across CPUs, one CPU burnt', false)
   .option('--json', 'log one JSON object per line', false)
   .addHelpText(
     'after',
@@ -47,10 +50,18 @@ parseArgs(program, process.argv);
 const opts = program.opts<{
   host: string; port?: number; unix?: string; framing: Framing; mode: Mode; response: string; maxFrame: number; graceMs: number;
   maxConnections: number; idleTimeout: number; maxPending: number; unixMode: number; statsInterval: number; json: boolean;
+  cpu?: string; busyPoll: boolean;
 }>();
 
 if (opts.framing === 'line' && opts.response.includes('\n')) usageError(NAME, 'option --response cannot contain a newline with --framing line');
 if (opts.unix !== undefined) checkUnixPath(opts.unix);
+if (opts.cpu !== undefined) {
+  try {
+    pinSelf(opts.cpu);
+  } catch (err) {
+    usageError(NAME, `option --cpu: taskset could not pin to CPUs ${opts.cpu}: ${describeError(err).split('\n')[0]}`);
+  }
+}
 
 /** Refuse, as bad usage, a Unix socket path that cannot be created: too long, or in a directory that is missing or closed to us. */
 function checkUnixPath(path: string): void {
@@ -77,6 +88,7 @@ const options: ServerOptions = {
   idleTimeoutMs: opts.idleTimeout,
   maxPending: opts.maxPending,
   unixMode: opts.unixMode,
+  busyPoll: opts.busyPoll,
 };
 
 const log = createLogger(opts.json);
@@ -99,7 +111,8 @@ server.on('connection-rejected', (e: LimitEvent) => {
 });
 
 try {
-  log.info('config', { pid: process.pid, ...options }, describeConfig(options));
+  const cpus = allowedCpus('self');
+  log.info('config', { pid: process.pid, ...options, cpus }, `${describeConfig(options)} cpus=${cpus ?? '?'}`);
   for (const l of await server.listen()) log.info('listening', { ...l }, `listening on ${l.url}`);
 } catch (err) {
   fatal(NAME, `cannot listen: ${describeError(err)}`);

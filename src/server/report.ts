@@ -6,6 +6,7 @@ export function describeConfig(o: ServerOptions): string {
   return (
     `respuesta server pid ${process.pid}: framing=${o.framing} reply=${reply} max-frame=${o.maxFrame} grace-ms=${o.graceMs} ` +
     `max-connections=${o.maxConnections} idle-timeout=${o.idleTimeoutMs || 'off'} max-pending=${o.maxPending}` +
+    (o.busyPoll === true ? ' busy-poll=on' : '') +
     (o.unix !== undefined ? ` unix-mode=${o.unixMode.toString(8).padStart(4, '0')}` : '')
   );
 }

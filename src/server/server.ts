@@ -6,6 +6,7 @@ import { GcMonitor, type GcStats } from '../stats/gc.js';
 import { Connection, type ConnectionOwner, EchoConnection, FixedConnection, SockperfConnection } from './connection.js';
 import { FrameTable } from '../protocol/batch.js';
 import { claimUnixPath } from './unix.js';
+import { BusyPoll } from '../io/busy-poll.js';
 
 export interface ServerOptions {
   host: string;
@@ -27,6 +28,8 @@ export interface ServerOptions {
   maxPending: number;
   /** Permission bits of the Unix socket file (0o600: the owner only). */
   unixMode: number;
+  /** Keep the event loop polling while any connection is open (BusyPoll). */
+  busyPoll?: boolean;
 }
 
 export interface Listener {
@@ -93,6 +96,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
   private readonly live = new Set<Connection>();
   private readonly replies: FrameTable | null;
   private readonly gc = new GcMonitor();
+  private readonly busy: BusyPoll | null;
   private readonly startedAt = Date.now();
   private nextId = 0;
   private closing: Promise<ServerSummary> | null = null;
@@ -103,6 +107,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     super();
     this.options = options;
     this.maxPending = options.maxPending;
+    this.busy = options.busyPoll === true ? new BusyPoll() : null;
     const codec = codecs[options.framing];
     // Framed once, here; the hot path only ever writes views of it.
     this.replies = options.framing !== 'sockperf' && options.mode === 'fixed' ? new FrameTable(codec.frame(Buffer.from(options.response))) : null;
@@ -166,6 +171,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     (socket as TaggedSocket)[kConn] = conn;
     this.stats.connections++;
     this.live.add(conn);
+    this.busy?.acquire();
     socket.setNoDelay(true);
     if (this.options.idleTimeoutMs > 0) {
       socket.setTimeout(this.options.idleTimeoutMs);
@@ -197,7 +203,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
 
   /** Forget a connection; called once per socket, on 'close'. */
   forget(conn: Connection): void {
-    this.live.delete(conn);
+    if (this.live.delete(conn)) this.busy?.release();
     if (this.live.size === 0 && this.onIdle !== null) this.onIdle();
   }
 
