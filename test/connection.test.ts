@@ -41,7 +41,10 @@ class FakeSocket {
   resume() {
     this.paused = false;
   }
-  destroySoon() {}
+  end() {
+    this.ended = true;
+  }
+  ended = false;
 }
 
 function owner(maxPending = 1 << 20): ConnectionOwner {
@@ -127,7 +130,7 @@ describe('fixed mode', () => {
     const sock = new FakeSocket();
     sock.stuck = true;
     let closedAt = -1;
-    sock.destroySoon = () => {
+    sock.end = () => {
       closedAt = Buffer.concat(sock.writes).length;
     };
     const conn = new FixedConnection(owner(4 * reply.length), sock as unknown as Socket, 'peer', codecs.length, 1024, table);

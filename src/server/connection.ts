@@ -12,6 +12,13 @@ export interface ConnectionOwner {
   forget(conn: Connection): void;
 }
 
+/** How long a connection we have ended waits for its peer to close before it is destroyed (nginx's lingering_timeout). */
+const LINGER_MS = 5000;
+
+function lingerExpired(socket: Socket): void {
+  socket.destroy();
+}
+
 /** Initial echo output buffer; it grows to the largest batch seen. */
 const OUT_INITIAL = 16 * 1024;
 /** An output buffer grown past this is dropped after its batch, to keep idle connections small. */
@@ -39,6 +46,8 @@ export abstract class Connection implements MessageHandler {
   closing = false;
   /** The peer has half-closed: answer what it sent, then close. */
   peerEnded = false;
+  /** Set once our side has ended: the timer that destroys the socket if the peer never closes. */
+  private lingering: NodeJS.Timeout | null = null;
   /** Writes whose completion the connection waits for before reading (or sending) more. */
   private waits = 0;
   private readonly onFlushed: (err?: Error | null) => void;
@@ -111,12 +120,25 @@ export abstract class Connection implements MessageHandler {
     if (this.waits === 0) this.finish();
   }
 
-  /** `destroySoon` ends our side once the writes are out and destroys the socket after that. */
+  /**
+   * End our side once the writes are out, and linger: keep reading (and
+   * discarding) until the peer closes too. Destroying a TCP socket with
+   * unread input sends a reset, and a reset makes the peer's kernel throw
+   * away replies it has received but its program has not read yet; so the
+   * socket is only destroyed when the peer has closed, or after LINGER_MS.
+   */
   private finish(): void {
+    if (this.lingering !== null) return;
     this.closing = true;
-    // Keep reading (and discarding) so that the peer's close is seen.
     this.socket.resume();
-    this.socket.destroySoon();
+    this.socket.end();
+    this.lingering = setTimeout(lingerExpired, LINGER_MS, this.socket);
+    this.lingering.unref();
+  }
+
+  /** The socket has closed: nothing left to wait for. */
+  onClose(): void {
+    if (this.lingering !== null) clearTimeout(this.lingering);
   }
 }
 

@@ -277,6 +277,7 @@ function onSocketError(this: TaggedSocket): void {
 
 function onSocketClose(this: TaggedSocket): void {
   const conn = this[kConn];
+  conn.onClose();
   conn.owner.forget(conn);
 }
 
