@@ -10,6 +10,14 @@ const RESPONSE = 'respuesta';
 const lengthFrame = (s: string | Buffer) => codecs.length.frame(Buffer.from(s));
 const lineFrame = (s: string) => codecs.line.frame(Buffer.from(s));
 
+type Case = { framing: string; mode: string; send: readonly Buffer[]; expect: Buffer };
+/** The expected reply to message `i` of a case. */
+function replyOf(c: Case, i: number): Buffer {
+  if (c.mode === 'fixed') return c.framing === 'line' ? Buffer.from(`${RESPONSE}\n`) : lengthFrame(RESPONSE);
+  if (c.framing === 'line') return Buffer.from(c.send[i].toString().replace(/\r?\n$/, '') + '\n');
+  return c.send[i];
+}
+
 describe('framing x mode over TCP and a Unix socket', () => {
   const cases = [
     { framing: 'length', mode: 'fixed', send: [lengthFrame('a'), lengthFrame(''), lengthFrame('hola')], expect: Buffer.concat([lengthFrame(RESPONSE), lengthFrame(RESPONSE), lengthFrame(RESPONSE)]) },
@@ -17,19 +25,33 @@ describe('framing x mode over TCP and a Unix socket', () => {
     { framing: 'line', mode: 'fixed', send: [Buffer.from('uno\n'), Buffer.from('dos\r\n'), Buffer.from('\n')], expect: Buffer.from(`${RESPONSE}\n${RESPONSE}\n${RESPONSE}\n`) },
     { framing: 'line', mode: 'echo', send: [Buffer.from('uno\n'), Buffer.from('dos\r\n'), Buffer.from('\n')], expect: Buffer.from('uno\ndos\n\n') },
   ] as const;
+  // Both read paths: one shared buffer (the default) and Node's buffer per read.
   for (const c of cases) {
     for (const transport of ['tcp', 'unix'] as const) {
-      it(`${c.framing} ${c.mode} over ${transport}`, async () => {
-        const server = await startServer(['--port', '0', '--unix', join(tempDir(), 's.sock'), '--framing', c.framing, '--mode', c.mode]);
-        try {
-          const s = await rawConnect(server, transport);
-          for (const m of c.send) s.write(m);
-          assert.deepEqual(await readBytes(s, c.expect.length), c.expect);
-          s.destroy();
-        } finally {
-          assert.equal((await server.stop()).code, 0);
-        }
-      });
+      for (const reads of ['shared', 'per-read'] as const) {
+        it(`${c.framing} ${c.mode} over ${transport}, reads ${reads}`, async () => {
+          const server = await startServer(['--port', '0', '--unix', join(tempDir(), 's.sock'), '--framing', c.framing, '--mode', c.mode, '--reads', reads]);
+          try {
+            assert.equal(server.events.find((e) => e.event === 'config')!.reads, reads);
+            const s = await rawConnect(server, transport);
+            for (const m of c.send) s.write(m);
+            assert.deepEqual(await readBytes(s, c.expect.length), c.expect);
+            // Two connections at once share the read buffer: neither sees the other's bytes.
+            const t = await rawConnect(server, transport);
+            s.write(c.send[0]);
+            t.write(c.send[2]);
+            s.write(c.send[2]);
+            const both = Buffer.concat([replyOf(c, 0), replyOf(c, 2)]);
+            const [a, b] = await Promise.all([readBytes(s, both.length), readBytes(t, replyOf(c, 2).length)]);
+            assert.deepEqual(a, both);
+            assert.deepEqual(b, replyOf(c, 2));
+            s.destroy();
+            t.destroy();
+          } finally {
+            assert.equal((await server.stop()).code, 0);
+          }
+        });
+      }
     }
   }
 

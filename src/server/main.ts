@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode } from '../protocol/index.js';
 import { EXIT_FAILED, EXIT_OK, describeError, fatal, framingOption, modeOption, parseArgs, parseInteger, parsePort, usageError } from '../cli/args.js';
 import { createLogger } from '../cli/log.js';
@@ -35,6 +35,7 @@ const program = new Command('server')
   .option('--stats-interval <ms>', 'log memory and counters every this many ms (0: never)', parseInteger(0, 86_400_000), 0)
   .option('--cpu <list>', 'pin the server to these CPUs (taskset), e.g. 0 or 0-1', parseCpuList)
   .option('--busy-poll', 'never let the event loop sleep while a connection is open: lower latency across CPUs, one CPU burnt', false)
+  .addOption(new Option('--reads <how>', 'shared: every connection reads into one reused buffer; per-read: a new buffer per read (Node\'s default)').choices(['shared', 'per-read']).default('shared'))
   .option('--json', 'log one JSON object per line', false)
   .addHelpText(
     'after',
@@ -50,7 +51,7 @@ parseArgs(program, process.argv);
 const opts = program.opts<{
   host: string; port?: number; unix?: string; framing: Framing; mode: Mode; response: string; maxFrame: number; graceMs: number;
   maxConnections: number; idleTimeout: number; maxPending: number; unixMode: number; statsInterval: number; json: boolean;
-  cpu?: string; busyPoll: boolean;
+  cpu?: string; busyPoll: boolean; reads: 'shared' | 'per-read';
 }>();
 
 if (opts.framing === 'line' && opts.response.includes('\n')) usageError(NAME, 'option --response cannot contain a newline with --framing line');
@@ -89,6 +90,7 @@ const options: ServerOptions = {
   maxPending: opts.maxPending,
   unixMode: opts.unixMode,
   busyPoll: opts.busyPoll,
+  reads: opts.reads,
 };
 
 const log = createLogger(opts.json);
@@ -112,7 +114,7 @@ server.on('connection-rejected', (e: LimitEvent) => {
 
 try {
   const cpus = allowedCpus('self');
-  log.info('config', { pid: process.pid, ...options, cpus }, `${describeConfig(options)} cpus=${cpus ?? '?'}`);
+  log.info('config', { pid: process.pid, ...options, reads: server.reads, cpus }, `${describeConfig(options)} reads=${server.reads} cpus=${cpus ?? '?'}`);
   for (const l of await server.listen()) log.info('listening', { ...l }, `listening on ${l.url}`);
 } catch (err) {
   fatal(NAME, `cannot listen: ${describeError(err)}`);

@@ -7,6 +7,10 @@ import { Connection, type ConnectionOwner, EchoConnection, FixedConnection, Sock
 import { FrameTable } from '../protocol/batch.js';
 import { claimUnixPath } from './unix.js';
 import { BusyPoll } from '../io/busy-poll.js';
+import { readInto, readsAvailable } from './reads.js';
+
+/** The one read buffer of all connections, when reads are shared (see reads.ts). */
+const READ_BUFFER = 64 * 1024;
 
 export interface ServerOptions {
   host: string;
@@ -30,6 +34,8 @@ export interface ServerOptions {
   unixMode: number;
   /** Keep the event loop polling while any connection is open (BusyPoll). */
   busyPoll?: boolean;
+  /** 'shared': read every connection into one reused buffer (reads.ts); 'per-read': Node's 'data' events. */
+  reads?: 'shared' | 'per-read';
 }
 
 export interface Listener {
@@ -97,6 +103,8 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
   private readonly replies: FrameTable | null;
   private readonly gc = new GcMonitor();
   private readonly busy: BusyPoll | null;
+  /** Set when connections read into one shared buffer. */
+  private readonly readBuffer: Buffer | null;
   private readonly startedAt = Date.now();
   private nextId = 0;
   private closing: Promise<ServerSummary> | null = null;
@@ -108,6 +116,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     this.options = options;
     this.maxPending = options.maxPending;
     this.busy = options.busyPoll === true ? new BusyPoll() : null;
+    this.readBuffer = options.reads !== 'per-read' && readsAvailable() ? Buffer.allocUnsafe(READ_BUFFER) : null;
     const codec = codecs[options.framing];
     // Framed once, here; the hot path only ever writes views of it.
     this.replies = options.framing !== 'sockperf' && options.mode === 'fixed' ? new FrameTable(codec.frame(Buffer.from(options.response))) : null;
@@ -144,7 +153,8 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
   private createNetServer(): Server {
     // allowHalfOpen: a peer that half-closes still gets every reply it is
     // owed (some may be held back by the output bound); then we close.
-    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+    // pauseOnConnect: nothing is read before accept() has chosen how to read.
+    const server = createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
     this.servers.push(server);
     return server;
   }
@@ -177,10 +187,16 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
       socket.setTimeout(this.options.idleTimeoutMs);
       socket.on('timeout', onSocketTimeout);
     }
-    socket.on('data', onSocketData);
+    if (this.readBuffer === null || !readInto(socket, this.readBuffer, onSocketRead)) socket.on('data', onSocketData);
     socket.on('end', onSocketEnd);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
+    socket.resume();
+  }
+
+  /** How connections read: 'shared' buffer or a new buffer 'per-read'. */
+  get reads(): 'shared' | 'per-read' {
+    return this.readBuffer === null ? 'per-read' : 'shared';
   }
 
   onProtocolError(conn: Connection, err: ProtocolError): void {
@@ -259,6 +275,10 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
 // Socket handlers: named, attached once per socket, no closures.
 function onSocketData(this: TaggedSocket, chunk: Buffer): void {
   this[kConn].onData(chunk, 0, chunk.length);
+}
+
+function onSocketRead(this: Socket, n: number, buf: Buffer): void {
+  (this as TaggedSocket)[kConn].onData(buf, 0, n);
 }
 
 function onSocketEnd(this: TaggedSocket): void {
