@@ -21,6 +21,7 @@ function lingerExpired(socket: Socket): void {
 
 /** Initial echo output buffer; it grows to the largest batch seen. */
 const OUT_INITIAL = 16 * 1024;
+const NO_OUTPUT = Buffer.alloc(0);
 /** An output buffer grown past this is dropped after its batch, to keep idle connections small. */
 const OUT_KEEP = 256 * 1024;
 
@@ -183,7 +184,8 @@ export class FixedConnection extends Connection {
  */
 export class EchoConnection extends Connection {
   private readonly codec: Codec;
-  private out: Buffer = Buffer.allocUnsafe(OUT_INITIAL);
+  /** Allocated on the first message, so that idle connections cost nothing here. */
+  private out: Buffer = NO_OUTPUT;
   private outLen = 0;
   private count = 0;
 
@@ -194,7 +196,7 @@ export class EchoConnection extends Connection {
 
   onMessage(buf: Buffer, start: number, end: number): void {
     const need = this.codec.wireSize(end - start);
-    if (this.outLen === 0 && this.socket.writableLength > 0) this.out = Buffer.allocUnsafe(Math.max(OUT_INITIAL, need));
+    if (this.outLen === 0 && (this.out === NO_OUTPUT || this.socket.writableLength > 0)) this.out = Buffer.allocUnsafe(Math.max(OUT_INITIAL, need));
     if (this.outLen + need > this.out.length) this.grow(this.outLen + need);
     this.outLen = this.codec.writeEcho(buf, start, end, this.out, this.outLen);
     this.count++;
@@ -212,7 +214,7 @@ export class EchoConnection extends Connection {
     this.write(this.out.subarray(0, this.outLen));
     this.outLen = 0;
     this.count = 0;
-    if (this.out.length > OUT_KEEP) this.out = Buffer.allocUnsafe(OUT_INITIAL);
+    if (this.out.length > OUT_KEEP) this.out = NO_OUTPUT;
   }
 }
 
