@@ -1,7 +1,7 @@
 /**
  * Micro-benchmarks of the hot path (tinybench): each decoder on 1 and on 64
  * messages per chunk, the server's reply batching in both modes, the
- * benchmark's request batching, and histogram recording.
+ * benchmark's request batching, small copies, and histogram recording.
  *
  *   npm run bench:micro            # or: node --import tsx bench/micro.ts
  *
@@ -13,6 +13,7 @@
 import type { Socket } from 'node:net';
 import { Bench } from 'tinybench';
 import { FrameTable } from '../src/protocol/batch.js';
+import { copyBytes } from '../src/protocol/bytes.js';
 import { codecs, type Framing, type MessageHandler } from '../src/protocol/index.js';
 import { type ConnectionOwner, EchoConnection, FixedConnection } from '../src/server/connection.js';
 import { ConstantRequests, SequencedRequests } from '../src/benchmark/requests.js';
@@ -40,7 +41,8 @@ function chunkOf(framing: Framing, perChunk: number): Buffer {
 const sink = { writableLength: 0, writableCorked: 0, write: () => true, cork() {}, uncork() {}, pause() {} } as unknown as Socket;
 
 const owner: ConnectionOwner = {
-  stats: { messages: 0, ignored: 0, bytesIn: 0, bytesOut: 0 },
+  stats: { messages: 0, ignored: 0, bytesIn: 0, bytesOut: 0, outputPauses: 0 },
+  maxPending: 1 << 30,
   onProtocolError: () => {
     throw new Error('unexpected protocol error');
   },
@@ -86,6 +88,17 @@ const sequenced = new SequencedRequests(codecs.sockperf.frame(payloadOf(SIZE - 1
 task('benchmark requests, 16 per write (sockperf, numbered)', OPS, () => {
   for (let i = 0; i < OPS / 16; i++) sequenced.write(sink, i * 16 + 1, 16);
 });
+
+for (const size of [12, 64]) {
+  const src = Buffer.alloc(64 * size, 7);
+  const dst = Buffer.alloc(64 * size);
+  task(`copy ${size} B with Buffer.copy`, OPS, () => {
+    for (let k = 0; k < OPS / 64; k++) for (let i = 0; i < 64; i++) src.copy(dst, i * size, i * size, (i + 1) * size);
+  });
+  task(`copy ${size} B with copyBytes`, OPS, () => {
+    for (let k = 0; k < OPS / 64; k++) for (let i = 0; i < 64; i++) copyBytes(src, i * size, (i + 1) * size, dst, i * size);
+  });
+}
 
 const histogram = createHistogram();
 let v = 1;

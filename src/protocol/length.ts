@@ -1,5 +1,6 @@
 import { type Decoder, HeaderDecoder, type MessageHandler } from './decoder.js';
 import { ErrorCodes, protocolError } from './errors.js';
+import { copyBytes } from './bytes.js';
 
 /** Length framing: u32 big-endian payload length, then the payload. */
 export const LENGTH_HEADER = 4;
@@ -39,5 +40,5 @@ export function lengthFrame(payload: Buffer): Buffer {
 /** Write the frame of payload `src[start, end)` at `out[off]`; returns the offset after it. */
 export function writeLengthFrame(src: Buffer, start: number, end: number, out: Buffer, off: number): number {
   out.writeUInt32BE(end - start, off);
-  return off + LENGTH_HEADER + src.copy(out, off + LENGTH_HEADER, start, end);
+  return off + LENGTH_HEADER + copyBytes(src, start, end, out, off + LENGTH_HEADER);
 }

@@ -1,5 +1,6 @@
 import { type Decoder, type MessageHandler, PartialBuffer } from './decoder.js';
 import { ErrorCodes, type ProtocolError, protocolError } from './errors.js';
+import { copyBytes } from './bytes.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -87,7 +88,7 @@ export function lineFrame(payload: Buffer): Buffer {
 
 /** Write message `src[start, end)` followed by `\n` at `out[off]`; returns the offset after it. */
 export function writeLineFrame(src: Buffer, start: number, end: number, out: Buffer, off: number): number {
-  const n = src.copy(out, off, start, end);
+  const n = copyBytes(src, start, end, out, off);
   out[off + n] = LF;
   return off + n + 1;
 }

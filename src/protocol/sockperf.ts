@@ -1,5 +1,6 @@
 import { type Decoder, HeaderDecoder, type MessageHandler } from './decoder.js';
 import { ErrorCodes, protocolError } from './errors.js';
+import { copyBytes } from './bytes.js';
 
 /**
  * sockperf 3.x wire format. Every field is big-endian:
@@ -58,7 +59,7 @@ export function sockperfWantsReply(buf: Buffer, start: number): boolean {
 
 /** Write sockperf's reply to message `src[start, end)` at `out[off]`: the same bytes with CLIENT cleared. */
 export function writeSockperfReply(src: Buffer, start: number, end: number, out: Buffer, off: number): number {
-  const n = src.copy(out, off, start, end);
+  const n = copyBytes(src, start, end, out, off);
   out[off + OFF_FLAGS + 1] &= ~FLAG_CLIENT;
   return off + n;
 }

@@ -186,6 +186,8 @@ export class EchoConnection extends Connection {
   private readonly codec: Codec;
   /** Allocated on the first message, so that idle connections cost nothing here. */
   private out: Buffer = NO_OUTPUT;
+  /** The last view of `out` written. */
+  private view: Buffer = NO_OUTPUT;
   private outLen = 0;
   private count = 0;
 
@@ -211,7 +213,12 @@ export class EchoConnection extends Connection {
   protected flush(): void {
     if (this.outLen === 0) return;
     this.owner.stats.messages += this.count;
-    this.write(this.out.subarray(0, this.outLen));
+    // A view per batch is an allocation; ping-pong sends the same length
+    // again and again, so the last view is kept and reused while it fits.
+    // (A pending write keeps its view valid: a pending write means a new
+    // `out`, hence a new view, for the next batch.)
+    if (this.view.buffer !== this.out.buffer || this.view.byteOffset !== this.out.byteOffset || this.view.length !== this.outLen) this.view = this.out.subarray(0, this.outLen);
+    this.write(this.view);
     this.outLen = 0;
     this.count = 0;
     if (this.out.length > OUT_KEEP) this.out = NO_OUTPUT;
