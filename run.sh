@@ -34,6 +34,9 @@ build() {
 
 run_tests() {
   build
+  # tsx runs the tests and bench scripts without checking their types: check
+  # them here, so that a script nobody ran lately cannot rot unseen.
+  npx --no-install tsc -p tsconfig.check.json
   # Node 20 does not expand globs itself: the shell lists the files. The
   # reporter is spec on a terminal and TAP (ending in '# pass N') otherwise.
   local files=(test/*.test.ts)

@@ -18,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { pinSelf } from '../src/io/placement.js';
 import { DEFAULT_MAX_FRAME, type Mode } from '../src/protocol/index.js';
 import { ResponderServer } from '../src/server/server.js';
+import { startServerProcess } from '../src/benchmark/system.js';
+import { tcpPort } from './lib.js';
 import { runProbe } from '../src/client/probe.js';
 import { initHistograms } from '../src/stats/histogram.js';
 
@@ -69,20 +71,13 @@ async function runServerSide(): Promise<Profile> {
 
 async function runClientSide(): Promise<Profile> {
   await initHistograms();
-  const server = spawn(bin('server'), ['--json', '--port', '0', '--cpu', '0', '--mode', mode], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const port = await new Promise<number>((resolve) => {
-    let buf = '';
-    server.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      buf += d;
-      const m = /"event":"listening".*?"port":(\d+)/.exec(buf);
-      if (m !== null) resolve(Number(m[1]));
-    });
-  });
+  const server = await startServerProcess(['--port', '0', '--cpu', '0', '--mode', mode]);
+  const port = tcpPort(server);
   const probe = (count: number) =>
     runProbe({ target: { transport: 'tcp', host: '127.0.0.1', port }, framing: 'length', mode, size: 64, response: 'respuesta', count, warmup: 0, targetUs: 1000, timeoutMs: 5000, maxFrame: DEFAULT_MAX_FRAME }).then((r) => r.histogram.destroy());
   await probe(20_000); // warm-up, not profiled
   const profile = await profiled(() => probe(trips));
-  server.kill('SIGTERM');
+  await server.stop();
   return profile;
 }
 

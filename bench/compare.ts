@@ -13,11 +13,13 @@
  * CPU 0 and clients on CPU 1.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type Socket, connect, createServer } from 'node:net';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processRssBytes, startServerProcess } from '../src/benchmark/system.js';
+import { openConnections, tcpPort, waitForPort } from './lib.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -77,22 +79,6 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
 async function stop(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null) return;
   const exited = new Promise((r) => p.once('exit', r));
@@ -100,28 +86,10 @@ async function stop(p: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** bin/server pinned to `cpu`; resolves once it listens, with its JSON events as they come. */
-async function ourServer(cpu: string, extra: string[]): Promise<{ proc: ChildProcess; port: number; events: Array<Record<string, unknown>> }> {
-  const proc = spawn(bin('server'), ['--json', '--cpu', cpu, '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const events: Array<Record<string, unknown>> = [];
-  let partial = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    proc.once('exit', (code) => reject(new Error(`bin/server exited ${code}`)));
-    proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      partial += d;
-      const lines = partial.split('\n');
-      partial = lines.pop()!;
-      for (const l of lines) {
-        if (l === '') continue;
-        const e = JSON.parse(l);
-        events.push(e);
-        if (e.event === 'listening' && e.transport === 'tcp') resolve(e.port);
-      }
-    });
-  });
-  // Wait for every listener (the Unix one comes after TCP).
-  await sleep(100);
-  return { proc, port, events };
+/** bin/server pinned to `cpu`, on an ephemeral TCP port. */
+async function ourServer(cpu: string, extra: string[]) {
+  const server = await startServerProcess(['--cpu', cpu, '--port', '0', ...extra]);
+  return { ...server, port: tcpPort(server) };
 }
 
 function sockperfServer(cpu: string, port: number): ChildProcess {
@@ -152,7 +120,7 @@ async function latencyRuns(pl: Placement): Promise<void> {
   const sp = await freePort();
   const ref = sockperfServer(S, sp);
   try {
-    await waitPort(sp);
+    await waitForPort(sp);
     log(`${pl}: sockperf client -> sockperf server`);
     rows.push({ id: `c-pair-${pl}`, what: 'sockperf client -> sockperf server (TCP)', placement: pl, latency: await sockperfClient(C, sp) });
     log(`${pl}: our client -> sockperf server`);
@@ -164,7 +132,7 @@ async function latencyRuns(pl: Placement): Promise<void> {
   let s = await ourServer(S, ['--framing', 'sockperf']);
   log(`${pl}: sockperf client -> our server`);
   rows.push({ id: `our-server-${pl}`, what: 'sockperf client -> our server (TCP)', placement: pl, latency: await sockperfClient(C, s.port) });
-  await stop(s.proc);
+  await s.stop();
 
   const dir = mkdtempSync(join(tmpdir(), 'respuesta-compare-'));
   const sock = join(dir, 's.sock');
@@ -172,7 +140,7 @@ async function latencyRuns(pl: Placement): Promise<void> {
   log(`${pl}: our client -> our server, TCP and Unix socket`);
   rows.push({ id: `our-pair-tcp-${pl}`, what: 'our client -> our server (TCP)', placement: pl, latency: lat(await ourClient(C, ['--port', String(s.port)])) });
   rows.push({ id: `our-pair-unix-${pl}`, what: 'our client -> our server (Unix socket)', placement: pl, latency: lat(await ourClient(C, ['--unix', sock])) });
-  await stop(s.proc);
+  await s.stop();
   rmSync(dir, { recursive: true, force: true });
 
   if (pl === 'split') {
@@ -180,7 +148,7 @@ async function latencyRuns(pl: Placement): Promise<void> {
     s = await ourServer(S, ['--busy-poll']);
     log(`${pl}: our pair, both busy-polling`);
     rows.push({ id: 'our-pair-busy-split', what: 'our client -> our server, both --busy-poll (TCP)', placement: pl, latency: lat(await ourClient(C, ['--port', String(s.port)], ['--busy-poll'])) });
-    await stop(s.proc);
+    await s.stop();
   }
 }
 
@@ -197,7 +165,7 @@ async function garbage(mode: 'fixed' | 'echo'): Promise<void> {
   const before = await gcNow();
   const j = await ourClient('0', ['--port', String(s.port), '--mode', mode], [], GC_TRIPS, 0);
   const after = await gcNow();
-  await stop(s.proc);
+  await s.stop();
   rows.push({ id: `gc-server-${mode}`, what: `server GC events per ${GC_TRIPS} round trips (${mode}, 64 B, after warm-up)`, placement: 'same', value: after - before, unit: 'GCs' });
   rows.push({ id: `gc-client-${mode}`, what: `client GC events per ${GC_TRIPS} round trips (measured phase)`, placement: 'same', value: j.gc.count, unit: 'GCs' });
 }
@@ -205,25 +173,14 @@ async function garbage(mode: 'fixed' | 'echo'): Promise<void> {
 /** RSS the server adds for IDLE_CONNECTIONS idle connections. */
 async function idleMemory(): Promise<void> {
   const s = await ourServer('0', ['--max-connections', String(IDLE_CONNECTIONS + 10)]);
-  const rss = () => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${s.proc.pid}/status`, 'utf8'))![1]) * 1024;
   await sleep(300);
-  const before = rss();
+  const before = processRssBytes(s.pid);
   log(`memory: ${IDLE_CONNECTIONS} idle connections`);
-  const socks: Socket[] = [];
-  for (let i = 0; i < IDLE_CONNECTIONS; i += 500) {
-    socks.push(
-      ...(await Promise.all(
-        Array.from({ length: 500 }, () => new Promise<Socket>((resolve, reject) => {
-          const c = connect({ host: '127.0.0.1', port: s.port }, () => resolve(c));
-          c.once('error', reject);
-        })),
-      )),
-    );
-  }
+  const socks = await openConnections(s.port, IDLE_CONNECTIONS);
   await sleep(1000);
-  const after = rss();
+  const after = processRssBytes(s.pid);
   for (const c of socks) c.destroy();
-  await stop(s.proc);
+  await s.stop();
   rows.push({ id: 'idle-memory', what: `server RSS added by ${IDLE_CONNECTIONS} idle connections`, placement: null, value: Math.round(((after - before) / 1048576) * 10) / 10, unit: 'MiB' });
 }
 
@@ -232,7 +189,7 @@ async function throughput(conns: number, pipeline: number): Promise<void> {
   const rp = await freePort();
   const redis = spawn('taskset', ['-c', P.server, 'redis-server', '--port', String(rp), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   try {
-    await waitPort(rp);
+    await waitForPort(rp);
     log(`throughput: redis-benchmark -t ping -c ${conns} -P ${pipeline}`);
     const n = Math.round((quick ? 0.3 : 1) * (pipeline > 1 ? 3_000_000 : 500_000));
     const out = await run('taskset', ['-c', P.client, 'redis-benchmark', '-p', String(rp), '-t', 'ping', '-c', String(conns), '-P', String(pipeline), '-n', String(n), '-q']);
@@ -245,7 +202,7 @@ async function throughput(conns: number, pipeline: number): Promise<void> {
   const s = await ourServer(P.server, []);
   log(`throughput: bin/benchmark ${conns} x ${pipeline}`);
   const j = JSON.parse(await run(bin('benchmark'), ['--port', String(s.port), '--client-cpu', P.client, '--connections', String(conns), '--pipeline', String(pipeline), '--duration', String(SECONDS), '--warmup', '1', '--json']));
-  await stop(s.proc);
+  await s.stop();
   rows.push({ id: `ours-${conns}x${pipeline}`, what: `bin/benchmark -> our server, ${conns} conns x ${pipeline}`, placement: 'split', throughputPerSec: j.scenarios[0].throughputPerSec });
 }
 

@@ -5,46 +5,40 @@
  *
  *   node --import tsx bench/idle-memory.ts [connections]     (after ./run.sh build)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { type Socket, connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { processRssBytes, startServerProcess } from '../src/benchmark/system.js';
+import { openConnections, tcpPort } from './lib.js';
 
 const N = Number(process.argv[2] ?? 10_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const rssMiB = (pid: number) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const rssMiB = (pid: number) => processRssBytes(pid) / 1048576;
 
-const BARE = `const s = require('net').createServer(() => {}); s.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ event: 'listening', port: s.address().port })));`;
+const BARE = `const s = require('net').createServer(() => {}); s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
 
-async function measure(label: string, proc: ChildProcess): Promise<void> {
-  const port = await new Promise<number>((resolve) => {
-    let buf = '';
-    proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      buf += d;
-      const m = /"event":"listening".*?"port":(\d+)/.exec(buf);
-      if (m !== null) resolve(Number(m[1]));
-    });
-  });
+/** A bare Node server, with the launchers' GC flags; resolves with its port, pid and a stop function. */
+async function bareServer(): Promise<{ port: number; pid: number; stop: () => Promise<unknown> }> {
+  const proc = spawn(process.execPath, ['--max-semi-space-size=2', '--min-semi-space-size=2', '-e', BARE], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) => proc.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim()))));
+  return { port, pid: proc.pid!, stop: () => new Promise((r) => (proc.kill('SIGTERM'), proc.once('exit', r))) };
+}
+
+async function measure(label: string, server: { port: number; pid: number; stop: () => Promise<unknown> }): Promise<void> {
   await sleep(500);
-  const before = rssMiB(proc.pid!);
-  const socks: Socket[] = [];
-  for (let i = 0; i < N; i += 500) {
-    const batch = Array.from({ length: Math.min(500, N - i) }, () => new Promise<Socket>((resolve, reject) => {
-      const c = connect({ host: '127.0.0.1', port }, () => resolve(c));
-      c.once('error', reject);
-    }));
-    socks.push(...(await Promise.all(batch)));
-  }
+  const before = rssMiB(server.pid);
+  const socks = await openConnections(server.port, N);
   await sleep(1500);
-  const after = rssMiB(proc.pid!);
+  const after = rssMiB(server.pid);
   for (const s of socks) s.destroy();
-  proc.kill('SIGTERM');
-  await new Promise((r) => proc.once('exit', r));
+  await server.stop();
   console.log(`${label.padEnd(40)} ${before.toFixed(1).padStart(7)} ${after.toFixed(1).padStart(7)} ${(after - before).toFixed(1).padStart(7)} ${(((after - before) * 1024) / N).toFixed(2).padStart(9)}`);
 }
 
+const ours = async (args: string[]) => {
+  const s = await startServerProcess(['--port', '0', '--max-connections', String(N + 10), ...args]);
+  return { port: tcpPort(s), pid: s.pid, stop: () => s.stop() };
+};
+
 console.log(`${N} idle connections${''.padEnd(20)} ${'before'.padStart(7)} ${'after'.padStart(7)} ${'added'.padStart(7)} ${'KiB/conn'.padStart(9)}   (RSS, MiB)`);
-const server = fileURLToPath(new URL('../bin/server', import.meta.url));
-await measure('bin/server (fixed mode)', spawn(server, ['--json', '--port', '0', '--max-connections', String(N + 10)], { stdio: ['ignore', 'pipe', 'inherit'] }));
-await measure('bin/server --mode echo', spawn(server, ['--json', '--port', '0', '--mode', 'echo', '--max-connections', String(N + 10)], { stdio: ['ignore', 'pipe', 'inherit'] }));
-await measure('bare net.createServer(() => {})', spawn(process.execPath, ['--max-semi-space-size=2', '--min-semi-space-size=2', '-e', BARE], { stdio: ['ignore', 'pipe', 'inherit'] }));
+await measure('bin/server (fixed mode)', await ours([]));
+await measure('bin/server --mode echo', await ours(['--mode', 'echo']));
+await measure('bare net.createServer(() => {})', await bareServer());

@@ -47,6 +47,7 @@ const owner: ConnectionOwner = {
     throw new Error('unexpected protocol error');
   },
   onSocketError() {},
+  onIdleTimeout() {},
   forget() {},
 };
 

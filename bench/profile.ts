@@ -8,7 +8,9 @@
  *
  * The raw profiles stay in results/profile/ (.cpuprofile opens in Chrome DevTools).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { startServerProcess } from '../src/benchmark/system.js';
+import { tcpPort } from './lib.js';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,25 +26,14 @@ mkdirSync(join(dir, 'client'), { recursive: true });
 
 const flags = (side: string) => `--max-semi-space-size=2 --min-semi-space-size=2 --cpu-prof --cpu-prof-dir=${join(dir, side)}`;
 
-const server = spawn(join(root, 'bin/server'), ['--json', '--port', '0', '--cpu', '0', '--mode', mode], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, RESPUESTA_NODE_FLAGS: flags('server') },
-});
-const port = await new Promise<number>((resolve) => {
-  let buf = '';
-  server.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    const m = /"event":"listening".*?"port":(\d+)/.exec(buf);
-    if (m !== null) resolve(Number(m[1]));
-  });
-});
+const server = await startServerProcess(['--port', '0', '--cpu', '0', '--mode', mode], { ...process.env, RESPUESTA_NODE_FLAGS: flags('server') });
+const port = tcpPort(server);
 const c = spawnSync(join(root, 'bin/client'), ['--port', String(port), '--cpu', '0', '--mode', mode, '--count', String(trips), '--warmup', '10000', '--json'], {
   encoding: 'utf8',
   env: { ...process.env, RESPUESTA_NODE_FLAGS: flags('client') },
 });
 if (c.status !== 0) throw new Error(`client failed: ${c.stderr}`);
-server.kill('SIGTERM');
-await new Promise((r) => server.once('exit', r));
+await server.stop();
 
 interface CpuNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
 

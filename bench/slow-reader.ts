@@ -9,25 +9,19 @@
  *
  * Build first (./run.sh build). Children inherit the CPU placement.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { processRssBytes, startServerProcess } from '../src/benchmark/system.js';
+import { tcpPort } from './lib.js';
 import { fileURLToPath } from 'node:url';
 
 const bin = (name: string) => fileURLToPath(new URL(`../bin/${name}`, import.meta.url));
 const COUNT = '50000';
 
-const server = spawn(bin('server'), ['--json', '--port', '0', '--mode', 'echo'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const port = await new Promise<number>((resolve) => {
-  let buf = '';
-  server.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    const m = /"event":"listening".*?"port":(\d+)/.exec(buf);
-    if (m !== null) resolve(Number(m[1]));
-  });
-});
-
-const rssMiB = () => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))![1]) / 1024;
+const server = await startServerProcess(['--port', '0', '--mode', 'echo']);
+const port = tcpPort(server);
+const rssMiB = () => processRssBytes(server.pid) / 1048576;
 
 function probe(): { p50: number; p99: number; p99_9: number; max: number } {
   const r = spawnSync(bin('client'), ['--port', String(port), '--mode', 'echo', '--count', COUNT, '--warmup', '5000', '--json'], { encoding: 'utf8' });
@@ -52,8 +46,7 @@ await new Promise((r) => setTimeout(r, 1000));
 const stalled = probe();
 const rssStalled = rssMiB();
 slow.destroy();
-server.kill('SIGTERM');
-await new Promise((r) => server.once('exit', r));
+await server.stop();
 
 const cpus = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
 const row = (name: string, l: typeof alone, rss: number) =>

@@ -16,13 +16,13 @@
  * Every reply is checked (echo mode, numbered payloads). Exit 0 when every
  * check held, the server exited 0 and memory showed no growth trend.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { codecs, type MessageHandler } from '../src/protocol/index.js';
+import { startServerProcess } from '../src/benchmark/system.js';
+import { tcpPort } from './lib.js';
 
 const args = process.argv.slice(2);
 const durationS = Number(args.find((a) => /^\d+$/.test(a)) ?? 60);
@@ -30,7 +30,6 @@ const json = args.includes('--json');
 /** Samples before this are warm-up: the heap and the allocator settle. */
 const WARMUP_S = Math.min(10, durationS / 4);
 
-const SERVER = fileURLToPath(new URL('../bin/server', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'respuesta-soak-'));
 const sock = join(dir, 'soak.sock');
 
@@ -42,32 +41,9 @@ interface Sample {
   messages: number;
 }
 
-const samples: Sample[] = [];
-let summary: Record<string, unknown> | null = null;
-let port = 0;
 const t0 = Date.now();
-const server = spawn(SERVER, ['--json', '--port', '0', '--unix', sock, '--mode', 'echo', '--max-frame', '65536', '--stats-interval', '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
-let partial = '';
-const listening = new Promise<void>((resolve) => {
-  let seen = 0;
-  server.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    partial += d;
-    const lines = partial.split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) {
-      if (line === '') continue;
-      const e = JSON.parse(line) as Record<string, number & Record<string, number>> & { event: string; transport?: string };
-      if (e.event === 'listening') {
-        if (e.transport === 'tcp') port = e.port as number;
-        if (++seen === 2) resolve();
-      } else if (e.event === 'stats') {
-        samples.push({ t: (Date.now() - t0) / 1000, rssMiB: e.rssBytes / 1048576, heapMiB: e.heapUsedBytes / 1048576, open: e.open, messages: e.messages });
-      } else if (e.event === 'summary') summary = e;
-    }
-  });
-});
-const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
-await listening;
+const server = await startServerProcess(['--port', '0', '--unix', sock, '--mode', 'echo', '--max-frame', '65536', '--stats-interval', '1000']);
+const port = tcpPort(server);
 
 const stats = { roundTrips: 0, badPeers: 0, failures: [] as string[] };
 let running = true;
@@ -90,7 +66,6 @@ class Checked implements MessageHandler {
   sent = 0;
   received = 0;
   private waiter: (() => void) | null = null;
-  private readonly msg = Buffer.alloc(12);
 
   constructor(readonly socket: Socket) {
     socket.on('data', (c: Buffer) => {
@@ -187,8 +162,16 @@ const load = [churn(), churn(), steady(64, false), steady(64, true), steady(1, f
 await sleep(durationS * 1000);
 running = false;
 await Promise.all(load);
-server.kill('SIGTERM');
-const code = await exited;
+const summary = await server.stop();
+const code = server.exitCode();
+type Stats = { time: number; rssBytes: number; heapUsedBytes: number; open: number; messages: number };
+const samples: Sample[] = (server.events.filter((e) => e.event === 'stats') as unknown as Stats[]).map((e) => ({
+  t: (e.time - t0) / 1000,
+  rssMiB: e.rssBytes / 1048576,
+  heapMiB: e.heapUsedBytes / 1048576,
+  open: e.open,
+  messages: e.messages,
+}));
 rmSync(dir, { recursive: true, force: true });
 
 /** Least-squares slope, per second. */

@@ -15,7 +15,7 @@ import { codecs, type MessageHandler } from '../src/protocol/index.js';
 import { InvalidArgumentError } from 'commander';
 import { parseSlo, presetScenarios, PRESETS, scenarioMatrix, sloBreaches } from '../src/benchmark/options.js';
 import { splitConnections } from '../src/benchmark/run.js';
-import { type RunningServer, delay, listenRaw, runBin, startServer, tempDir } from './helpers.js';
+import { type RunningServer, listenRaw, runBin, startServer, tempDir, waitForPort } from './helpers.js';
 
 const LATENCY_KEYS = ['min', 'mean', 'stdev', 'p50', 'p90', 'p99', 'p99_9', 'p99_99', 'max'];
 const SHORT = ['--duration', '0.5', '--warmup', '0.2'];
@@ -276,7 +276,7 @@ describe('against sockperf\'s own server', { skip: !sockperf && 'sockperf is not
     writeFileSync(feed, `T:127.0.0.1:${port}\n`);
     const sp = spawn('sockperf', ['server', '-f', feed, '-F', 'epoll'], { stdio: 'ignore' });
     try {
-      await delay(500);
+      await waitForPort(port);
       const { code, report } = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '2', '--pipeline', '1,8', ...SHORT]);
       assert.equal(code, 0, JSON.stringify(report.scenarios.map((s: { failure: string }) => s.failure)));
       for (const s of report.scenarios) {

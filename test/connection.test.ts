@@ -53,6 +53,7 @@ function owner(maxPending = 1 << 20): ConnectionOwner {
     maxPending,
     onProtocolError: () => assert.fail('no protocol error expected'),
     onSocketError: () => {},
+    onIdleTimeout: () => {},
     forget: () => {},
   };
 }

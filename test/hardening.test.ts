@@ -11,17 +11,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { codecs, type MessageHandler } from '../src/protocol/index.js';
+import { processRssBytes } from '../src/benchmark/system.js';
 import { closed, delay, rawConnect, readBytes, runBin, startServer, tempDir } from './helpers.js';
 
 const frame = (s: string | Buffer) => codecs.length.frame(typeof s === 'string' ? Buffer.from(s) : s);
 const RESPUESTA = frame('respuesta');
-
-/** Resident memory of a process, bytes. */
-function rssOf(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  assert.ok(m !== null);
-  return Number(m[1]) * 1024;
-}
 
 const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
 
@@ -126,18 +120,18 @@ describe('slow readers', () => {
   it('a peer that pipelines 1 000 000 messages without reading: memory stays bounded, others are served, every reply arrives in order', async (t) => {
     const server = await startServer(['--port', '0', '--mode', 'echo', '--json']);
     const pid = server.proc.pid!;
-    const before = rssOf(pid);
+    const before = processRssBytes(pid);
     const slow = await rawConnect(server);
     slow.pause();
     const N = 1_000_000;
     slow.write(numbered(N));
     // Let the server read until its output bound stops it, then look at its memory.
     await delay(1500);
-    const stalled = rssOf(pid);
+    const stalled = processRssBytes(pid);
     // Another connection is answered normally meanwhile.
     for (let i = 0; i < 50; i++) await pingOnce(server, 'tcp', frame('ping'));
     await delay(500);
-    const later = rssOf(pid);
+    const later = processRssBytes(pid);
     // 12 MB of requests and 12 MB of replies in flight; the server keeps at most
     // --max-pending (256 KiB) plus one read of replies. 32 MiB allows for the heap's own movement.
     const bound = 32 * 1024 * 1024;
@@ -154,14 +148,14 @@ describe('slow readers', () => {
     const big = 'r'.repeat(4096);
     const server = await startServer(['--port', '0', '--response', big]);
     const pid = server.proc.pid!;
-    const before = rssOf(pid);
+    const before = processRssBytes(pid);
     const slow = await rawConnect(server);
     slow.pause();
     const N = 50_000;
     slow.write(Buffer.alloc(4 * N)); // N messages of length 0
     await delay(1500);
     // Unbounded, this would be 205 MB of replies in the server.
-    const grown = rssOf(pid) - before;
+    const grown = processRssBytes(pid) - before;
     assert.ok(grown < 32 * 1024 * 1024, `server RSS grew ${grown / 1048576} MiB`);
     t.diagnostic(`slow reader, fixed 4 KiB replies: server RSS grew ${mib(grown)} MiB while holding back replies`);
     const reply = frame(big);
@@ -252,7 +246,7 @@ describe('many connections', () => {
     const server = await startServer(['--port', '0', '--max-connections', String(N + 10)]);
     const pid = server.proc.pid!;
     await delay(200);
-    const before = rssOf(pid);
+    const before = processRssBytes(pid);
     const socks: Socket[] = [];
     for (let i = 0; i < N; i += 500) {
       socks.push(...(await Promise.all(Array.from({ length: Math.min(500, N - i) }, () => rawConnect(server)))));
@@ -272,7 +266,7 @@ describe('many connections', () => {
       }
     }
     assert.equal(answered, 2 * N);
-    const after = rssOf(pid);
+    const after = processRssBytes(pid);
     const perConn = (after - before) / N;
     t.diagnostic(`${N} connections: server RSS ${(before / 1048576).toFixed(1)} -> ${(after / 1048576).toFixed(1)} MiB, ${(perConn / 1024).toFixed(2)} KiB per connection`);
     for (const s of socks) s.destroy();

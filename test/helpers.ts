@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 
+export { waitForPort } from '../bench/lib.js';
+
 export const ROOT = new URL('..', import.meta.url).pathname;
 export const BIN = (name: 'server' | 'client' | 'benchmark') => join(ROOT, 'bin', name);
 

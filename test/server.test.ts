@@ -8,7 +8,6 @@ import { closed, delay, rawConnect, readBytes, runBin, type RunningServer, stale
 
 const RESPONSE = 'respuesta';
 const lengthFrame = (s: string | Buffer) => codecs.length.frame(Buffer.from(s));
-const lineFrame = (s: string) => codecs.line.frame(Buffer.from(s));
 
 type Case = { framing: string; mode: string; send: readonly Buffer[]; expect: Buffer };
 /** The expected reply to message `i` of a case. */

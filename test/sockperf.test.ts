@@ -5,9 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
 import { describe, it } from 'node:test';
-import { delay, runBin, startServer } from './helpers.js';
+import { runBin, startServer, waitForPort } from './helpers.js';
 
 const have = spawnSync('sockperf', ['--version'], { encoding: 'utf8' });
 const skip = have.error !== undefined ? 'sockperf is not installed (apt-get install sockperf)' : false;
@@ -19,22 +18,6 @@ const skip = have.error !== undefined ? 'sockperf is not installed (apt-get inst
  */
 function freePort(): number {
   return 20_000 + Math.floor(Math.random() * 12_000);
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await delay(50);
-  }
-  throw new Error(`nothing listens on ${port}`);
 }
 
 describe('sockperf interoperability', { skip }, () => {

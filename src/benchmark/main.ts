@@ -9,7 +9,7 @@ import { PRESETS, type Preset, type Scenario, parseIntList, parseSlo, presetScen
 import { createProgress } from './progress.js';
 import { type BenchmarkReport, type ScenarioReport, buildScenarioReport, formatReport, formatSlo, scenarioOk } from './report.js';
 import { type ScenarioResult, type WindowProbe, runScenario } from './run.js';
-import { type SpawnedServer, processCpuUs, spawnServer } from './system.js';
+import { type ServerProcess, processCpuUs, spawnServer } from './system.js';
 import { allowedCpus, parseCpuList, pinSelf } from '../io/placement.js';
 
 const NAME = 'benchmark';
@@ -82,7 +82,7 @@ if (o.clientCpu !== undefined) {
 
 await initHistograms();
 
-let spawned: SpawnedServer | null = null;
+let spawned: ServerProcess | null = null;
 let serverCpus: string | null = null;
 let target: Target = targetOf(o);
 if (o.spawnServer) {

@@ -8,6 +8,8 @@ export interface ConnectionOwner {
   /** Unsent reply bytes at which a connection stops reading until they are out. */
   readonly maxPending: number;
   onProtocolError(conn: Connection, err: ProtocolError): void;
+  /** The connection sent nothing for --idle-timeout. */
+  onIdleTimeout(conn: Connection): void;
   onSocketError(): void;
   forget(conn: Connection): void;
 }

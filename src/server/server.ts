@@ -202,11 +202,6 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
   onProtocolError(conn: Connection, err: ProtocolError): void {
     this.stats.protocolErrors++;
     this.emit('protocol-error', { peer: conn.peer, code: err.code, reason: err.message, limit: err.limit, actual: err.actual } satisfies ProtocolErrorEvent);
-    this.teardown(conn);
-  }
-
-  /** Close a connection once its replies are out (Connection.close). */
-  teardown(conn: Connection): void {
     conn.close();
   }
 
@@ -214,7 +209,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     if (conn.closing) return;
     this.stats.idleTimeouts++;
     this.emit('idle-timeout', { peer: conn.peer, limit: this.options.idleTimeoutMs } satisfies LimitEvent);
-    this.teardown(conn);
+    conn.close();
   }
 
   /** Forget a connection; called once per socket, on 'close'. */
@@ -246,7 +241,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     const stopped = Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     await turn();
     await turn();
-    for (const conn of this.live) this.teardown(conn);
+    for (const conn of this.live) conn.close();
     let timer: NodeJS.Timeout | undefined;
     const allClosed = new Promise<void>((resolve) => {
       this.onIdle = resolve;
@@ -287,7 +282,7 @@ function onSocketEnd(this: TaggedSocket): void {
 
 function onSocketTimeout(this: TaggedSocket): void {
   const conn = this[kConn];
-  (conn.owner as ResponderServer).onIdleTimeout(conn);
+  conn.owner.onIdleTimeout(conn);
 }
 
 function onSocketError(this: TaggedSocket): void {

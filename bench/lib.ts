@@ -1,0 +1,42 @@
+/** Small helpers shared by the scripts in bench/ and by the tests. */
+import { type Socket, connect } from 'node:net';
+import type { ServerProcess } from '../src/benchmark/system.js';
+
+/** Resolves once something accepts connections on 127.0.0.1:`port` (for servers that print no readiness line, such as sockperf's). */
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+/** Open `n` connections to 127.0.0.1:`port`, 500 at a time (more at once could overflow the accept backlog). */
+export async function openConnections(port: number, n: number): Promise<Socket[]> {
+  const socks: Socket[] = [];
+  for (let i = 0; i < n; i += 500) {
+    const batch = Array.from({ length: Math.min(500, n - i) }, () =>
+      new Promise<Socket>((resolve, reject) => {
+        const c = connect({ host: '127.0.0.1', port }, () => resolve(c));
+        c.once('error', reject);
+      }),
+    );
+    socks.push(...(await Promise.all(batch)));
+  }
+  return socks;
+}
+
+/** The TCP port of a started server. */
+export function tcpPort(s: ServerProcess): number {
+  if (s.target.transport !== 'tcp') throw new Error('the server has no TCP listener');
+  return s.target.port;
+}
