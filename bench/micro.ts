@@ -17,6 +17,7 @@ import { copyBytes } from '../src/protocol/bytes.js';
 import { codecs, type Framing, type MessageHandler } from '../src/protocol/index.js';
 import { type ConnectionOwner, EchoConnection, FixedConnection } from '../src/server/connection.js';
 import { ConstantRequests, SequencedRequests } from '../src/benchmark/requests.js';
+import { createWriter } from '../src/io/writes.js';
 import { createHistogram, initHistograms } from '../src/stats/histogram.js';
 import { payloadOf } from '../src/client/request.js';
 
@@ -43,6 +44,7 @@ const sink = { writableLength: 0, writableCorked: 0, write: () => true, cork() {
 const owner: ConnectionOwner = {
   stats: { messages: 0, ignored: 0, bytesIn: 0, bytesOut: 0, outputPauses: 0 },
   maxPending: 1 << 30,
+  writes: 'stream',
   onProtocolError: () => {
     throw new Error('unexpected protocol error');
   },
@@ -81,13 +83,15 @@ task('server echo reply, 64 msg/read (decode + copy + 1 write)', OPS, () => {
   for (let i = 0; i < OPS / 64; i++) echo.onData(input, 0, input.length);
 });
 
+/** The same sink as the benchmark's connections see it. */
+const sinkWriter = createWriter(sink, 'stream');
 const constant = new ConstantRequests(codecs.length.frame(payloadOf(SIZE)));
 task('benchmark requests, 16 per write (length)', OPS, () => {
-  for (let i = 0; i < OPS / 16; i++) constant.write(sink, 1, 16);
+  for (let i = 0; i < OPS / 16; i++) constant.write(sinkWriter, 1, 16);
 });
 const sequenced = new SequencedRequests(codecs.sockperf.frame(payloadOf(SIZE - 14)));
 task('benchmark requests, 16 per write (sockperf, numbered)', OPS, () => {
-  for (let i = 0; i < OPS / 16; i++) sequenced.write(sink, i * 16 + 1, 16);
+  for (let i = 0; i < OPS / 16; i++) sequenced.write(sinkWriter, i * 16 + 1, 16);
 });
 
 for (const size of [12, 64]) {

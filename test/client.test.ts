@@ -37,6 +37,16 @@ describe('against the real server', () => {
     for (const k of LATENCY_KEYS) assert.equal(typeof j.latencyUs[k], 'number', k);
     const l = j.latencyUs;
     assert.ok(l.min > 0 && l.min <= l.p50 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p99_9 && l.p99_9 <= l.p99_99 && l.p99_99 <= l.max);
+    assert.equal(j.writes, 'direct');
+  });
+
+  it('--writes stream sends with socket.write, and says so', async () => {
+    const r = await runBin('client', ['--port', String(server.port), '--count', '300', '--warmup', '10', '--writes', 'stream', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.writes, 'stream');
+    assert.equal(j.received, 310);
+    assert.equal(j.errors, 0);
   });
 
   it('prints the text report over the Unix socket and writes an .hgrm file', async () => {

@@ -51,6 +51,7 @@ function owner(maxPending = 1 << 20): ConnectionOwner {
   return {
     stats: { messages: 0, ignored: 0, bytesIn: 0, bytesOut: 0, outputPauses: 0 },
     maxPending,
+    writes: 'stream',
     onProtocolError: () => assert.fail('no protocol error expected'),
     onSocketError: () => {},
     onIdleTimeout: () => {},

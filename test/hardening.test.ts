@@ -117,73 +117,78 @@ describe('limits', () => {
 });
 
 describe('slow readers', () => {
-  it('a peer that pipelines 1 000 000 messages without reading: memory stays bounded, others are served, every reply arrives in order', async (t) => {
-    const server = await startServer(['--port', '0', '--mode', 'echo', '--json']);
-    const pid = server.proc.pid!;
-    const before = processRssBytes(pid);
-    const slow = await rawConnect(server);
-    slow.pause();
-    const N = 1_000_000;
-    slow.write(numbered(N));
-    // Let the server read until its output bound stops it, then look at its memory.
-    await delay(1500);
-    const stalled = processRssBytes(pid);
-    // Another connection is answered normally meanwhile.
-    for (let i = 0; i < 50; i++) await pingOnce(server, 'tcp', frame('ping'));
-    await delay(500);
-    const later = processRssBytes(pid);
-    // 12 MB of requests and 12 MB of replies in flight; the server keeps at most
-    // --max-pending (256 KiB) plus one read of replies. 32 MiB allows for the heap's own movement.
-    const bound = 32 * 1024 * 1024;
-    assert.ok(stalled - before < bound, `server RSS grew ${(stalled - before) / 1048576} MiB`);
-    assert.ok(later - before < bound, `server RSS grew ${(later - before) / 1048576} MiB`);
-    t.diagnostic(`slow reader, echo: server RSS ${mib(before)} MiB before, ${mib(stalled)} MiB stalled, ${mib(later)} MiB while serving others`);
-    assert.equal(await readNumbered(slow, N), N);
-    slow.destroy();
-    const { summary } = await server.stop();
-    assert.ok((summary!.outputPauses as number) > 0, 'the server paused reading at least once');
-  });
-
-  it('fixed mode does not amplify: 4 KiB replies to 50 000 empty messages are held back, not buffered', async (t) => {
-    const big = 'r'.repeat(4096);
-    const server = await startServer(['--port', '0', '--response', big]);
-    const pid = server.proc.pid!;
-    const before = processRssBytes(pid);
-    const slow = await rawConnect(server);
-    slow.pause();
-    const N = 50_000;
-    slow.write(Buffer.alloc(4 * N)); // N messages of length 0
-    await delay(1500);
-    // Unbounded, this would be 205 MB of replies in the server.
-    const grown = processRssBytes(pid) - before;
-    assert.ok(grown < 32 * 1024 * 1024, `server RSS grew ${grown / 1048576} MiB`);
-    t.diagnostic(`slow reader, fixed 4 KiB replies: server RSS grew ${mib(grown)} MiB while holding back replies`);
-    const reply = frame(big);
-    let got = 0;
-    let bytes = 0;
-    await new Promise<void>((resolve) => {
-      slow.on('data', (c: Buffer) => {
-        bytes += c.length;
-        got = Math.floor(bytes / reply.length);
-        if (got >= N) resolve();
-      });
-      slow.resume();
+  // Both write paths: to the socket's handle (the default) and socket.write.
+  for (const writes of ['direct', 'stream'] as const) {
+    it(`a peer that pipelines 1 000 000 messages without reading: memory stays bounded, others are served, every reply arrives in order (writes ${writes})`, async (t) => {
+      const server = await startServer(['--port', '0', '--mode', 'echo', '--json', '--writes', writes]);
+      const pid = server.proc.pid!;
+      const before = processRssBytes(pid);
+      const slow = await rawConnect(server);
+      slow.pause();
+      const N = 1_000_000;
+      slow.write(numbered(N));
+      // Let the server read until its output bound stops it, then look at its memory.
+      await delay(1500);
+      const stalled = processRssBytes(pid);
+      // Another connection is answered normally meanwhile.
+      for (let i = 0; i < 50; i++) await pingOnce(server, 'tcp', frame('ping'));
+      await delay(500);
+      const later = processRssBytes(pid);
+      // 12 MB of requests and 12 MB of replies in flight; the server keeps at most
+      // --max-pending (256 KiB) plus one read of replies. 32 MiB allows for the heap's own movement.
+      const bound = 32 * 1024 * 1024;
+      assert.ok(stalled - before < bound, `server RSS grew ${(stalled - before) / 1048576} MiB`);
+      assert.ok(later - before < bound, `server RSS grew ${(later - before) / 1048576} MiB`);
+      t.diagnostic(`slow reader, echo: server RSS ${mib(before)} MiB before, ${mib(stalled)} MiB stalled, ${mib(later)} MiB while serving others`);
+      assert.equal(await readNumbered(slow, N), N);
+      slow.destroy();
+      const { summary } = await server.stop();
+      assert.ok((summary!.outputPauses as number) > 0, 'the server paused reading at least once');
     });
-    assert.equal(bytes, N * reply.length);
-    slow.destroy();
-    await server.stop();
-  });
+
+    it(`fixed mode does not amplify: 4 KiB replies to 50 000 empty messages are held back, not buffered (writes ${writes})`, async (t) => {
+      const big = 'r'.repeat(4096);
+      const server = await startServer(['--port', '0', '--response', big, '--writes', writes]);
+      const pid = server.proc.pid!;
+      const before = processRssBytes(pid);
+      const slow = await rawConnect(server);
+      slow.pause();
+      const N = 50_000;
+      slow.write(Buffer.alloc(4 * N)); // N messages of length 0
+      await delay(1500);
+      // Unbounded, this would be 205 MB of replies in the server.
+      const grown = processRssBytes(pid) - before;
+      assert.ok(grown < 32 * 1024 * 1024, `server RSS grew ${grown / 1048576} MiB`);
+      t.diagnostic(`slow reader, fixed 4 KiB replies: server RSS grew ${mib(grown)} MiB while holding back replies`);
+      const reply = frame(big);
+      let got = 0;
+      let bytes = 0;
+      await new Promise<void>((resolve) => {
+        slow.on('data', (c: Buffer) => {
+          bytes += c.length;
+          got = Math.floor(bytes / reply.length);
+          if (got >= N) resolve();
+        });
+        slow.resume();
+      });
+      assert.equal(bytes, N * reply.length);
+      slow.destroy();
+      await server.stop();
+    });
+  }
 });
 
 describe('peers that break the protocol', () => {
-  it('a half-close after 10 000 pipelined messages gets every reply, then the close', async () => {
-    const server = await startServer(['--port', '0', '--mode', 'echo']);
-    const s = await rawConnect(server);
-    s.pause();
-    s.end(numbered(10_000));
-    assert.equal(await readNumbered(s, Infinity), 10_000);
-    await server.stop();
-  });
+  for (const writes of ['direct', 'stream'] as const) {
+    it(`a half-close after 10 000 pipelined messages gets every reply, then the close (writes ${writes})`, async () => {
+      const server = await startServer(['--port', '0', '--mode', 'echo', '--writes', writes]);
+      const s = await rawConnect(server);
+      s.pause();
+      s.end(numbered(10_000));
+      assert.equal(await readNumbered(s, Infinity), 10_000);
+      await server.stop();
+    });
+  }
 
   it('fuzz: random streams cut into random chunks; every complete valid message before the junk is answered, and the server stays up', async () => {
     const server = await startServer(['--port', '0', '--mode', 'echo', '--max-frame', '4096']);
@@ -277,10 +282,11 @@ describe('many connections', () => {
 });
 
 describe('shutdown with nothing lost', () => {
-  for (const transport of ['unix', 'tcp'] as const) {
-    it(`SIGTERM during a pipelined burst over ${transport}: every message the server took is answered before the close; exit 0`, async () => {
+  for (const [transport, writes] of [['unix', 'direct'], ['tcp', 'direct'], ['tcp', 'stream']] as const) {
+    it(`SIGTERM during a pipelined burst over ${transport} (writes ${writes}): every message the server took is answered before the close; exit 0`, async () => {
       const path = join(tempDir(), 'burst.sock');
-      const server = await startServer(transport === 'unix' ? ['--unix', path, '--mode', 'echo'] : ['--port', '0', '--mode', 'echo']);
+      const listen = transport === 'unix' ? ['--unix', path] : ['--port', '0'];
+      const server = await startServer([...listen, '--mode', 'echo', '--writes', writes]);
       const s = await rawConnect(server, transport);
       s.on('error', () => {}); // the server closes while we are still sending
       const N = 300_000;

@@ -24,14 +24,17 @@ describe('framing x mode over TCP and a Unix socket', () => {
     { framing: 'line', mode: 'fixed', send: [Buffer.from('uno\n'), Buffer.from('dos\r\n'), Buffer.from('\n')], expect: Buffer.from(`${RESPONSE}\n${RESPONSE}\n${RESPONSE}\n`) },
     { framing: 'line', mode: 'echo', send: [Buffer.from('uno\n'), Buffer.from('dos\r\n'), Buffer.from('\n')], expect: Buffer.from('uno\ndos\n\n') },
   ] as const;
-  // Both read paths: one shared buffer (the default) and Node's buffer per read.
+  // Both I/O paths: our own (one shared read buffer, writes to the handle;
+  // the default) and Node's (a buffer per read, socket.write).
   for (const c of cases) {
     for (const transport of ['tcp', 'unix'] as const) {
-      for (const reads of ['shared', 'per-read'] as const) {
-        it(`${c.framing} ${c.mode} over ${transport}, reads ${reads}`, async () => {
-          const server = await startServer(['--port', '0', '--unix', join(tempDir(), 's.sock'), '--framing', c.framing, '--mode', c.mode, '--reads', reads]);
+      for (const [reads, writes] of [['shared', 'direct'], ['per-read', 'stream']] as const) {
+        it(`${c.framing} ${c.mode} over ${transport}, reads ${reads}, writes ${writes}`, async () => {
+          const server = await startServer(['--port', '0', '--unix', join(tempDir(), 's.sock'), '--framing', c.framing, '--mode', c.mode, '--reads', reads, '--writes', writes]);
           try {
-            assert.equal(server.events.find((e) => e.event === 'config')!.reads, reads);
+            const config = server.events.find((e) => e.event === 'config')!;
+            assert.equal(config.reads, reads);
+            assert.equal(config.writes, writes);
             const s = await rawConnect(server, transport);
             for (const m of c.send) s.write(m);
             assert.deepEqual(await readBytes(s, c.expect.length), c.expect);

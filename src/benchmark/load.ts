@@ -34,6 +34,7 @@ import { type Target, connectTo } from '../client/target.js';
 import { nowNs } from '../stats/clock.js';
 import { createHistogram, type Histogram } from '../stats/histogram.js';
 import { type RequestWriter, requestWriters } from './requests.js';
+import { type WritePath, type Writer, createWriter } from '../io/writes.js';
 
 export interface LoadSpec extends RequestSpec {
   target: Target;
@@ -52,6 +53,8 @@ export interface LoadSpec extends RequestSpec {
   timeoutMs: number;
   maxFrame: number;
   targetUs: number;
+  /** 'direct' (the default): write to the socket's handle (src/io/writes.ts); 'stream': `socket.write`. */
+  writes?: WritePath;
 }
 
 /** Plain counts, as they cross from a worker thread. */
@@ -109,6 +112,7 @@ class LoadConnection implements MessageHandler {
   readonly sentAt: Float64Array;
   readonly dueAt: Float64Array | null;
   socket!: Socket;
+  out!: Writer;
   head = 0;
   inFlight = 0;
   /** Requests sent and replies received on this connection, ever (sockperf sequence numbers). */
@@ -201,7 +205,7 @@ class LoadConnection implements MessageHandler {
     load.inFlight += n;
     if (load.phase === MEASURE) load.counts.sent += n;
     // A full socket buffer needs no action: the pipeline bounds what is in flight.
-    this.writer.write(this.socket, first, n);
+    this.writer.write(this.out, first, n);
   }
 
   /** Give up on this connection: what it had in flight is lost. */
@@ -280,6 +284,7 @@ export class Load {
         await Promise.all(
           this.conns.slice(i, i + CONNECT_BATCH).map(async (c) => {
             c.socket = await connectTo(this.spec.target, { buffer: readBuffer, callback: (n) => c.onRead(readBuffer, n) });
+            c.out = createWriter(c.socket, this.spec.writes ?? 'direct');
             c.socket.on('error', (err) => c.fail(`connection lost: ${err.message}`));
             c.socket.on('end', () => c.fail('the server closed the connection'));
             c.socket.on('close', () => c.fail('the server closed the connection'));

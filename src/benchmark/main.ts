@@ -29,6 +29,7 @@ const program = addRequestOptions(
   .option('--spawn-server', 'start bin/server with the same framing, mode and transport, and stop it at the end', false)
   .option('--server-cpu <list>', 'with --spawn-server: CPUs for the server (taskset)', parseCpuList)
   .option('--client-cpu <list>', 'CPUs for this benchmark (taskset)', parseCpuList)
+  .addOption(new Option('--writes <how>', 'direct: write to the socket\'s handle, reusing one request; stream: socket.write (Node\'s default)').choices(['direct', 'stream']).default('direct'))
   .option('--hgrm <dir>', 'write one HdrHistogram percentile distribution (microseconds) per scenario into this directory')
   .option('--json', 'print one JSON object instead of the tables', false)
   .option('--no-progress', 'no progress bar (it is drawn only on a terminal anyway)')
@@ -54,6 +55,7 @@ parseArgs(program, process.argv);
 type Options = RequestOptions & {
   connections: number[]; pipeline: number[]; rate?: number[]; duration: number; warmup: number; preset?: Preset;
   threads: number; slo?: SloLimit[]; spawnServer: boolean; serverCpu?: string; clientCpu?: string; hgrm?: string; json: boolean; progress: boolean;
+  writes: 'direct' | 'stream';
 };
 const o = program.opts<Options>();
 const given = (name: string) => program.getOptionValueSource(name) === 'cli';

@@ -8,13 +8,13 @@
  * previous write whole, otherwise it is replaced first (a queued write still
  * references it).
  */
-import type { Socket } from 'node:net';
+import type { Writer } from '../io/writes.js';
 import { BATCH, FrameTable } from '../protocol/batch.js';
 import { setSockperfSeq } from '../protocol/index.js';
 
 export interface RequestWriter {
-  /** Write requests number `first` .. `first + n - 1` (numbered from 1). Returns false when the socket buffer is full. */
-  write(socket: Socket, first: number, n: number): boolean;
+  /** Write requests number `first` .. `first + n - 1` (numbered from 1). */
+  write(out: Writer, first: number, n: number): void;
 }
 
 /** Every request identical: views of one shared block. */
@@ -25,13 +25,14 @@ export class ConstantRequests implements RequestWriter {
     this.table = new FrameTable(request);
   }
 
-  write(socket: Socket, _first: number, n: number): boolean {
-    if (n <= BATCH) return socket.write(this.table.view(n));
-    socket.cork();
-    let ok = true;
-    for (; n > 0; n -= BATCH) ok = socket.write(this.table.view(Math.min(n, BATCH)));
-    socket.uncork();
-    return ok;
+  write(out: Writer, _first: number, n: number): void {
+    if (n <= BATCH) {
+      out.write(this.table.view(n), null);
+      return;
+    }
+    out.cork();
+    for (; n > 0; n -= BATCH) out.write(this.table.view(Math.min(n, BATCH)), null);
+    out.uncork();
   }
 }
 
@@ -55,20 +56,19 @@ export class SequencedRequests implements RequestWriter {
     return [views[BATCH], views];
   }
 
-  write(socket: Socket, first: number, n: number): boolean {
-    let ok = true;
-    if (n > BATCH) socket.cork();
+  write(out: Writer, first: number, n: number): void {
+    const corked = n > BATCH;
+    if (corked) out.cork();
     while (n > 0) {
       const k = Math.min(n, BATCH);
       // A write the kernel did not take whole still holds the block: number a fresh one.
-      if (socket.writableLength > 0) [this.block, this.views] = this.allocate();
+      if (out.pending() > 0) [this.block, this.views] = this.allocate();
       for (let i = 0; i < k; i++) setSockperfSeq(this.block, i * this.size, first + i);
-      ok = socket.write(this.views[k]);
+      out.write(this.views[k], null);
       first += k;
       n -= k;
     }
-    if (socket.writableCorked > 0) socket.uncork();
-    return ok;
+    if (corked) out.uncork();
   }
 }
 

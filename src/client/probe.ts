@@ -4,6 +4,7 @@ import { nowNs } from '../stats/clock.js';
 import { createHistogram, type Histogram } from '../stats/histogram.js';
 import { GcMonitor, type GcStats } from '../stats/gc.js';
 import { BusyPoll } from '../io/busy-poll.js';
+import { type WritePath, type Writer, createWriter } from '../io/writes.js';
 import { Exchange, type RequestSpec } from './request.js';
 import { type Target, connectTo, targetUrl } from './target.js';
 
@@ -19,6 +20,8 @@ export interface ProbeOptions extends RequestSpec {
   maxFrame: number;
   /** Keep the event loop polling for the whole run (BusyPoll). */
   busyPoll?: boolean;
+  /** 'direct' (the default): write to the socket's handle (src/io/writes.ts); 'stream': `socket.write`. */
+  writes?: WritePath;
 }
 
 export interface ProbeResult {
@@ -38,6 +41,8 @@ export interface ProbeResult {
   failure: string | null;
   /** Garbage collections in this process during the measured phase. */
   gc: GcStats;
+  /** How requests were written: 'direct' unless 'stream' was asked for or direct writes are unavailable. */
+  writes: WritePath;
 }
 
 const READ_BUFFER = 64 * 1024;
@@ -57,6 +62,7 @@ class Probe implements MessageHandler {
   private readonly targetNs: number;
   readonly histogram = createHistogram();
   socket!: Socket;
+  writer!: Writer;
   sent = 0;
   received = 0;
   errors = 0;
@@ -116,7 +122,7 @@ class Probe implements MessageHandler {
     if (this.exchange.sockperf) this.exchange.setSeq(this.sent + 1); // numbered from 1, as sockperf does
     this.sent++;
     this.sentAt = now;
-    this.socket.write(this.exchange.request);
+    this.writer.write(this.exchange.request, null);
   }
 
   finish(now: number): void {
@@ -147,6 +153,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
     throw err;
   }
   probe.socket = socket;
+  probe.writer = createWriter(socket, o.writes ?? 'direct');
   const busy = o.busyPoll === true ? new BusyPoll() : null;
   busy?.acquire();
   probe.gc.start();
@@ -172,6 +179,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
     durationNs: probe.measureEnd - probe.measureStart,
     histogram: probe.histogram,
     failure: probe.failure ?? probe.mismatch,
+    writes: probe.writer.path,
     gc: { count: gcEnd.count - gc0.count, pauseMs: Math.round((gcEnd.pauseMs - gc0.pauseMs) * 1000) / 1000, minor: gcEnd.minor - gc0.minor, major: gcEnd.major - gc0.major },
   };
 }

@@ -25,6 +25,8 @@ export interface ClientReport {
   /** CPUs this process could run on, and whether it busy-polled. */
   cpus: string | null;
   busyPoll: boolean;
+  /** How requests were written: 'direct' (to the socket's handle) or 'stream' (socket.write). */
+  writes: 'direct' | 'stream';
   /** Garbage collections in the client during the measured phase. */
   gc: GcStats;
   failure: string | null;
@@ -56,6 +58,7 @@ export function buildReport(
     latencyUs: summarize(r.histogram),
     cpus,
     busyPoll: o.busyPoll,
+    writes: r.writes,
     gc: r.gc,
     failure: r.failure,
   };
@@ -69,6 +72,6 @@ export function formatReport(c: ClientReport): string {
     ...formatLatency(c.latencyUs, 'latency us   '),
     `target       ${fmtPct(c.underTargetPct)} of round trips under ${c.targetUs} us`,
     `throughput   ${fmtInt(c.throughputPerSec)} msg/s, one message in flight`,
-    `client       CPUs ${c.cpus ?? '?'}, busy-poll ${c.busyPoll ? 'on' : 'off'}, GC while measuring ${c.gc.count} (${c.gc.pauseMs.toFixed(3)} ms)`,
+    `client       CPUs ${c.cpus ?? '?'}, busy-poll ${c.busyPoll ? 'on' : 'off'}, writes ${c.writes}, GC while measuring ${c.gc.count} (${c.gc.pauseMs.toFixed(3)} ms)`,
   ].join('\n');
 }

@@ -1,12 +1,15 @@
 import type { Socket } from 'node:net';
 import { type Codec, type Decoder, type MessageHandler, type ProtocolError, sockperfWantsReply } from '../protocol/index.js';
 import { BATCH, type FrameTable } from '../protocol/batch.js';
+import { createWriter, type WritePath, type Writer } from '../io/writes.js';
 
 /** What a connection reports to the server that owns it. */
 export interface ConnectionOwner {
   readonly stats: { messages: number; ignored: number; bytesIn: number; bytesOut: number; outputPauses: number };
   /** Unsent reply bytes at which a connection stops reading until they are out. */
   readonly maxPending: number;
+  /** How replies are written (src/io/writes.ts). */
+  readonly writes: WritePath;
   onProtocolError(conn: Connection, err: ProtocolError): void;
   /** The connection sent nothing for --idle-timeout. */
   onIdleTimeout(conn: Connection): void;
@@ -45,6 +48,8 @@ export abstract class Connection implements MessageHandler {
   readonly peer: string;
   readonly decoder: Decoder;
   readonly owner: ConnectionOwner;
+  /** Every reply goes through it, and nothing else writes to the socket. */
+  protected readonly writer: Writer;
   /** Set once the connection stops taking input: protocol error, idle timeout or shutdown. */
   closing = false;
   /** The peer has half-closed: answer what it sent, then close. */
@@ -60,6 +65,7 @@ export abstract class Connection implements MessageHandler {
     this.socket = socket;
     this.peer = peer;
     this.decoder = codec.createDecoder(this, maxFrame);
+    this.writer = createWriter(socket, owner.writes);
     this.onFlushed = (err) => this.flushed(err);
   }
 
@@ -78,7 +84,7 @@ export abstract class Connection implements MessageHandler {
 
   /** Room for reply bytes before the bound; never less than nothing. */
   protected room(): number {
-    return Math.max(0, this.owner.maxPending - this.socket.writableLength);
+    return Math.max(0, this.owner.maxPending - this.writer.pending());
   }
 
   /**
@@ -87,15 +93,15 @@ export abstract class Connection implements MessageHandler {
    */
   protected write(data: Buffer, holding = false): void {
     this.owner.stats.bytesOut += data.length;
-    if (!holding && this.socket.writableLength + data.length < this.owner.maxPending) {
-      this.socket.write(data);
+    if (!holding && this.writer.pending() + data.length < this.owner.maxPending) {
+      this.writer.write(data, null);
       return;
     }
     if (this.waits++ === 0) {
       this.owner.stats.outputPauses++;
       this.socket.pause();
     }
-    this.socket.write(data, this.onFlushed);
+    this.writer.write(data, this.onFlushed);
   }
 
   /** A write we waited for is out: send what was held back, then read again. */
@@ -171,10 +177,10 @@ export class FixedConnection extends Connection {
       this.write(this.replies.view(n), holding);
       return;
     }
-    this.socket.cork();
+    this.writer.cork();
     for (; n > BATCH; n -= BATCH) this.write(this.replies.view(BATCH));
     this.write(this.replies.view(n), holding);
-    this.socket.uncork();
+    this.writer.uncork();
   }
 }
 
@@ -200,7 +206,7 @@ export class EchoConnection extends Connection {
 
   onMessage(buf: Buffer, start: number, end: number): void {
     const need = this.codec.wireSize(end - start);
-    if (this.outLen === 0 && (this.out === NO_OUTPUT || this.socket.writableLength > 0)) this.out = Buffer.allocUnsafe(Math.max(OUT_INITIAL, need));
+    if (this.outLen === 0 && (this.out === NO_OUTPUT || this.writer.pending() > 0)) this.out = Buffer.allocUnsafe(Math.max(OUT_INITIAL, need));
     if (this.outLen + need > this.out.length) this.grow(this.outLen + need);
     this.outLen = this.codec.writeEcho(buf, start, end, this.out, this.outLen);
     this.count++;

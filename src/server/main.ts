@@ -36,6 +36,7 @@ const program = new Command('server')
   .option('--cpu <list>', 'pin the server to these CPUs (taskset), e.g. 0 or 0-1', parseCpuList)
   .option('--busy-poll', 'never let the event loop sleep while a connection is open: lower latency across CPUs, one CPU burnt', false)
   .addOption(new Option('--reads <how>', 'shared: every connection reads into one reused buffer; per-read: a new buffer per read (Node\'s default)').choices(['shared', 'per-read']).default('shared'))
+  .addOption(new Option('--writes <how>', 'direct: write to the socket\'s handle, reusing one request; stream: socket.write (Node\'s default)').choices(['direct', 'stream']).default('direct'))
   .option('--json', 'log one JSON object per line', false)
   .addHelpText(
     'after',
@@ -51,7 +52,7 @@ parseArgs(program, process.argv);
 const opts = program.opts<{
   host: string; port?: number; unix?: string; framing: Framing; mode: Mode; response: string; maxFrame: number; graceMs: number;
   maxConnections: number; idleTimeout: number; maxPending: number; unixMode: number; statsInterval: number; json: boolean;
-  cpu?: string; busyPoll: boolean; reads: 'shared' | 'per-read';
+  cpu?: string; busyPoll: boolean; reads: 'shared' | 'per-read'; writes: 'direct' | 'stream';
 }>();
 
 if (opts.framing === 'line' && opts.response.includes('\n')) usageError(NAME, 'option --response cannot contain a newline with --framing line');
@@ -91,6 +92,7 @@ const options: ServerOptions = {
   unixMode: opts.unixMode,
   busyPoll: opts.busyPoll,
   reads: opts.reads,
+  writes: opts.writes,
 };
 
 const log = createLogger(opts.json);
@@ -114,7 +116,7 @@ server.on('connection-rejected', (e: LimitEvent) => {
 
 try {
   const cpus = allowedCpus('self');
-  log.info('config', { pid: process.pid, ...options, reads: server.reads, cpus }, `${describeConfig(options)} reads=${server.reads} cpus=${cpus ?? '?'}`);
+  log.info('config', { pid: process.pid, ...options, reads: server.reads, writes: server.writes, cpus }, `${describeConfig(options)} reads=${server.reads} writes=${server.writes} cpus=${cpus ?? '?'}`);
   for (const l of await server.listen()) log.info('listening', { ...l }, `listening on ${l.url}`);
 } catch (err) {
   fatal(NAME, `cannot listen: ${describeError(err)}`);

@@ -8,6 +8,7 @@ import { FrameTable } from '../protocol/batch.js';
 import { claimUnixPath } from './unix.js';
 import { BusyPoll } from '../io/busy-poll.js';
 import { readInto, readsAvailable } from './reads.js';
+import { type WritePath, writesAvailable } from '../io/writes.js';
 
 /** The one read buffer of all connections, when reads are shared (see reads.ts). */
 const READ_BUFFER = 64 * 1024;
@@ -36,6 +37,8 @@ export interface ServerOptions {
   busyPoll?: boolean;
   /** 'shared': read every connection into one reused buffer (reads.ts); 'per-read': Node's 'data' events. */
   reads?: 'shared' | 'per-read';
+  /** 'direct': write to the socket's handle (src/io/writes.ts); 'stream': `socket.write`. */
+  writes?: WritePath;
 }
 
 export interface Listener {
@@ -97,6 +100,8 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     rejectedConnections: 0, idleTimeouts: 0, outputPauses: 0,
   };
   readonly maxPending: number;
+  /** How replies are written: 'direct' when asked for (the default) and available. */
+  readonly writes: WritePath;
   readonly endpoints: Listener[] = [];
   private readonly servers: Server[] = [];
   private readonly live = new Set<Connection>();
@@ -115,6 +120,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     super();
     this.options = options;
     this.maxPending = options.maxPending;
+    this.writes = options.writes !== 'stream' && writesAvailable() ? 'direct' : 'stream';
     this.busy = options.busyPoll === true ? new BusyPoll() : null;
     this.readBuffer = options.reads !== 'per-read' && readsAvailable() ? Buffer.allocUnsafe(READ_BUFFER) : null;
     const codec = codecs[options.framing];

@@ -1,0 +1,122 @@
+/** src/io/writes.ts over real socket pairs: both write paths behave as socket.write does. */
+import assert from 'node:assert/strict';
+import { type Socket, connect } from 'node:net';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import { createWriter, writesAvailable } from '../src/io/writes.js';
+import { closed, delay, listenRaw } from './helpers.js';
+
+/** A connected pair: `ours` (written with a writer) and `peer` (its other end, paused). */
+async function pair(): Promise<{ ours: Socket; peer: Socket; close(): void }> {
+  let accept!: (s: Socket) => void;
+  const accepted = new Promise<Socket>((resolve) => (accept = resolve));
+  const { server, port } = await listenRaw((s) => {
+    s.pause();
+    accept(s);
+  });
+  const ours = connect({ port, host: '127.0.0.1', noDelay: true });
+  await once(ours, 'connect');
+  const peer = await accepted;
+  return {
+    ours,
+    peer,
+    close() {
+      ours.destroy();
+      peer.destroy();
+      server.close();
+    },
+  };
+}
+
+/** Read exactly `n` bytes from a paused socket. */
+function readAll(s: Socket, n: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let got = 0;
+    s.on('data', (c: Buffer) => {
+      parts.push(c);
+      got += c.length;
+      if (got >= n) resolve(Buffer.concat(parts));
+    });
+    s.once('error', reject);
+    s.resume();
+  });
+}
+
+describe('writes', () => {
+  it('direct writes are available on this Node', () => {
+    // CI runs Node 20, where they are; elsewhere the server falls back to socket.write.
+    assert.equal(writesAvailable(), true);
+  });
+
+  for (const path of ['direct', 'stream'] as const) {
+    it(`${path}: a peer that does not read makes writes queue; every byte arrives in order and every callback runs once, never synchronously`, async () => {
+      const { ours, peer, close } = await pair();
+      try {
+        const w = createWriter(ours, path);
+        assert.equal(w.path, path);
+        // 64 KiB chunks, each filled with its number (mod 256), until the socket buffers are full.
+        const CHUNK = 64 * 1024;
+        let calls = 0;
+        const done: Array<Promise<void>> = [];
+        for (let i = 0; w.pending() === 0 && i < 4096; i++) {
+          done.push(new Promise<void>((resolve, reject) => w.write(Buffer.alloc(CHUNK, i & 0xff), (err) => (err ? reject(err) : (calls++, resolve())))));
+        }
+        assert.equal(calls, 0, 'no callback runs synchronously');
+        assert.ok(w.pending() > 0, `writes queued after ${done.length} chunks`);
+        let got = 0;
+        let wrong = -1;
+        peer.on('data', (c: Buffer) => {
+          for (let k = 0; k < c.length; k += 997) if (wrong < 0 && c[k] !== (Math.floor((got + k) / CHUNK) & 0xff)) wrong = got + k;
+          got += c.length;
+        });
+        peer.resume();
+        await Promise.all(done);
+        assert.equal(calls, done.length);
+        assert.equal(w.pending(), 0);
+        while (got < done.length * CHUNK) await delay(5);
+        assert.equal(got, done.length * CHUNK);
+        assert.equal(wrong, -1, `byte ${wrong} is out of order`);
+      } finally {
+        close();
+      }
+    });
+
+    it(`${path}: small writes the kernel takes at once leave nothing pending and arrive intact`, async () => {
+      const { ours, peer, close } = await pair();
+      try {
+        const w = createWriter(ours, path);
+        const msg = Buffer.from('respuesta');
+        for (let i = 0; i < 1000; i++) w.write(msg, null);
+        assert.equal(w.pending(), 0);
+        assert.deepEqual(await readAll(peer, 9000), Buffer.alloc(9000, msg));
+      } finally {
+        close();
+      }
+    });
+
+    it(`${path}: writing to a peer that has reset the connection destroys the socket with a write error`, async () => {
+      const { ours, peer, close } = await pair();
+      try {
+        const w = createWriter(ours, path);
+        const errors: Error[] = [];
+        ours.on('error', (e) => errors.push(e));
+        peer.resetAndDestroy();
+        await delay(50);
+        const big = Buffer.alloc(1024 * 1024);
+        for (let i = 0; i < 8 && !ours.destroyed; i++) {
+          w.write(big, null);
+          await delay(10);
+        }
+        await closed(ours);
+        assert.ok(ours.destroyed);
+        assert.ok(errors.length >= 1, 'an error was emitted');
+        assert.match(String((errors[0] as NodeJS.ErrnoException).code), /^(EPIPE|ECONNRESET)$/);
+        // A write after the socket is gone is dropped; its callback still runs.
+        await new Promise<void>((resolve) => w.write(big, () => resolve()));
+      } finally {
+        close();
+      }
+    });
+  }
+});
