@@ -10,7 +10,9 @@
  *   node --import tsx bench/compare.ts [--quick] [--json FILE]
  *
  * Placements: "same" puts every process on CPU 0; "split" puts servers on
- * CPU 0 and clients on CPU 1.
+ * CPU 0 and clients on CPU 1. sockperf is also run with epoll in place of its
+ * blocking recvfrom(), on each side, to show what waiting in an event loop
+ * costs C; those ratios are printed as context, with no target.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -92,13 +94,32 @@ async function ourServer(cpu: string, extra: string[]) {
   return { ...server, port: tcpPort(server) };
 }
 
-function sockperfServer(cpu: string, port: number): ChildProcess {
-  return spawn('taskset', ['-c', cpu, 'sockperf', 'server', '--tcp', '-i', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+/**
+ * How sockperf waits for input. By default (one address on the command
+ * line) it blocks in recvfrom() on its one socket: no event loop at all. With
+ * a feed file it can use epoll instead, as every event-loop program (ours,
+ * libuv's) must; that variant is measured too, to show what epoll alone costs.
+ */
+type Wait = 'recvfrom' | 'epoll';
+const feedDirs: string[] = [];
+
+/** sockperf's address arguments for `port`: the address itself, or a feed file and -F epoll. */
+function sockperfAddress(port: number, wait: Wait): string[] {
+  if (wait === 'recvfrom') return ['--tcp', '-i', '127.0.0.1', '-p', String(port)];
+  const dir = mkdtempSync(join(tmpdir(), 'respuesta-feed-'));
+  feedDirs.push(dir);
+  const feed = join(dir, 'feed');
+  writeFileSync(feed, `T:127.0.0.1:${port}\n`);
+  return ['-f', feed, '-F', 'epoll'];
+}
+
+function sockperfServer(cpu: string, port: number, wait: Wait = 'recvfrom'): ChildProcess {
+  return spawn('taskset', ['-c', cpu, 'sockperf', 'server', ...sockperfAddress(port, wait)], { stdio: 'ignore' });
 }
 
 /** sockperf's ping-pong client, full round trips, parsed from its report. */
-async function sockperfClient(cpu: string, port: number): Promise<Latency> {
-  const out = (await run('taskset', ['-c', cpu, 'sockperf', 'ping-pong', '--tcp', '-i', '127.0.0.1', '-p', String(port), '-t', String(SECONDS), '--msg-size', '64', '--full-rtt'])).replace(/\x1b\[[0-9;]*m/g, '');
+async function sockperfClient(cpu: string, port: number, wait: Wait = 'recvfrom'): Promise<Latency> {
+  const out = (await run('taskset', ['-c', cpu, 'sockperf', 'ping-pong', ...sockperfAddress(port, wait), '-t', String(SECONDS), '--msg-size', '64', '--full-rtt'])).replace(/\x1b\[[0-9;]*m/g, '');
   const at = (p: string) => {
     const m = new RegExp(`percentile ${p.replace('.', '\\.')} =\\s+([\\d.]+)`).exec(out);
     if (m === null) throw new Error(`sockperf printed no percentile ${p}:\n${out}`);
@@ -125,8 +146,23 @@ async function latencyRuns(pl: Placement): Promise<void> {
     rows.push({ id: `c-pair-${pl}`, what: 'sockperf client -> sockperf server (TCP)', placement: pl, latency: await sockperfClient(C, sp) });
     log(`${pl}: our client -> sockperf server`);
     rows.push({ id: `our-client-${pl}`, what: 'our client -> sockperf server (TCP)', placement: pl, latency: lat(await ourClient(C, ['--port', String(sp), '--framing', 'sockperf'])) });
+    log(`${pl}: sockperf client with epoll -> sockperf server`);
+    rows.push({ id: `c-client-epoll-${pl}`, what: 'sockperf client, epoll -> sockperf server (TCP)', placement: pl, latency: await sockperfClient(C, sp, 'epoll') });
+    if (pl === 'split') {
+      log(`${pl}: our client, busy-polling -> sockperf server`);
+      rows.push({ id: 'our-client-busy-split', what: 'our client, --busy-poll -> sockperf server (TCP)', placement: pl, latency: lat(await ourClient(C, ['--port', String(sp), '--framing', 'sockperf'], ['--busy-poll'])) });
+    }
   } finally {
     await stop(ref);
+  }
+  const spe = await freePort();
+  const refEpoll = sockperfServer(S, spe, 'epoll');
+  try {
+    await waitForPort(spe);
+    log(`${pl}: sockperf client -> sockperf server with epoll`);
+    rows.push({ id: `c-server-epoll-${pl}`, what: 'sockperf client -> sockperf server, epoll (TCP)', placement: pl, latency: await sockperfClient(C, spe) });
+  } finally {
+    await stop(refEpoll);
   }
 
   let s = await ourServer(S, ['--framing', 'sockperf']);
@@ -213,6 +249,7 @@ await garbage('echo');
 await idleMemory();
 await throughput(50, 16);
 await throughput(50, 1);
+for (const d of feedDirs) rmSync(d, { recursive: true, force: true });
 
 // ---- ratios against the targets --------------------------------------------------------------
 const get = (id: string) => rows.find((r) => r.id === id)!;
@@ -248,6 +285,25 @@ for (const mode of ['fixed', 'echo']) {
 for (const [c, p] of [[50, 16], [50, 1]]) ratio(`6. throughput ${c} x ${p}: ours / redis`, 'split', get(`ours-${c}x${p}`).throughputPerSec! / get(`redis-${c}x${p}`).throughputPerSec!, 1.0, 'min');
 ratio(`7. server RSS for ${IDLE_CONNECTIONS} idle connections, MiB`, null, get('idle-memory').value!, 20);
 
+// ---- context: what waiting in epoll costs C itself (no targets) ------------------------------
+interface Context {
+  what: string;
+  placement: Placement | null;
+  value: number;
+}
+const context: Context[] = [];
+const note = (what: string, placement: Placement | null, value: number) => context.push({ what, placement, value: Math.round(value * 1000) / 1000 });
+for (const pl of ['same', 'split'] as const) {
+  const c = get(`c-pair-${pl}`).latency!.p50;
+  const cServerEpoll = get(`c-server-epoll-${pl}`).latency!.p50;
+  const cClientEpoll = get(`c-client-epoll-${pl}`).latency!.p50;
+  note('C server with epoll p50 / C server with recvfrom p50', pl, cServerEpoll / c);
+  note('our server p50 / C server with epoll p50', pl, get(`our-server-${pl}`).latency!.p50 / cServerEpoll);
+  note('C client with epoll p50 / C client with recvfrom p50', pl, cClientEpoll / c);
+  note('our client p50 / C client with epoll p50', pl, get(`our-client-${pl}`).latency!.p50 / cClientEpoll);
+}
+note('our client busy-polling p50 / C client p50', 'split', get('our-client-busy-split').latency!.p50 / get('c-pair-split').latency!.p50);
+
 // ---- report ----------------------------------------------------------------------------------
 const f = (v: number | undefined, d = 2) => (v === undefined ? '' : v.toFixed(d));
 const lines: string[] = [];
@@ -263,8 +319,12 @@ lines.push('');
 lines.push('| target | placement | value | limit | met |');
 lines.push('|---|---|---|---|---|');
 for (const r of ratios) lines.push(`| ${r.target} | ${r.placement ?? ''} | ${r.value} | ${r.kind === 'max' ? '<=' : '>='} ${r.limit} | ${r.met ? 'yes' : 'no'} |`);
+lines.push('');
+lines.push('| context (p50 ratios, no target) | placement | value |');
+lines.push('|---|---|---|');
+for (const c of context) lines.push(`| ${c.what} | ${c.placement ?? ''} | ${c.value} |`);
 process.stdout.write(lines.join('\n') + '\n');
 
 mkdirSync(dirname(jsonFile), { recursive: true });
-writeFileSync(jsonFile, JSON.stringify({ started: started.toISOString(), quick, node: process.version, cpus: cpus().length, rows, ratios }, null, 2) + '\n');
+writeFileSync(jsonFile, JSON.stringify({ started: started.toISOString(), quick, node: process.version, cpus: cpus().length, rows, ratios, context }, null, 2) + '\n');
 log(`written ${jsonFile}`);
