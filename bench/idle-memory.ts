@@ -1,7 +1,10 @@
 /**
- * RSS added by 10 000 idle connections: to bin/server, and to a bare Node
+ * RSS added by 10 000 idle connections: to bin/server, to a bare Node
  * `net.createServer(() => {})` with the same GC flags, which shows how much
- * of the cost is Node's own socket rather than this server's state.
+ * of the cost is Node's own socket rather than this server's state, and to a
+ * server that keeps only the accepted handles (the listening handle's
+ * `onconnection` replaced, so no `net.Socket` is ever made), which shows what
+ * is left without Node's socket object.
  *
  *   node --import tsx bench/idle-memory.ts [connections]     (after ./run.sh build)
  */
@@ -14,10 +17,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rssMiB = (pid: number) => processRssBytes(pid) / 1048576;
 
 const BARE = `const s = require('net').createServer(() => {}); s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
+const HANDLES =
+  `const s = require('net').createServer(); const kept = new Set();` +
+  `s.listen(0, '127.0.0.1', () => { s._handle.onconnection = (err, h) => { if (!err) kept.add(h); }; console.log(s.address().port); });`;
 
 /** A bare Node server, with the launchers' GC flags; resolves with its port, pid and a stop function. */
-async function bareServer(): Promise<{ port: number; pid: number; stop: () => Promise<unknown> }> {
-  const proc = spawn(process.execPath, ['--max-semi-space-size=2', '--min-semi-space-size=2', '-e', BARE], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function bareServer(code = BARE): Promise<{ port: number; pid: number; stop: () => Promise<unknown> }> {
+  const proc = spawn(process.execPath, ['--max-semi-space-size=2', '--min-semi-space-size=2', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => proc.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim()))));
   return { port, pid: proc.pid!, stop: () => new Promise((r) => (proc.kill('SIGTERM'), proc.once('exit', r))) };
 }
@@ -42,3 +48,4 @@ console.log(`${N} idle connections${''.padEnd(20)} ${'before'.padStart(7)} ${'af
 await measure('bin/server (fixed mode)', await ours([]));
 await measure('bin/server --mode echo', await ours(['--mode', 'echo']));
 await measure('bare net.createServer(() => {})', await bareServer());
+await measure('accepted handles only, no net.Socket', await bareServer(HANDLES));
