@@ -347,6 +347,8 @@ describe('bad command lines exit 2 with one line naming the option, before liste
     [['--port', '-1'], /--port/],
     [['--framing', 'xml'], /--framing/],
     [['--mode', 'loud'], /--mode/],
+    [['--writes', 'sideways'], /--writes/],
+    [['--reads', 'twice'], /--reads/],
     [['--max-frame', '0'], /--max-frame/],
     [['--max-frame', '-5'], /--max-frame/],
     [['--max-connections', '0'], /--max-connections/],

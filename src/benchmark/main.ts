@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { EXIT_FAILED, EXIT_OK, describeError, parseArgs, parseInteger, parseNumber, usageError } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, describeError, parseArgs, parseInteger, parseNumber, usageError, writesOption } from '../cli/args.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
 import { type Target, targetUrl } from '../client/target.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
@@ -29,7 +29,7 @@ const program = addRequestOptions(
   .option('--spawn-server', 'start bin/server with the same framing, mode and transport, and stop it at the end', false)
   .option('--server-cpu <list>', 'with --spawn-server: CPUs for the server (taskset)', parseCpuList)
   .option('--client-cpu <list>', 'CPUs for this benchmark (taskset)', parseCpuList)
-  .addOption(new Option('--writes <how>', 'direct: write to the socket\'s handle, reusing one request; stream: socket.write (Node\'s default)').choices(['direct', 'stream']).default('direct'))
+  .addOption(writesOption())
   .option('--hgrm <dir>', 'write one HdrHistogram percentile distribution (microseconds) per scenario into this directory')
   .option('--json', 'print one JSON object instead of the tables', false)
   .option('--no-progress', 'no progress bar (it is drawn only on a terminal anyway)')

@@ -35,6 +35,11 @@ export function framingOption(): Option {
   return new Option('-f, --framing <name>', 'message framing').choices(FRAMINGS).default('length');
 }
 
+/** --writes: how a program puts bytes on its sockets (src/io/writes.ts). */
+export function writesOption(): Option {
+  return new Option('--writes <how>', "direct: write to the socket's handle, reusing one request; stream: socket.write (Node's default)").choices(['direct', 'stream']).default('direct');
+}
+
 export function modeOption(description = 'fixed: one constant response; echo: the message back'): Option {
   return new Option('-m, --mode <mode>', description).choices(MODES).default('fixed');
 }

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
-import { EXIT_FAILED, EXIT_OK, describeError, fatal, parseArgs, parseInteger, usageError } from '../cli/args.js';
+import { Command } from 'commander';
+import { EXIT_FAILED, EXIT_OK, describeError, fatal, parseArgs, parseInteger, usageError, writesOption } from '../cli/args.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
 import { allowedCpus, parseCpuList, pinSelf } from '../io/placement.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
@@ -17,7 +17,7 @@ const program = addRequestOptions(
   .option('-w, --warmup <n>', 'round trips before measuring', parseInteger(0), 1_000)
   .option('--cpu <list>', 'pin the client to these CPUs (taskset), e.g. 1', parseCpuList)
   .option('--busy-poll', 'never let the event loop sleep during the run: lower latency across CPUs, one CPU burnt', false)
-  .addOption(new Option('--writes <how>', 'direct: write to the socket\'s handle, reusing one request; stream: socket.write (Node\'s default)').choices(['direct', 'stream']).default('direct'))
+  .addOption(writesOption())
   .option('--hgrm <file>', 'write the HdrHistogram percentile distribution (microseconds) to this file')
   .option('--json', 'print one JSON object instead of the text report', false)
   .addHelpText(

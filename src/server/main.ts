@@ -2,7 +2,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode } from '../protocol/index.js';
-import { EXIT_FAILED, EXIT_OK, describeError, fatal, framingOption, modeOption, parseArgs, parseInteger, parsePort, usageError } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, describeError, fatal, framingOption, modeOption, parseArgs, parseInteger, parsePort, usageError, writesOption } from '../cli/args.js';
 import { createLogger } from '../cli/log.js';
 import { allowedCpus, parseCpuList, pinSelf } from '../io/placement.js';
 import { describeConfig, describeSummary } from './report.js';
@@ -36,7 +36,7 @@ const program = new Command('server')
   .option('--cpu <list>', 'pin the server to these CPUs (taskset), e.g. 0 or 0-1', parseCpuList)
   .option('--busy-poll', 'never let the event loop sleep while a connection is open: lower latency across CPUs, one CPU burnt', false)
   .addOption(new Option('--reads <how>', 'shared: every connection reads into one reused buffer; per-read: a new buffer per read (Node\'s default)').choices(['shared', 'per-read']).default('shared'))
-  .addOption(new Option('--writes <how>', 'direct: write to the socket\'s handle, reusing one request; stream: socket.write (Node\'s default)').choices(['direct', 'stream']).default('direct'))
+  .addOption(writesOption())
   .option('--json', 'log one JSON object per line', false)
   .addHelpText(
     'after',
