@@ -4,7 +4,9 @@ import { type Socket, connect } from 'node:net';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { createWriter, writesAvailable } from '../src/io/writes.js';
-import { closed, delay, listenRaw } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT, closed, delay, listenRaw } from './helpers.js';
 
 /** A connected pair: `ours` (written with a writer) and `peer` (its other end, paused). */
 async function pair(): Promise<{ ours: Socket; peer: Socket; close(): void }> {
@@ -47,6 +49,18 @@ describe('writes', () => {
   it('direct writes are available on this Node', () => {
     // CI runs Node 20, where they are; elsewhere the server falls back to socket.write.
     assert.equal(writesAvailable(), true);
+  });
+
+  it("'stream' never calls the deprecated process.binding; 'direct' does, once", () => {
+    // Node warns about process.binding (DEP0111) only under --pending-deprecation.
+    const warnings = (path: string) => {
+      const code = `import(${JSON.stringify(join(ROOT, 'dist/io/writes.js'))}).then((m) => { m.createWriter(new (require('node:net').Socket)(), '${path}'); m.createWriter(new (require('node:net').Socket)(), '${path}'); })`;
+      const r = spawnSync(process.execPath, ['--pending-deprecation', '-e', code], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stderr.split('DEP0111').length - 1;
+    };
+    assert.equal(warnings('stream'), 0);
+    assert.equal(warnings('direct'), 1);
   });
 
   for (const path of ['direct', 'stream'] as const) {

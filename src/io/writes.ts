@@ -13,10 +13,12 @@
  *
  * It needs two things Node does not document: the `WriteWrap` constructor
  * and the shared state array that says whether the last write was queued,
- * both from `process.binding('stream_wrap')`. They are looked up once, at
- * start-up; when either is missing (another Node), `writesAvailable()` is
+ * both from `process.binding('stream_wrap')`. They are looked up once, on
+ * first use; when either is missing (another Node), `writesAvailable()` is
  * false and `createWriter` returns a writer that uses `socket.write`, as it
- * does when asked for 'stream'.
+ * does when asked for 'stream'. `process.binding` is deprecated (DEP0111, a
+ * warning only under --pending-deprecation); with 'stream' it is never
+ * called.
  *
  * Rules for callers, which the connection and the probe keep:
  * - all of a socket's data goes through its writer (a `socket.write` while a
@@ -82,11 +84,17 @@ function lookup(): StreamWrap | null {
   }
 }
 
-const wrap = lookup();
+/** Looked up on first use, so that `--writes stream` never touches `process.binding`. */
+let wrap: StreamWrap | null | undefined;
+
+function streamWrap(): StreamWrap | null {
+  if (wrap === undefined) wrap = lookup();
+  return wrap;
+}
 
 /** Whether direct writes are possible on this Node. */
 export function writesAvailable(): boolean {
-  return wrap !== null;
+  return streamWrap() !== null;
 }
 
 function writeError(status: number): Error {
@@ -205,5 +213,6 @@ class StreamWriter implements Writer {
 
 /** A writer for a connected socket: direct when asked and possible, else `socket.write`. */
 export function createWriter(socket: Socket, path: WritePath): Writer {
-  return path === 'direct' && wrap !== null ? new DirectWriter(socket, wrap) : new StreamWriter(socket);
+  const w = path === 'direct' ? streamWrap() : null;
+  return w !== null ? new DirectWriter(socket, w) : new StreamWriter(socket);
 }
