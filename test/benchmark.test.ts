@@ -306,6 +306,7 @@ describe('bad usage exits 2 with one line naming the option', () => {
     [['--preset', 'light', '--connections', '5'], /--connections cannot be combined with --preset/],
     [['--server-cpu', '0'], /--server-cpu needs --spawn-server/],
     [['--client-cpu', 'zero'], /--client-cpu/],
+    [['--client-cpu', '4095'], /option --client-cpu: taskset could not pin to CPUs 4095/],
     [['--framing', 'sockperf', '--size', '10'], /--size must be at least 14/],
   ];
   for (const [args, message] of cases) {

@@ -132,10 +132,11 @@ describe('failures', () => {
   });
 
   it('bad usage: exit 2 with the reason', async () => {
-    for (const args of [['--port', 'abc'], ['--framing', 'http'], ['--count', '0'], ['--framing', 'sockperf', '--size', '10'], ['--target-us', '-5'], ['--bogus']]) {
+    for (const args of [['--port', 'abc'], ['--framing', 'http'], ['--count', '0'], ['--framing', 'sockperf', '--size', '10'], ['--target-us', '-5'], ['--bogus'], ['--cpu', '4095']]) {
       const r = await runBin('client', args);
       assert.equal(r.code, 2, args.join(' '));
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      if (args[0] === '--cpu') assert.match(r.stderr, /option --cpu: taskset could not pin to CPUs 4095/);
     }
   });
 });

@@ -349,6 +349,7 @@ describe('bad command lines exit 2 with one line naming the option, before liste
     [['--mode', 'loud'], /--mode/],
     [['--writes', 'sideways'], /--writes/],
     [['--reads', 'twice'], /--reads/],
+    [['--cpu', '4095'], /option --cpu: taskset could not pin to CPUs 4095/],
     [['--max-frame', '0'], /--max-frame/],
     [['--max-frame', '-5'], /--max-frame/],
     [['--max-connections', '0'], /--max-connections/],

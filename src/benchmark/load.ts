@@ -107,7 +107,8 @@ class LoadConnection implements MessageHandler {
   readonly load: Load;
   readonly index: number;
   readonly decoder: Decoder;
-  readonly writer: RequestWriter;
+  /** Lays out this connection's requests; `out` puts them on the socket. */
+  readonly requests: RequestWriter;
   readonly cap: number;
   readonly sentAt: Float64Array;
   readonly dueAt: Float64Array | null;
@@ -125,11 +126,11 @@ class LoadConnection implements MessageHandler {
   freedAt = 0;
   dead = false;
 
-  constructor(load: Load, index: number, writer: RequestWriter) {
+  constructor(load: Load, index: number, requests: RequestWriter) {
     this.load = load;
     this.index = index;
     this.decoder = codecs[load.spec.framing].createDecoder(this, load.spec.maxFrame);
-    this.writer = writer;
+    this.requests = requests;
     this.cap = load.spec.pipeline;
     this.sentAt = new Float64Array(this.cap);
     this.dueAt = load.open ? new Float64Array(this.cap) : null;
@@ -205,7 +206,7 @@ class LoadConnection implements MessageHandler {
     load.inFlight += n;
     if (load.phase === MEASURE) load.counts.sent += n;
     // A full socket buffer needs no action: the pipeline bounds what is in flight.
-    this.writer.write(this.out, first, n);
+    this.requests.write(this.out, first, n);
   }
 
   /** Give up on this connection: what it had in flight is lost. */

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { EXIT_FAILED, EXIT_OK, describeError, parseArgs, parseInteger, parseNumber, usageError, writesOption } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, describeError, parseArgs, parseInteger, parseNumber, pinOrExit, usageError, writesOption } from '../cli/args.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
 import { type Target, targetUrl } from '../client/target.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
@@ -10,7 +10,7 @@ import { createProgress } from './progress.js';
 import { type BenchmarkReport, type ScenarioReport, buildScenarioReport, formatReport, formatSlo, scenarioOk } from './report.js';
 import { type ScenarioResult, type WindowProbe, runScenario } from './run.js';
 import { type ServerProcess, processCpuUs, spawnServer } from './system.js';
-import { allowedCpus, parseCpuList, pinSelf } from '../io/placement.js';
+import { allowedCpus, parseCpuList } from '../io/placement.js';
 
 const NAME = 'benchmark';
 
@@ -74,13 +74,7 @@ const scenarios: Scenario[] =
     : scenarioMatrix(o.connections, o.pipeline, o.rate ?? [null], o.warmup, o.duration);
 const slo = o.slo ?? [];
 
-if (o.clientCpu !== undefined) {
-  try {
-    pinSelf(o.clientCpu);
-  } catch (err) {
-    usageError(NAME, `option --client-cpu: taskset could not pin to CPUs ${o.clientCpu}: ${describeError(err).split('\n')[0]}`);
-  }
-}
+pinOrExit(NAME, '--client-cpu', o.clientCpu);
 
 await initHistograms();
 

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { FRAMINGS, MODES } from '../protocol/index.js';
+import { pinSelf } from '../io/placement.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -66,6 +67,16 @@ export function parseArgs(program: Command, argv: string[]): void {
 export function usageError(program: string, message: string): never {
   process.stderr.write(`${program}: error: ${message}\n`);
   process.exit(EXIT_USAGE);
+}
+
+/** Pin this process to the CPUs given with `option` (taskset), if any; exit 2 with one line when that fails. */
+export function pinOrExit(program: string, option: string, cpus: string | undefined): void {
+  if (cpus === undefined) return;
+  try {
+    pinSelf(cpus);
+  } catch (err) {
+    usageError(program, `option ${option}: taskset could not pin to CPUs ${cpus}: ${describeError(err).split('\n')[0]}`);
+  }
 }
 
 /** Report a failed run in one line, without a stack trace, and exit 1. */

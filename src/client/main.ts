@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { EXIT_FAILED, EXIT_OK, describeError, fatal, parseArgs, parseInteger, usageError, writesOption } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, describeError, fatal, parseArgs, parseInteger, pinOrExit, writesOption } from '../cli/args.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
-import { allowedCpus, parseCpuList, pinSelf } from '../io/placement.js';
+import { allowedCpus, parseCpuList } from '../io/placement.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
 import { runProbe } from './probe.js';
 import { buildReport, formatReport } from './report.js';
@@ -35,13 +35,7 @@ Examples:
 parseArgs(program, process.argv);
 const o = program.opts<RequestOptions & { count: number; warmup: number; cpu?: string; busyPoll: boolean; writes: 'direct' | 'stream'; hgrm?: string; json: boolean }>();
 checkRequestOptions(NAME, o);
-if (o.cpu !== undefined) {
-  try {
-    pinSelf(o.cpu);
-  } catch (err) {
-    usageError(NAME, `option --cpu: taskset could not pin to CPUs ${o.cpu}: ${describeError(err).split('\n')[0]}`);
-  }
-}
+pinOrExit(NAME, '--cpu', o.cpu);
 const target = targetOf(o);
 
 await initHistograms();

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { codecs, type Decoder, type MessageHandler } from '../protocol/index.js';
 import { nowNs } from '../stats/clock.js';
 import { createHistogram, type Histogram } from '../stats/histogram.js';
-import { GcMonitor, type GcStats } from '../stats/gc.js';
+import { GcMonitor, type GcStats, gcSince } from '../stats/gc.js';
 import { BusyPoll } from '../io/busy-poll.js';
 import { type WritePath, type Writer, createWriter } from '../io/writes.js';
 import { Exchange, type RequestSpec } from './request.js';
@@ -168,7 +168,6 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
   busy?.release();
   await new Promise((r) => setImmediate(r)); // let the last GC entries arrive
   const gcEnd = probe.gc.stop();
-  const gc0 = probe.gcAtStart ?? gcEnd;
   return {
     transport: o.target.transport,
     address: targetUrl(o.target),
@@ -180,6 +179,6 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
     histogram: probe.histogram,
     failure: probe.failure ?? probe.mismatch,
     writes: probe.writer.path,
-    gc: { count: gcEnd.count - gc0.count, pauseMs: Math.round((gcEnd.pauseMs - gc0.pauseMs) * 1000) / 1000, minor: gcEnd.minor - gc0.minor, major: gcEnd.major - gc0.major },
+    gc: gcSince(probe.gcAtStart ?? gcEnd, gcEnd),
   };
 }

@@ -2,9 +2,9 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode } from '../protocol/index.js';
-import { EXIT_FAILED, EXIT_OK, describeError, fatal, framingOption, modeOption, parseArgs, parseInteger, parsePort, usageError, writesOption } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, describeError, fatal, framingOption, modeOption, parseArgs, parseInteger, parsePort, pinOrExit, usageError, writesOption } from '../cli/args.js';
 import { createLogger } from '../cli/log.js';
-import { allowedCpus, parseCpuList, pinSelf } from '../io/placement.js';
+import { allowedCpus, parseCpuList } from '../io/placement.js';
 import { describeConfig, describeSummary } from './report.js';
 import { type LimitEvent, type ProtocolErrorEvent, ResponderServer, type ServerOptions } from './server.js';
 
@@ -57,13 +57,7 @@ const opts = program.opts<{
 
 if (opts.framing === 'line' && opts.response.includes('\n')) usageError(NAME, 'option --response cannot contain a newline with --framing line');
 if (opts.unix !== undefined) checkUnixPath(opts.unix);
-if (opts.cpu !== undefined) {
-  try {
-    pinSelf(opts.cpu);
-  } catch (err) {
-    usageError(NAME, `option --cpu: taskset could not pin to CPUs ${opts.cpu}: ${describeError(err).split('\n')[0]}`);
-  }
-}
+pinOrExit(NAME, '--cpu', opts.cpu);
 
 /** Refuse, as bad usage, a Unix socket path that cannot be created: too long, or in a directory that is missing or closed to us. */
 function checkUnixPath(path: string): void {

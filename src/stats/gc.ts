@@ -44,3 +44,8 @@ export class GcMonitor {
     return this.snapshot();
   }
 }
+
+/** What happened between two snapshots of one monitor. */
+export function gcSince(start: GcStats, end: GcStats): GcStats {
+  return { count: end.count - start.count, pauseMs: Math.round((end.pauseMs - start.pauseMs) * 1000) / 1000, minor: end.minor - start.minor, major: end.major - start.major };
+}
