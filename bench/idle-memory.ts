@@ -1,5 +1,6 @@
 /**
- * RSS added by 10 000 idle connections: to bin/server, to a bare Node
+ * RSS added by 10 000 idle connections: to bin/server (on bare handles, its
+ * default, and on net.Socket with --io sockets), to a bare Node
  * `net.createServer(() => {})` with the same GC flags, which shows how much
  * of the cost is Node's own socket rather than this server's state, and to a
  * server that keeps only the accepted handles (the listening handle's
@@ -47,5 +48,6 @@ const ours = async (args: string[]) => {
 console.log(`${N} idle connections${''.padEnd(20)} ${'before'.padStart(7)} ${'after'.padStart(7)} ${'added'.padStart(7)} ${'KiB/conn'.padStart(9)}   (RSS, MiB)`);
 await measure('bin/server (fixed mode)', await ours([]));
 await measure('bin/server --mode echo', await ours(['--mode', 'echo']));
+await measure('bin/server --io sockets', await ours(['--io', 'sockets']));
 await measure('bare net.createServer(() => {})', await bareServer());
 await measure('accepted handles only, no net.Socket', await bareServer(HANDLES));

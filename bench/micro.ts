@@ -41,15 +41,16 @@ function chunkOf(framing: Framing, perChunk: number): Buffer {
 /** A socket that takes every write at once, as the kernel does when its buffer has room. */
 const sink = { writableLength: 0, writableCorked: 0, write: () => true, cork() {}, uncork() {}, pause() {} } as unknown as Socket;
 
+/** The sink as connections (and the benchmark's requests) write to it. */
+const sinkWriter = createWriter(sink, 'stream');
+
 const owner: ConnectionOwner = {
   stats: { messages: 0, ignored: 0, bytesIn: 0, bytesOut: 0, outputPauses: 0 },
   maxPending: 1 << 30,
-  writes: 'stream',
   onProtocolError: () => {
     throw new Error('unexpected protocol error');
   },
   onSocketError() {},
-  onIdleTimeout() {},
   forget() {},
 };
 
@@ -74,17 +75,15 @@ for (const framing of ['length', 'line', 'sockperf'] as const) {
 }
 
 const input = chunkOf('length', 64);
-const fixed = new FixedConnection(owner, sink, 'bench', codecs.length, 1 << 20, new FrameTable(codecs.length.frame(Buffer.from('respuesta'))));
+const fixed = new FixedConnection(owner, sink, sinkWriter, 'bench', codecs.length, 1 << 20, new FrameTable(codecs.length.frame(Buffer.from('respuesta'))));
 task('server fixed reply, 64 msg/read (decode + 1 write)', OPS, () => {
   for (let i = 0; i < OPS / 64; i++) fixed.onData(input, 0, input.length);
 });
-const echo = new EchoConnection(owner, sink, 'bench', codecs.length, 1 << 20);
+const echo = new EchoConnection(owner, sink, sinkWriter, 'bench', codecs.length, 1 << 20);
 task('server echo reply, 64 msg/read (decode + copy + 1 write)', OPS, () => {
   for (let i = 0; i < OPS / 64; i++) echo.onData(input, 0, input.length);
 });
 
-/** The same sink as the benchmark's connections see it. */
-const sinkWriter = createWriter(sink, 'stream');
 const constant = new ConstantRequests(codecs.length.frame(payloadOf(SIZE)));
 task('benchmark requests, 16 per write (length)', OPS, () => {
   for (let i = 0; i < OPS / 16; i++) constant.write(sinkWriter, 1, 16);

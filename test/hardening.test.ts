@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { codecs, type MessageHandler } from '../src/protocol/index.js';
 import { processRssBytes } from '../src/benchmark/system.js';
-import { closed, delay, rawConnect, readBytes, runBin, startServer, tempDir } from './helpers.js';
+import { IO_PATHS, closed, delay, rawConnect, readBytes, runBin, startServer, tempDir } from './helpers.js';
 
 const frame = (s: string | Buffer) => codecs.length.frame(typeof s === 'string' ? Buffer.from(s) : s);
 const RESPUESTA = frame('respuesta');
@@ -67,60 +67,61 @@ async function pingOnce(server: { port?: number; path?: string }, transport: 'tc
 }
 
 describe('limits', () => {
-  it('--max-connections: one more is closed at once, logged and counted; the others carry on', async () => {
-    const server = await startServer(['--port', '0', '--max-connections', '3']);
-    const open = await Promise.all([1, 2, 3].map(() => rawConnect(server)));
-    for (const s of open) {
-      s.write(frame('x'));
-      assert.deepEqual(await readBytes(s, RESPUESTA.length), RESPUESTA);
-    }
-    const extra = await rawConnect(server);
-    extra.on('error', () => {}); // closed at once: our write may meet a reset
-    extra.write(frame('refused?'));
-    assert.equal((await readBytes(extra, 1)).length, 0, 'the fourth connection gets no reply, only a close');
-    const e = await server.waitFor('connection-rejected');
-    assert.equal(e.limit, 3);
-    assert.match(String(e.peer), /^127\.0\.0\.1:\d+$/);
-    for (const s of open) {
-      s.write(frame('still'));
-      assert.deepEqual(await readBytes(s, RESPUESTA.length), RESPUESTA);
-    }
-    // Once one closes there is room again.
-    open[0].destroy();
-    await closed(open[0]);
-    await delay(50);
-    await pingOnce(server);
-    for (const s of open) s.destroy();
-    const { summary } = await server.stop();
-    assert.equal(summary!.rejectedConnections, 1);
-  });
-
-  it('--idle-timeout: a silent connection is closed and logged; a chatty one is not', async () => {
-    const server = await startServer(['--port', '0', '--idle-timeout', '400']);
-    const silent = await rawConnect(server);
-    const chatty = await rawConnect(server);
-    let chattyClosed = false;
-    chatty.on('close', () => (chattyClosed = true));
-    chatty.on('data', () => {});
-    for (let i = 0; i < 20 && !(silent.destroyed && silent.closed); i++) {
-      chatty.write(frame('hi'));
+  for (const io of IO_PATHS) {
+    it(`--max-connections: one more is closed at once, logged and counted; the others carry on (${io.name})`, async () => {
+      const server = await startServer(['--port', '0', '--max-connections', '3', ...io.args]);
+      const open = await Promise.all([1, 2, 3].map(() => rawConnect(server)));
+      for (const s of open) {
+        s.write(frame('x'));
+        assert.deepEqual(await readBytes(s, RESPUESTA.length), RESPUESTA);
+      }
+      const extra = await rawConnect(server);
+      extra.on('error', () => {}); // closed at once: our write may meet a reset
+      extra.write(frame('refused?'));
+      assert.equal((await readBytes(extra, 1)).length, 0, 'the fourth connection gets no reply, only a close');
+      const e = await server.waitFor('connection-rejected');
+      assert.equal(e.limit, 3);
+      assert.match(String(e.peer), /^127\.0\.0\.1:\d+$/);
+      for (const s of open) {
+        s.write(frame('still'));
+        assert.deepEqual(await readBytes(s, RESPUESTA.length), RESPUESTA);
+      }
+      // Once one closes there is room again.
+      open[0].destroy();
+      await closed(open[0]);
       await delay(50);
-    }
-    await closed(silent);
-    assert.equal(chattyClosed, false);
-    const e = await server.waitFor('idle-timeout');
-    assert.equal(e.limit, 400);
-    chatty.destroy();
-    const { summary } = await server.stop();
-    assert.equal(summary!.idleTimeouts, 1);
-  });
+      await pingOnce(server);
+      for (const s of open) s.destroy();
+      const { summary } = await server.stop();
+      assert.equal(summary!.rejectedConnections, 1);
+    });
+
+    it(`--idle-timeout: a silent connection is closed and logged; a chatty one is not (${io.name})`, async () => {
+      const server = await startServer(['--port', '0', '--idle-timeout', '400', ...io.args]);
+      const silent = await rawConnect(server);
+      const chatty = await rawConnect(server);
+      let chattyClosed = false;
+      chatty.on('close', () => (chattyClosed = true));
+      chatty.on('data', () => {});
+      for (let i = 0; i < 20 && !(silent.destroyed && silent.closed); i++) {
+        chatty.write(frame('hi'));
+        await delay(50);
+      }
+      await closed(silent);
+      assert.equal(chattyClosed, false);
+      const e = await server.waitFor('idle-timeout');
+      assert.equal(e.limit, 400);
+      chatty.destroy();
+      const { summary } = await server.stop();
+      assert.equal(summary!.idleTimeouts, 1);
+    });
+  }
 });
 
 describe('slow readers', () => {
-  // Both write paths: to the socket's handle (the default) and socket.write.
-  for (const writes of ['direct', 'stream'] as const) {
-    it(`a peer that pipelines 1 000 000 messages without reading: memory stays bounded, others are served, every reply arrives in order (writes ${writes})`, async (t) => {
-      const server = await startServer(['--port', '0', '--mode', 'echo', '--json', '--writes', writes]);
+  for (const io of IO_PATHS) {
+    it(`a peer that pipelines 1 000 000 messages without reading: memory stays bounded, others are served, every reply arrives in order (${io.name})`, async (t) => {
+      const server = await startServer(['--port', '0', '--mode', 'echo', '--json', ...io.args]);
       const pid = server.proc.pid!;
       const before = processRssBytes(pid);
       const slow = await rawConnect(server);
@@ -146,9 +147,9 @@ describe('slow readers', () => {
       assert.ok((summary!.outputPauses as number) > 0, 'the server paused reading at least once');
     });
 
-    it(`fixed mode does not amplify: 4 KiB replies to 50 000 empty messages are held back, not buffered (writes ${writes})`, async (t) => {
+    it(`fixed mode does not amplify: 4 KiB replies to 50 000 empty messages are held back, not buffered (${io.name})`, async (t) => {
       const big = 'r'.repeat(4096);
-      const server = await startServer(['--port', '0', '--response', big, '--writes', writes]);
+      const server = await startServer(['--port', '0', '--response', big, ...io.args]);
       const pid = server.proc.pid!;
       const before = processRssBytes(pid);
       const slow = await rawConnect(server);
@@ -175,13 +176,31 @@ describe('slow readers', () => {
       slow.destroy();
       await server.stop();
     });
+
+    it(`a peer that resets with replies queued is counted and let go; others are served (${io.name})`, async () => {
+      const server = await startServer(['--port', '0', '--mode', 'echo', ...io.args]);
+      const slow = await rawConnect(server);
+      slow.on('error', () => {});
+      slow.pause();
+      slow.write(numbered(200_000));
+      // Let the server fill the socket buffers and stop at its output bound, then reset.
+      await delay(500);
+      slow.resetAndDestroy();
+      await closed(slow);
+      for (let i = 0; i < 10; i++) await pingOnce(server, 'tcp', frame('ping'));
+      const { code, summary } = await server.stop('SIGTERM');
+      assert.equal(code, 0);
+      assert.ok((summary!.socketErrors as number) >= 1, 'the failed write or read is counted');
+      assert.equal(summary!.forcedCloses, 0, 'the reset connection was already closed and forgotten');
+      assert.ok((summary!.messages as number) > 0);
+    });
   }
 });
 
 describe('peers that break the protocol', () => {
-  for (const writes of ['direct', 'stream'] as const) {
-    it(`a half-close after 10 000 pipelined messages gets every reply, then the close (writes ${writes})`, async () => {
-      const server = await startServer(['--port', '0', '--mode', 'echo', '--writes', writes]);
+  for (const io of IO_PATHS) {
+    it(`a half-close after 10 000 pipelined messages gets every reply, then the close (${io.name})`, async () => {
+      const server = await startServer(['--port', '0', '--mode', 'echo', ...io.args]);
       const s = await rawConnect(server);
       s.pause();
       s.end(numbered(10_000));
@@ -282,11 +301,11 @@ describe('many connections', () => {
 });
 
 describe('shutdown with nothing lost', () => {
-  for (const [transport, writes] of [['unix', 'direct'], ['tcp', 'direct'], ['tcp', 'stream']] as const) {
-    it(`SIGTERM during a pipelined burst over ${transport} (writes ${writes}): every message the server took is answered before the close; exit 0`, async () => {
+  for (const [transport, io] of [['unix', IO_PATHS[0]], ...IO_PATHS.map((p) => ['tcp', p] as const)] as const) {
+    it(`SIGTERM during a pipelined burst over ${transport} (${io.name}): every message the server took is answered before the close; exit 0`, async () => {
       const path = join(tempDir(), 'burst.sock');
       const listen = transport === 'unix' ? ['--unix', path] : ['--port', '0'];
-      const server = await startServer([...listen, '--mode', 'echo', '--writes', writes]);
+      const server = await startServer([...listen, '--mode', 'echo', ...io.args]);
       const s = await rawConnect(server, transport);
       s.on('error', () => {}); // the server closes while we are still sending
       const N = 300_000;
@@ -306,18 +325,20 @@ describe('shutdown with nothing lost', () => {
     });
   }
 
-  it('a peer that never reads is closed when --grace-ms ends, counted as forced; exit 0', async () => {
-    const server = await startServer(['--port', '0', '--grace-ms', '300']);
-    const slow = await rawConnect(server);
-    slow.on('error', () => {});
-    slow.pause();
-    slow.write(Buffer.alloc(4 * 2_000_000)); // 2 000 000 empty messages, replies never read
-    await delay(500);
-    const { code, summary } = await server.stop('SIGTERM');
-    assert.equal(code, 0);
-    assert.equal(summary!.forcedCloses, 1);
-    slow.destroy();
-  });
+  for (const io of IO_PATHS) {
+    it(`a peer that never reads is closed when --grace-ms ends, counted as forced; exit 0 (${io.name})`, async () => {
+      const server = await startServer(['--port', '0', '--grace-ms', '300', ...io.args]);
+      const slow = await rawConnect(server);
+      slow.on('error', () => {});
+      slow.pause();
+      slow.write(Buffer.alloc(4 * 2_000_000)); // 2 000 000 empty messages, replies never read
+      await delay(500);
+      const { code, summary } = await server.stop('SIGTERM');
+      assert.equal(code, 0);
+      assert.equal(summary!.forcedCloses, 1);
+      slow.destroy();
+    });
+  }
 });
 
 describe('least privilege', () => {
@@ -349,6 +370,9 @@ describe('bad command lines exit 2 with one line naming the option, before liste
     [['--mode', 'loud'], /--mode/],
     [['--writes', 'sideways'], /--writes/],
     [['--reads', 'twice'], /--reads/],
+    [['--io', 'bare'], /--io/],
+    [['--reads', 'per-read'], /option --reads applies to --io sockets/],
+    [['--io', 'handles', '--writes', 'stream'], /option --writes applies to --io sockets/],
     [['--cpu', '4095'], /option --cpu: taskset could not pin to CPUs 4095/],
     [['--max-frame', '0'], /--max-frame/],
     [['--max-frame', '-5'], /--max-frame/],

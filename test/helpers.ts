@@ -26,6 +26,18 @@ export function tempDir(): string {
   return d;
 }
 
+/**
+ * The server's I/O paths, a dimension of the tests that exercise its
+ * guarantees: bare accepted handles (the default), net.Socket read into a
+ * shared buffer and written to the handle, and net.Socket read and written
+ * as Node does by default. `config` is what the server's config line reports.
+ */
+export const IO_PATHS = [
+  { name: 'io handles', args: ['--io', 'handles'], config: { io: 'handles', reads: 'shared', writes: 'direct' } },
+  { name: 'io sockets, reads shared, writes direct', args: ['--io', 'sockets', '--reads', 'shared', '--writes', 'direct'], config: { io: 'sockets', reads: 'shared', writes: 'direct' } },
+  { name: 'io sockets, reads per-read, writes stream', args: ['--io', 'sockets', '--reads', 'per-read', '--writes', 'stream'], config: { io: 'sockets', reads: 'per-read', writes: 'stream' } },
+] as const;
+
 export interface RunningServer {
   proc: ChildProcess;
   port?: number;

@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { codecs, FLAG_CLIENT, FLAG_PONG, FLAG_WARMUP, sockperfMessage } from '../src/protocol/index.js';
-import { closed, delay, rawConnect, readBytes, runBin, type RunningServer, staleSocket, startServer, tempDir } from './helpers.js';
+import { IO_PATHS, closed, delay, rawConnect, readBytes, runBin, type RunningServer, staleSocket, startServer, tempDir } from './helpers.js';
 
 const RESPONSE = 'respuesta';
 const lengthFrame = (s: string | Buffer) => codecs.length.frame(Buffer.from(s));
@@ -24,17 +24,14 @@ describe('framing x mode over TCP and a Unix socket', () => {
     { framing: 'line', mode: 'fixed', send: [Buffer.from('uno\n'), Buffer.from('dos\r\n'), Buffer.from('\n')], expect: Buffer.from(`${RESPONSE}\n${RESPONSE}\n${RESPONSE}\n`) },
     { framing: 'line', mode: 'echo', send: [Buffer.from('uno\n'), Buffer.from('dos\r\n'), Buffer.from('\n')], expect: Buffer.from('uno\ndos\n\n') },
   ] as const;
-  // Both I/O paths: our own (one shared read buffer, writes to the handle;
-  // the default) and Node's (a buffer per read, socket.write).
   for (const c of cases) {
     for (const transport of ['tcp', 'unix'] as const) {
-      for (const [reads, writes] of [['shared', 'direct'], ['per-read', 'stream']] as const) {
-        it(`${c.framing} ${c.mode} over ${transport}, reads ${reads}, writes ${writes}`, async () => {
-          const server = await startServer(['--port', '0', '--unix', join(tempDir(), 's.sock'), '--framing', c.framing, '--mode', c.mode, '--reads', reads, '--writes', writes]);
+      for (const io of IO_PATHS) {
+        it(`${c.framing} ${c.mode} over ${transport}, ${io.name}`, async () => {
+          const server = await startServer(['--port', '0', '--unix', join(tempDir(), 's.sock'), '--framing', c.framing, '--mode', c.mode, ...io.args]);
           try {
             const config = server.events.find((e) => e.event === 'config')!;
-            assert.equal(config.reads, reads);
-            assert.equal(config.writes, writes);
+            assert.deepEqual({ io: config.io, reads: config.reads, writes: config.writes }, io.config);
             const s = await rawConnect(server, transport);
             for (const m of c.send) s.write(m);
             assert.deepEqual(await readBytes(s, c.expect.length), c.expect);

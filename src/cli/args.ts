@@ -37,8 +37,8 @@ export function framingOption(): Option {
 }
 
 /** --writes: how a program puts bytes on its sockets (src/io/writes.ts). */
-export function writesOption(): Option {
-  return new Option('--writes <how>', "direct: write to the socket's handle, reusing one request; stream: socket.write (Node's default)").choices(['direct', 'stream']).default('direct');
+export function writesOption(prefix = ''): Option {
+  return new Option('--writes <how>', prefix + "direct: write to the socket's handle, reusing one request; stream: socket.write (Node's default)").choices(['direct', 'stream']).default('direct');
 }
 
 export function modeOption(description = 'fixed: one constant response; echo: the message back'): Option {

@@ -13,13 +13,10 @@
  * one made. Nothing else of Node's write path runs.
  *
  * It needs two things Node does not document: the `WriteWrap` constructor
- * and the shared state array that says whether the last write was queued,
- * both from `process.binding('stream_wrap')`. They are looked up once, on
- * first use; when either is missing (another Node), `writesAvailable()` is
- * false and `createWriter` returns a writer that uses `socket.write`, as it
- * does when asked for 'stream'. `process.binding` is deprecated (DEP0111, a
- * warning only under --pending-deprecation); with 'stream' it is never
- * called.
+ * and the shared state array that says whether the last write was queued
+ * (binding.ts). When they are missing (another Node), `writesAvailable()`
+ * is false and `createWriter` returns a writer that uses `socket.write`, as
+ * it does when asked for 'stream', which never touches the binding.
  *
  * Rules for callers, which the connection and the probe keep:
  * - all of a socket's data goes through its writer (a `socket.write` while a
@@ -30,6 +27,7 @@
  */
 import type { Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
+import { type StreamBinding, type WriteRequest, streamBinding } from './binding.js';
 
 export type WritePath = 'direct' | 'stream';
 
@@ -50,74 +48,60 @@ export interface Writer {
   uncork(): void;
 }
 
-interface Request {
-  /** Called by Node when a queued write completes. */
-  oncomplete: (this: Request, status: number) => void;
-  /** Node reads this on completion and passes it to `oncomplete`. */
-  error: unknown;
-  /** Keeps a queued write's bytes alive until it completes. */
-  buffer: Buffer | null;
-  socket: Socket | null;
-  done: WriteDone | null;
-}
-
-interface Handle {
-  writeBuffer(req: Request, data: Buffer): number;
+/** The part of a libuv stream handle that writing uses. */
+export interface WritableHandle {
+  writeBuffer(req: WriteRequest, data: Buffer): number;
   readonly writeQueueSize: number;
 }
 
-interface StreamWrap {
-  WriteWrap: new () => Request;
-  streamBaseState: Int32Array;
-  kLastWriteWasAsync: number;
+/**
+ * What a direct writer writes to: a `net.Socket` (whose internal `_handle`
+ * is its libuv stream) or a bare handle's stream (handles.ts), which keeps
+ * the same field name so that sockets need no adapter.
+ */
+export interface WriteTarget {
+  /** The libuv stream, or null once closed. */
+  readonly _handle: WritableHandle | null;
+  readonly destroyed: boolean;
+  /** Close at once, reporting `err`. */
+  destroy(err?: Error): void;
 }
 
-function lookup(): StreamWrap | null {
-  try {
-    const binding = (process as unknown as { binding(name: string): Partial<StreamWrap> }).binding('stream_wrap');
-    const { WriteWrap, streamBaseState, kLastWriteWasAsync } = binding;
-    if (typeof WriteWrap !== 'function' || !(streamBaseState instanceof Int32Array) || typeof kLastWriteWasAsync !== 'number') return null;
-    return { WriteWrap, streamBaseState, kLastWriteWasAsync };
-  } catch {
-    return null;
-  }
-}
-
-/** Looked up on first use, so that `--writes stream` never touches `process.binding`. */
-let wrap: StreamWrap | null | undefined;
-
-function streamWrap(): StreamWrap | null {
-  if (wrap === undefined) wrap = lookup();
-  return wrap;
+interface Request extends WriteRequest {
+  /** Keeps a queued write's bytes alive until it completes. */
+  buffer: Buffer | null;
+  target: WriteTarget | null;
+  done: WriteDone | null;
 }
 
 /** Whether direct writes are possible on this Node. */
 export function writesAvailable(): boolean {
-  return streamWrap() !== null;
+  return streamBinding() !== null;
 }
 
-function writeError(status: number): Error {
+/** A libuv status as the Error Node would make of it. */
+export function uvError(status: number, syscall: string): Error {
   const code = getSystemErrorName(status);
-  return Object.assign(new Error(`write ${code}`), { errno: status, code, syscall: 'write' });
+  return Object.assign(new Error(`${syscall} ${code}`), { errno: status, code, syscall });
 }
 
 /** A queued write completed (`this` is its request). */
 function onComplete(this: Request, status: number): void {
-  const { socket, done } = this;
-  this.socket = null;
+  const { target, done } = this;
+  this.target = null;
   this.done = null;
   this.buffer = null;
-  const err = status < 0 ? writeError(status) : null;
-  if (err !== null && socket !== null && !socket.destroyed) socket.destroy(err);
+  const err = status < 0 ? uvError(status, 'write') : null;
+  if (err !== null && target !== null && !target.destroyed) target.destroy(err);
   if (done !== null) done(err);
 }
 
-function newRequest(w: StreamWrap): Request {
-  const req = new w.WriteWrap();
-  req.oncomplete = onComplete;
+function newRequest(b: StreamBinding): Request {
+  const req = new b.WriteWrap() as Request;
+  req.oncomplete = onComplete as WriteRequest['oncomplete'];
   req.error = null;
   req.buffer = null;
-  req.socket = null;
+  req.target = null;
   req.done = null;
   return req;
 }
@@ -129,43 +113,40 @@ function callLater(done: WriteDone): void {
   process.nextTick(done, null);
 }
 
-class DirectWriter implements Writer {
+/** Writes to a target's handle with the spare request (see the top of this file). */
+export class DirectWriter implements Writer {
   readonly path = 'direct' as const;
-  private readonly socket: Socket;
-  private readonly w: StreamWrap;
+  private readonly target: WriteTarget;
+  private readonly b: StreamBinding;
 
-  constructor(socket: Socket, w: StreamWrap) {
-    this.socket = socket;
-    this.w = w;
-  }
-
-  private handle(): Handle | null {
-    return (this.socket as unknown as { _handle: Handle | null })._handle;
+  constructor(target: WriteTarget, b: StreamBinding) {
+    this.target = target;
+    this.b = b;
   }
 
   pending(): number {
-    const handle = this.handle();
+    const handle = this.target._handle;
     return handle === null ? 0 : handle.writeQueueSize;
   }
 
   write(data: Buffer, done: WriteDone | null): void {
-    const handle = this.handle();
-    if (handle === null || this.socket.destroyed) {
+    const handle = this.target._handle;
+    if (handle === null || this.target.destroyed) {
       if (done !== null) callLater(done);
       return;
     }
-    const req = spare ?? (spare = newRequest(this.w));
+    const req = spare ?? (spare = newRequest(this.b));
     const status = handle.writeBuffer(req, data);
     if (status < 0) {
-      this.socket.destroy(writeError(status));
+      this.target.destroy(uvError(status, 'write'));
       if (done !== null) callLater(done);
       return;
     }
-    if (this.w.streamBaseState[this.w.kLastWriteWasAsync] !== 0) {
+    if (this.b.streamBaseState[this.b.kLastWriteWasAsync] !== 0) {
       // Queued: the request is libuv's until it completes; the next write gets a new one.
       spare = null;
       req.buffer = data;
-      req.socket = this.socket;
+      req.target = this.target;
       req.done = done;
       return;
     }
@@ -204,6 +185,6 @@ class StreamWriter implements Writer {
 
 /** A writer for a connected socket: direct when asked and possible, else `socket.write`. */
 export function createWriter(socket: Socket, path: WritePath): Writer {
-  const w = path === 'direct' ? streamWrap() : null;
-  return w !== null ? new DirectWriter(socket, w) : new StreamWriter(socket);
+  const b = path === 'direct' ? streamBinding() : null;
+  return b !== null ? new DirectWriter(socket as unknown as WriteTarget, b) : new StreamWriter(socket);
 }

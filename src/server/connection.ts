@@ -1,27 +1,24 @@
-import type { Socket } from 'node:net';
 import { type Codec, type Decoder, type MessageHandler, type ProtocolError, sockperfWantsReply } from '../protocol/index.js';
 import { BATCH, type FrameTable } from '../protocol/batch.js';
-import { createWriter, type WritePath, type Writer } from '../io/writes.js';
+import type { Writer } from '../io/writes.js';
+import type { Transport, TransportEvents } from '../io/transport.js';
 
 /** What a connection reports to the server that owns it. */
 export interface ConnectionOwner {
   readonly stats: { messages: number; ignored: number; bytesIn: number; bytesOut: number; outputPauses: number };
   /** Unsent reply bytes at which a connection stops reading until they are out. */
   readonly maxPending: number;
-  /** How replies are written (src/io/writes.ts). */
-  readonly writes: WritePath;
   onProtocolError(conn: Connection, err: ProtocolError): void;
-  /** The connection sent nothing for --idle-timeout. */
-  onIdleTimeout(conn: Connection): void;
   onSocketError(): void;
+  /** The connection has closed. */
   forget(conn: Connection): void;
 }
 
 /** How long a connection we have ended waits for its peer to close before it is destroyed (nginx's lingering_timeout). */
 const LINGER_MS = 5000;
 
-function lingerExpired(socket: Socket): void {
-  socket.destroy();
+function lingerExpired(transport: Transport): void {
+  transport.destroy();
 }
 
 /** Initial echo output buffer; it grows to the largest batch seen. */
@@ -43,29 +40,31 @@ const OUT_KEEP = 256 * 1024;
  * connection holds at most `maxPending` plus one read's worth of echo
  * replies, whatever its peer does, and no reply is dropped.
  */
-export abstract class Connection implements MessageHandler {
-  readonly socket: Socket;
+export abstract class Connection implements MessageHandler, TransportEvents {
+  readonly transport: Transport;
   readonly peer: string;
   readonly decoder: Decoder;
   readonly owner: ConnectionOwner;
-  /** Every reply goes through it, and nothing else writes to the socket. */
+  /** Every reply goes through it, and nothing else writes to the transport. */
   protected readonly writer: Writer;
+  /** Idle-timeout sweeps since the last read or completed write (the server counts them). */
+  idleTicks = 0;
   /** Set once the connection stops taking input: protocol error, idle timeout or shutdown. */
   closing = false;
   /** The peer has half-closed: answer what it sent, then close. */
   peerEnded = false;
-  /** Set once our side has ended: the timer that destroys the socket if the peer never closes. */
+  /** Set once our side has ended: the timer that destroys the transport if the peer never closes. */
   private lingering: NodeJS.Timeout | null = null;
   /** Writes whose completion the connection waits for before reading (or sending) more. */
   private waits = 0;
   private readonly onFlushed: (err?: Error | null) => void;
 
-  constructor(owner: ConnectionOwner, socket: Socket, peer: string, codec: Codec, maxFrame: number) {
+  constructor(owner: ConnectionOwner, transport: Transport, writer: Writer, peer: string, codec: Codec, maxFrame: number) {
     this.owner = owner;
-    this.socket = socket;
+    this.transport = transport;
+    this.writer = writer;
     this.peer = peer;
     this.decoder = codec.createDecoder(this, maxFrame);
-    this.writer = createWriter(socket, owner.writes);
     this.onFlushed = (err) => this.flushed(err);
   }
 
@@ -74,6 +73,7 @@ export abstract class Connection implements MessageHandler {
   protected abstract flush(): void;
   /** Decode one read and answer it. */
   onData(buf: Buffer, start: number, end: number): void {
+    this.idleTicks = 0;
     if (this.closing) return;
     this.owner.stats.bytesIn += end - start;
     const err = this.decoder.push(buf, start, end);
@@ -99,18 +99,19 @@ export abstract class Connection implements MessageHandler {
     }
     if (this.waits++ === 0) {
       this.owner.stats.outputPauses++;
-      this.socket.pause();
+      this.transport.pause();
     }
     this.writer.write(data, this.onFlushed);
   }
 
   /** A write we waited for is out: send what was held back, then read again. */
   private flushed(err?: Error | null): void {
-    if (--this.waits > 0 || err || this.socket.destroyed) return;
+    if (--this.waits > 0 || err || this.transport.destroyed) return;
+    this.idleTicks = 0;
     this.flush();
     if (this.waits > 0) return;
     if (this.closing || this.peerEnded) this.finish();
-    else this.socket.resume();
+    else this.transport.resume();
   }
 
   /** The peer half-closed: once everything it sent is answered, close. */
@@ -139,15 +140,21 @@ export abstract class Connection implements MessageHandler {
   private finish(): void {
     if (this.lingering !== null) return;
     this.closing = true;
-    this.socket.resume();
-    this.socket.end();
-    this.lingering = setTimeout(lingerExpired, LINGER_MS, this.socket);
+    this.transport.resume();
+    this.transport.end();
+    this.lingering = setTimeout(lingerExpired, LINGER_MS, this.transport);
     this.lingering.unref();
   }
 
-  /** The socket has closed: nothing left to wait for. */
+  /** Resets and broken pipes are the peer's business; the close follows. */
+  onError(): void {
+    this.owner.onSocketError();
+  }
+
+  /** The transport has closed: nothing left to wait for. */
   onClose(): void {
     if (this.lingering !== null) clearTimeout(this.lingering);
+    this.owner.forget(this);
   }
 }
 
@@ -157,8 +164,8 @@ export class FixedConnection extends Connection {
   /** Messages decoded and not yet answered. */
   private due = 0;
 
-  constructor(owner: ConnectionOwner, socket: Socket, peer: string, codec: Codec, maxFrame: number, replies: FrameTable) {
-    super(owner, socket, peer, codec, maxFrame);
+  constructor(owner: ConnectionOwner, transport: Transport, writer: Writer, peer: string, codec: Codec, maxFrame: number, replies: FrameTable) {
+    super(owner, transport, writer, peer, codec, maxFrame);
     this.replies = replies;
   }
 
@@ -199,8 +206,8 @@ export class EchoConnection extends Connection {
   private outLen = 0;
   private count = 0;
 
-  constructor(owner: ConnectionOwner, socket: Socket, peer: string, codec: Codec, maxFrame: number) {
-    super(owner, socket, peer, codec, maxFrame);
+  constructor(owner: ConnectionOwner, transport: Transport, writer: Writer, peer: string, codec: Codec, maxFrame: number) {
+    super(owner, transport, writer, peer, codec, maxFrame);
     this.codec = codec;
   }
 

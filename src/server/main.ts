@@ -6,7 +6,7 @@ import { EXIT_FAILED, EXIT_OK, describeError, fatal, framingOption, modeOption, 
 import { createLogger } from '../cli/log.js';
 import { allowedCpus, parseCpuList } from '../io/placement.js';
 import { describeConfig, describeSummary } from './report.js';
-import { type LimitEvent, type ProtocolErrorEvent, ResponderServer, type ServerOptions } from './server.js';
+import { type IoPath, type LimitEvent, type ProtocolErrorEvent, ResponderServer, type ServerOptions } from './server.js';
 
 const NAME = 'server';
 const DEFAULT_PORT = 8080;
@@ -35,8 +35,9 @@ const program = new Command('server')
   .option('--stats-interval <ms>', 'log memory and counters every this many ms (0: never)', parseInteger(0, 86_400_000), 0)
   .option('--cpu <list>', 'pin the server to these CPUs (taskset), e.g. 0 or 0-1', parseCpuList)
   .option('--busy-poll', 'never let the event loop sleep while a connection is open: lower latency across CPUs, one CPU burnt', false)
-  .addOption(new Option('--reads <how>', 'shared: every connection reads into one reused buffer; per-read: a new buffer per read (Node\'s default)').choices(['shared', 'per-read']).default('shared'))
-  .addOption(writesOption())
+  .addOption(new Option('--io <how>', 'handles: serve accepted handles, no net.Socket (less memory); sockets: net.Socket, read and written as --reads and --writes say').choices(['handles', 'sockets']).default('handles'))
+  .addOption(new Option('--reads <how>', 'with --io sockets; shared: every connection reads into one reused buffer; per-read: a new buffer per read (Node\'s default)').choices(['shared', 'per-read']).default('shared'))
+  .addOption(writesOption('with --io sockets; '))
   .option('--json', 'log one JSON object per line', false)
   .addHelpText(
     'after',
@@ -52,9 +53,12 @@ parseArgs(program, process.argv);
 const opts = program.opts<{
   host: string; port?: number; unix?: string; framing: Framing; mode: Mode; response: string; maxFrame: number; graceMs: number;
   maxConnections: number; idleTimeout: number; maxPending: number; unixMode: number; statsInterval: number; json: boolean;
-  cpu?: string; busyPoll: boolean; reads: 'shared' | 'per-read'; writes: 'direct' | 'stream';
+  cpu?: string; busyPoll: boolean; io: IoPath; reads: 'shared' | 'per-read'; writes: 'direct' | 'stream';
 }>();
 
+for (const name of ['reads', 'writes']) {
+  if (opts.io === 'handles' && program.getOptionValueSource(name) === 'cli') usageError(NAME, `option --${name} applies to --io sockets; handles always read into one buffer and write directly`);
+}
 if (opts.framing === 'line' && opts.response.includes('\n')) usageError(NAME, 'option --response cannot contain a newline with --framing line');
 if (opts.unix !== undefined) checkUnixPath(opts.unix);
 pinOrExit(NAME, '--cpu', opts.cpu);
@@ -85,6 +89,7 @@ const options: ServerOptions = {
   maxPending: opts.maxPending,
   unixMode: opts.unixMode,
   busyPoll: opts.busyPoll,
+  io: opts.io,
   reads: opts.reads,
   writes: opts.writes,
 };
@@ -110,7 +115,8 @@ server.on('connection-rejected', (e: LimitEvent) => {
 
 try {
   const cpus = allowedCpus('self');
-  log.info('config', { pid: process.pid, ...options, reads: server.reads, writes: server.writes, cpus }, `${describeConfig(options)} reads=${server.reads} writes=${server.writes} cpus=${cpus ?? '?'}`);
+  const io = { io: server.io, reads: server.reads, writes: server.writes };
+  log.info('config', { pid: process.pid, ...options, ...io, cpus }, `${describeConfig(options)} io=${io.io} reads=${io.reads} writes=${io.writes} cpus=${cpus ?? '?'}`);
   for (const l of await server.listen()) log.info('listening', { ...l }, `listening on ${l.url}`);
 } catch (err) {
   fatal(NAME, `cannot listen: ${describeError(err)}`);

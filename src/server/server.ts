@@ -8,10 +8,17 @@ import { FrameTable } from '../protocol/batch.js';
 import { claimUnixPath } from './unix.js';
 import { BusyPoll } from '../io/busy-poll.js';
 import { readInto, readsAvailable } from './reads.js';
-import { type WritePath, writesAvailable } from '../io/writes.js';
+import { type WritePath, createWriter, writesAvailable } from '../io/writes.js';
+import { type AcceptedHandle, HandleStream, handlesAvailable, takeConnections } from '../io/handles.js';
+import type { Transport } from '../io/transport.js';
+import type { Writer } from '../io/writes.js';
 
 /** The one read buffer of all connections, when reads are shared (see reads.ts). */
 const READ_BUFFER = 64 * 1024;
+/** Idle sweeps per --idle-timeout: a silent connection is closed after 1 to 1.25 times the timeout. */
+const IDLE_TICKS = 4;
+
+export type IoPath = 'handles' | 'sockets';
 
 export interface ServerOptions {
   host: string;
@@ -35,6 +42,8 @@ export interface ServerOptions {
   unixMode: number;
   /** Keep the event loop polling while any connection is open (BusyPoll). */
   busyPoll?: boolean;
+  /** 'handles': serve accepted handles without net.Socket (src/io/handles.ts); 'sockets': net.Socket, read and written as below. */
+  io?: IoPath;
   /** 'shared': read every connection into one reused buffer (reads.ts); 'per-read': Node's 'data' events. */
   reads?: 'shared' | 'per-read';
   /** 'direct': write to the socket's handle (src/io/writes.ts); 'stream': `socket.write`. */
@@ -100,7 +109,9 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     rejectedConnections: 0, idleTimeouts: 0, outputPauses: 0,
   };
   readonly maxPending: number;
-  /** How replies are written: 'direct' when asked for (the default) and available. */
+  /** What carries connections: 'handles' when asked for (the default) and available. */
+  readonly io: IoPath;
+  /** How replies are written: 'direct' when asked for (the default) and available; always 'direct' with handles. */
   readonly writes: WritePath;
   readonly endpoints: Listener[] = [];
   private readonly servers: Server[] = [];
@@ -111,6 +122,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
   /** Set when connections read into one shared buffer. */
   private readonly readBuffer: Buffer | null;
   private readonly startedAt = Date.now();
+  private sweeper: NodeJS.Timeout | null = null;
   private nextId = 0;
   private closing: Promise<ServerSummary> | null = null;
   /** Set during shutdown; called when the last connection closes. */
@@ -120,9 +132,11 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     super();
     this.options = options;
     this.maxPending = options.maxPending;
-    this.writes = options.writes !== 'stream' && writesAvailable() ? 'direct' : 'stream';
+    this.io = options.io !== 'sockets' && handlesAvailable() ? 'handles' : 'sockets';
+    this.writes = this.io === 'handles' || (options.writes !== 'stream' && writesAvailable()) ? 'direct' : 'stream';
     this.busy = options.busyPoll === true ? new BusyPoll() : null;
-    this.readBuffer = options.reads !== 'per-read' && readsAvailable() ? Buffer.allocUnsafe(READ_BUFFER) : null;
+    const shared = this.io === 'handles' || (options.reads !== 'per-read' && readsAvailable());
+    this.readBuffer = shared ? Buffer.allocUnsafe(READ_BUFFER) : null;
     const codec = codecs[options.framing];
     // Framed once, here; the hot path only ever writes views of it.
     this.replies = options.framing !== 'sockperf' && options.mode === 'fixed' ? new FrameTable(codec.frame(Buffer.from(options.response))) : null;
@@ -131,10 +145,15 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
   /** Start every listener the options ask for; resolves once all are bound. */
   async listen(): Promise<Listener[]> {
     this.gc.start();
+    if (this.options.idleTimeoutMs > 0) {
+      this.sweeper = setInterval(() => this.sweep(), Math.ceil(this.options.idleTimeoutMs / IDLE_TICKS));
+      this.sweeper.unref();
+    }
     const { host, port, unix } = this.options;
     if (port !== undefined) {
       const server = this.createNetServer();
       await bind(server, { host, port });
+      this.takeHandles(server);
       const addr = server.address();
       if (addr === null || typeof addr === 'string') throw new Error('TCP listener has no address');
       const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -151,6 +170,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
       } finally {
         process.umask(umask);
       }
+      this.takeHandles(server);
       this.endpoints.push({ transport: 'unix', url: `unix:${unix}`, path: unix });
     }
     return this.endpoints;
@@ -165,39 +185,82 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     return server;
   }
 
-  private accept(socket: Socket): void {
-    if (this.closing !== null) {
-      socket.destroy();
-      return;
+  /** With handles, accepted connections come to acceptHandle, and net.Server makes no sockets. */
+  private takeHandles(server: Server): void {
+    if (this.io === 'handles' && !takeConnections(server, (status, handle) => this.acceptHandle(status, handle))) {
+      throw new Error('this Node does not hand over accepted handles; use --io sockets');
     }
+  }
+
+  /** Whether a new connection may be served; counts and reports one that may not. */
+  private admit(peer: string): boolean {
+    if (this.closing !== null) return false;
+    if (this.live.size < this.options.maxConnections) return true;
+    this.stats.rejectedConnections++;
+    this.emit('connection-rejected', { peer, limit: this.options.maxConnections } satisfies LimitEvent);
+    return false;
+  }
+
+  private serve(transport: Transport, writer: Writer, peer: string): Connection {
     const { framing, mode, maxFrame } = this.options;
     const codec = codecs[framing];
-    const id = ++this.nextId;
-    const peer = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : `unix#${id}`;
-    if (this.live.size >= this.options.maxConnections) {
-      this.stats.rejectedConnections++;
-      socket.destroy();
-      this.emit('connection-rejected', { peer, limit: this.options.maxConnections } satisfies LimitEvent);
-      return;
-    }
     let conn: Connection;
-    if (framing === 'sockperf') conn = new SockperfConnection(this, socket, peer, codec, maxFrame);
-    else if (mode === 'echo') conn = new EchoConnection(this, socket, peer, codec, maxFrame);
-    else conn = new FixedConnection(this, socket, peer, codec, maxFrame, this.replies!);
-    (socket as TaggedSocket)[kConn] = conn;
+    if (framing === 'sockperf') conn = new SockperfConnection(this, transport, writer, peer, codec, maxFrame);
+    else if (mode === 'echo') conn = new EchoConnection(this, transport, writer, peer, codec, maxFrame);
+    else conn = new FixedConnection(this, transport, writer, peer, codec, maxFrame, this.replies!);
     this.stats.connections++;
     this.live.add(conn);
     this.busy?.acquire();
-    socket.setNoDelay(true);
-    if (this.options.idleTimeoutMs > 0) {
-      socket.setTimeout(this.options.idleTimeoutMs);
-      socket.on('timeout', onSocketTimeout);
+    return conn;
+  }
+
+  private acceptHandle(status: number, handle: AcceptedHandle | undefined): void {
+    if (status < 0 || handle === undefined) {
+      // EMFILE and the like: the listener goes on; the peer sees a reset.
+      this.stats.socketErrors++;
+      return;
     }
+    const id = ++this.nextId;
+    let peer = `unix#${id}`;
+    if (handle.getpeername !== undefined) {
+      const addr: { address?: string; port?: number } = {};
+      if (handle.getpeername(addr) === 0) peer = `${addr.address}:${addr.port}`;
+    }
+    if (!this.admit(peer)) {
+      handle.close(closedQuietly);
+      return;
+    }
+    const stream = new HandleStream(handle, this.readBuffer!);
+    stream.open(this.serve(stream, stream.writer, peer));
+  }
+
+  private accept(socket: Socket): void {
+    const id = ++this.nextId;
+    const peer = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : `unix#${id}`;
+    if (!this.admit(peer)) {
+      socket.destroy();
+      return;
+    }
+    const conn = this.serve(socket, createWriter(socket, this.writes), peer);
+    (socket as TaggedSocket)[kConn] = conn;
+    socket.setNoDelay(true);
     if (this.readBuffer === null || !readInto(socket, this.readBuffer, onSocketRead)) socket.on('data', onSocketData);
     socket.on('end', onSocketEnd);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
     socket.resume();
+  }
+
+  /**
+   * Close connections silent for --idle-timeout. One sweep per quarter of
+   * it, instead of a timer per connection that every read would re-arm: a
+   * read costs one store (`idleTicks = 0`), and the sweep walks the open
+   * connections, as redis's clientsCron does.
+   */
+  private sweep(): void {
+    for (const conn of this.live) {
+      if (++conn.idleTicks > IDLE_TICKS && !conn.closing) this.onIdleTimeout(conn);
+    }
   }
 
   /** How connections read: 'shared' buffer or a new buffer 'per-read'. */
@@ -211,14 +274,13 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     conn.close();
   }
 
-  onIdleTimeout(conn: Connection): void {
-    if (conn.closing) return;
+  private onIdleTimeout(conn: Connection): void {
     this.stats.idleTimeouts++;
     this.emit('idle-timeout', { peer: conn.peer, limit: this.options.idleTimeoutMs } satisfies LimitEvent);
     conn.close();
   }
 
-  /** Forget a connection; called once per socket, on 'close'. */
+  /** Forget a connection; called once per connection, when it has closed. */
   forget(conn: Connection): void {
     if (this.live.delete(conn)) this.busy?.release();
     if (this.live.size === 0 && this.onIdle !== null) this.onIdle();
@@ -244,6 +306,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
   }
 
   private async shutdown(): Promise<ServerSummary> {
+    if (this.sweeper !== null) clearInterval(this.sweeper);
     const stopped = Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     await turn();
     await turn();
@@ -260,7 +323,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     clearTimeout(timer);
     for (const conn of this.live) {
       this.stats.forcedCloses++;
-      conn.socket.destroy();
+      conn.transport.destroy();
     }
     await stopped;
     if (this.options.unix !== undefined) rmSync(this.options.unix, { force: true });
@@ -273,7 +336,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
   }
 }
 
-// Socket handlers: named, attached once per socket, no closures.
+// Socket handlers (with --io sockets): named, attached once per socket, no closures.
 function onSocketData(this: TaggedSocket, chunk: Buffer): void {
   this[kConn].onData(chunk, 0, chunk.length);
 }
@@ -286,21 +349,15 @@ function onSocketEnd(this: TaggedSocket): void {
   this[kConn].onPeerEnd();
 }
 
-function onSocketTimeout(this: TaggedSocket): void {
-  const conn = this[kConn];
-  conn.owner.onIdleTimeout(conn);
-}
-
 function onSocketError(this: TaggedSocket): void {
-  // Resets and broken pipes are the peer's business; 'close' follows.
-  this[kConn].owner.onSocketError();
+  this[kConn].onError();
 }
 
 function onSocketClose(this: TaggedSocket): void {
-  const conn = this[kConn];
-  conn.onClose();
-  conn.owner.forget(conn);
+  this[kConn].onClose();
 }
+
+function closedQuietly(): void {}
 
 function bind(server: Server, address: { host: string; port: number } | { path: string }): Promise<void> {
   return new Promise((resolve, reject) => {
