@@ -7,7 +7,15 @@
  * against the targets, and writes both as JSON.
  *
  *   bench/compare.sh                 # installs sockperf and redis if missing, builds, runs this
- *   node --import tsx bench/compare.ts [--quick] [--json FILE]
+ *   node --import tsx bench/compare.ts [--quick] [--rounds N] [--json FILE]
+ *
+ * The latency rows are measured in N rounds (3 by default, 1 with --quick),
+ * each round running every latency row of both placements once, in the same
+ * order; each row reports the median over the rounds of each percentile,
+ * and the range of its p50. This VM drifts by 20% or more over minutes, and
+ * a reference measured once, in a bad minute, would skew every ratio taken
+ * against it; interleaved rounds spread the drift over both sides of each
+ * ratio.
  *
  * Placements: "same" puts every process on CPU 0; "split" puts servers on
  * CPU 0 and clients on CPU 1. sockperf is also run with epoll in place of its
@@ -26,6 +34,12 @@ import { openConnections, tcpPort, waitForPort } from './lib.js';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const jsonIndex = args.indexOf('--json');
+const roundsIndex = args.indexOf('--rounds');
+const ROUNDS = roundsIndex >= 0 ? Number(args[roundsIndex + 1]) : quick ? 1 : 3;
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
+  process.stderr.write('compare: --rounds takes a whole number of at least 1\n');
+  process.exit(2);
+}
 const jsonFile = jsonIndex >= 0 ? args[jsonIndex + 1] : join(fileURLToPath(new URL('../results/', import.meta.url)), `compare-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 
 const SECONDS = quick ? 2 : 5;
@@ -48,12 +62,29 @@ interface Row {
   id: string;
   what: string;
   placement: Placement | null;
+  /** The median over the rounds of each percentile. */
   latency?: Latency;
+  /** Each round's figures, in order. */
+  rounds?: Latency[];
   throughputPerSec?: number;
   value?: number;
   unit?: string;
 }
 const rows: Row[] = [];
+/** Latency rows, by id, in the order first measured; a round adds one figure to each. */
+const samples = new Map<string, Row & { rounds: Latency[] }>();
+
+function sample(id: string, what: string, placement: Placement, latency: Latency): void {
+  let row = samples.get(id);
+  if (row === undefined) samples.set(id, (row = { id, what, placement, rounds: [] }));
+  row.rounds.push(latency);
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
 const log = (s: string) => process.stderr.write(`compare: ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -136,21 +167,22 @@ async function ourClient(cpu: string, target: string[], extra: string[] = [], co
 
 const lat = (j: Record<string, any>): Latency => ({ p50: j.latencyUs.p50, p99: j.latencyUs.p99, p99_9: j.latencyUs.p99_9 });
 
-async function latencyRuns(pl: Placement): Promise<void> {
+async function latencyRuns(pl: Placement, round: number): Promise<void> {
+  const log = (s: string) => process.stderr.write(`compare: round ${round}/${ROUNDS}: ${s}\n`);
   const { server: S, client: C } = PLACE[pl];
   const sp = await freePort();
   const ref = sockperfServer(S, sp);
   try {
     await waitForPort(sp);
     log(`${pl}: sockperf client -> sockperf server`);
-    rows.push({ id: `c-pair-${pl}`, what: 'sockperf client -> sockperf server (TCP)', placement: pl, latency: await sockperfClient(C, sp) });
+    sample(`c-pair-${pl}`, 'sockperf client -> sockperf server (TCP)', pl, await sockperfClient(C, sp));
     log(`${pl}: our client -> sockperf server`);
-    rows.push({ id: `our-client-${pl}`, what: 'our client -> sockperf server (TCP)', placement: pl, latency: lat(await ourClient(C, ['--port', String(sp), '--framing', 'sockperf'])) });
+    sample(`our-client-${pl}`, 'our client -> sockperf server (TCP)', pl, lat(await ourClient(C, ['--port', String(sp), '--framing', 'sockperf'])));
     log(`${pl}: sockperf client with epoll -> sockperf server`);
-    rows.push({ id: `c-client-epoll-${pl}`, what: 'sockperf client, epoll -> sockperf server (TCP)', placement: pl, latency: await sockperfClient(C, sp, 'epoll') });
+    sample(`c-client-epoll-${pl}`, 'sockperf client, epoll -> sockperf server (TCP)', pl, await sockperfClient(C, sp, 'epoll'));
     if (pl === 'split') {
       log(`${pl}: our client, busy-polling -> sockperf server`);
-      rows.push({ id: 'our-client-busy-split', what: 'our client, --busy-poll -> sockperf server (TCP)', placement: pl, latency: lat(await ourClient(C, ['--port', String(sp), '--framing', 'sockperf'], ['--busy-poll'])) });
+      sample('our-client-busy-split', 'our client, --busy-poll -> sockperf server (TCP)', pl, lat(await ourClient(C, ['--port', String(sp), '--framing', 'sockperf'], ['--busy-poll'])));
     }
   } finally {
     await stop(ref);
@@ -160,22 +192,22 @@ async function latencyRuns(pl: Placement): Promise<void> {
   try {
     await waitForPort(spe);
     log(`${pl}: sockperf client -> sockperf server with epoll`);
-    rows.push({ id: `c-server-epoll-${pl}`, what: 'sockperf client -> sockperf server, epoll (TCP)', placement: pl, latency: await sockperfClient(C, spe) });
+    sample(`c-server-epoll-${pl}`, 'sockperf client -> sockperf server, epoll (TCP)', pl, await sockperfClient(C, spe));
   } finally {
     await stop(refEpoll);
   }
 
   let s = await ourServer(S, ['--framing', 'sockperf']);
   log(`${pl}: sockperf client -> our server`);
-  rows.push({ id: `our-server-${pl}`, what: 'sockperf client -> our server (TCP)', placement: pl, latency: await sockperfClient(C, s.port) });
+  sample(`our-server-${pl}`, 'sockperf client -> our server (TCP)', pl, await sockperfClient(C, s.port));
   await s.stop();
 
   const dir = mkdtempSync(join(tmpdir(), 'respuesta-compare-'));
   const sock = join(dir, 's.sock');
   s = await ourServer(S, ['--unix', sock]);
   log(`${pl}: our client -> our server, TCP and Unix socket`);
-  rows.push({ id: `our-pair-tcp-${pl}`, what: 'our client -> our server (TCP)', placement: pl, latency: lat(await ourClient(C, ['--port', String(s.port)])) });
-  rows.push({ id: `our-pair-unix-${pl}`, what: 'our client -> our server (Unix socket)', placement: pl, latency: lat(await ourClient(C, ['--unix', sock])) });
+  sample(`our-pair-tcp-${pl}`, 'our client -> our server (TCP)', pl, lat(await ourClient(C, ['--port', String(s.port)])));
+  sample(`our-pair-unix-${pl}`, 'our client -> our server (Unix socket)', pl, lat(await ourClient(C, ['--unix', sock])));
   await s.stop();
   rmSync(dir, { recursive: true, force: true });
 
@@ -183,7 +215,7 @@ async function latencyRuns(pl: Placement): Promise<void> {
     // Busy-polling only makes sense across CPUs: on one CPU the spinning steals the peer's time.
     s = await ourServer(S, ['--busy-poll']);
     log(`${pl}: our pair, both busy-polling`);
-    rows.push({ id: 'our-pair-busy-split', what: 'our client -> our server, both --busy-poll (TCP)', placement: pl, latency: lat(await ourClient(C, ['--port', String(s.port)], ['--busy-poll'])) });
+    sample('our-pair-busy-split', 'our client -> our server, both --busy-poll (TCP)', pl, lat(await ourClient(C, ['--port', String(s.port)], ['--busy-poll'])));
     await s.stop();
   }
 }
@@ -243,7 +275,13 @@ async function throughput(conns: number, pipeline: number): Promise<void> {
 }
 
 const started = new Date();
-for (const pl of ['same', 'split'] as const) await latencyRuns(pl);
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const pl of ['same', 'split'] as const) await latencyRuns(pl, round);
+}
+for (const r of samples.values()) {
+  const pick = (k: keyof Latency) => median(r.rounds.map((l) => l[k]));
+  rows.push({ ...r, latency: { p50: pick('p50'), p99: pick('p99'), p99_9: pick('p99_9') } });
+}
 await garbage('fixed');
 await garbage('echo');
 await idleMemory();
@@ -307,13 +345,15 @@ note('our client busy-polling p50 / C client p50', 'split', get('our-client-busy
 // ---- report ----------------------------------------------------------------------------------
 const f = (v: number | undefined, d = 2) => (v === undefined ? '' : v.toFixed(d));
 const lines: string[] = [];
+const range = (r: Row) => (r.rounds === undefined ? '' : `${f(Math.min(...r.rounds.map((l) => l.p50)))}-${f(Math.max(...r.rounds.map((l) => l.p50)))}`);
 lines.push(`compare: ${started.toISOString()}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}${quick ? ', --quick' : ''}`);
 lines.push('placement: same = everything on CPU 0; split = servers on CPU 0, clients on CPU 1. Latency: full round trip, 64 B, microseconds.');
+lines.push(`Latency rows: the median over ${ROUNDS} interleaved round${ROUNDS === 1 ? '' : 's'} of each percentile, and the range of p50 over the rounds.`);
 lines.push('');
-lines.push('| measurement | placement | p50 us | p99 us | p99.9 us | msg/s | value |');
-lines.push('|---|---|---|---|---|---|---|');
+lines.push('| measurement | placement | p50 us | p50 range | p99 us | p99.9 us | msg/s | value |');
+lines.push('|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  lines.push(`| ${r.what} | ${r.placement ?? ''} | ${f(r.latency?.p50)} | ${f(r.latency?.p99)} | ${f(r.latency?.p99_9, 1)} | ${r.throughputPerSec === undefined ? '' : Math.round(r.throughputPerSec).toLocaleString('en-US')} | ${r.value === undefined ? '' : `${r.value} ${r.unit}`} |`);
+  lines.push(`| ${r.what} | ${r.placement ?? ''} | ${f(r.latency?.p50)} | ${range(r)} | ${f(r.latency?.p99)} | ${f(r.latency?.p99_9, 1)} | ${r.throughputPerSec === undefined ? '' : Math.round(r.throughputPerSec).toLocaleString('en-US')} | ${r.value === undefined ? '' : `${r.value} ${r.unit}`} |`);
 }
 lines.push('');
 lines.push('| target | placement | value | limit | met |');
@@ -326,5 +366,5 @@ for (const c of context) lines.push(`| ${c.what} | ${c.placement ?? ''} | ${c.va
 process.stdout.write(lines.join('\n') + '\n');
 
 mkdirSync(dirname(jsonFile), { recursive: true });
-writeFileSync(jsonFile, JSON.stringify({ started: started.toISOString(), quick, node: process.version, cpus: cpus().length, rows, ratios, context }, null, 2) + '\n');
+writeFileSync(jsonFile, JSON.stringify({ started: started.toISOString(), quick, rounds: ROUNDS, node: process.version, cpus: cpus().length, rows, ratios, context }, null, 2) + '\n');
 log(`written ${jsonFile}`);
