@@ -146,26 +146,33 @@ describe('fixed mode', () => {
 });
 
 describe('echo mode', () => {
-  it('answers one read with one write, and never overwrites a buffer a pending write still holds', () => {
+  it('answers one read with one write, and never overwrites a buffer a pending write still holds, whichever connection writes next', () => {
     const sock = new FakeSocket();
     const conn = new EchoConnection(owner(), sock as unknown as Socket, createWriter(sock as unknown as Socket, 'stream'), 'peer', codecs.length, 1024);
+    const other = new FakeSocket();
+    const otherConn = new EchoConnection(owner(), other as unknown as Socket, createWriter(other as unknown as Socket, 'stream'), 'other', codecs.length, 1024);
     const first = frames(50, 'a');
     conn.onData(first, 0, first.length);
     assert.equal(sock.writes.length, 1);
     assert.deepEqual(sock.writes[0], first);
 
-    // The kernel took only part of it: the write is pending and references the buffer.
-    sock.writableLength = 10;
+    // Taken at once: the next batch, of either connection, reuses the buffer.
     const second = frames(50, 'b');
-    conn.onData(second, 0, second.length);
-    assert.deepEqual(sock.writes[0], first, 'the pending write still sees its own bytes');
-    assert.deepEqual(sock.writes[1], second);
+    otherConn.onData(second, 0, second.length);
+    assert.deepEqual(other.writes[0], second);
+    assert.equal(other.writes[0].buffer, sock.writes[0].buffer);
 
-    // Once written out, the buffer is reused.
-    sock.writableLength = 0;
-    const third = frames(3, 'c');
+    // The kernel does not take this one: the write is pending and references the buffer.
+    sock.stuck = true;
+    const third = frames(50, 'c');
     conn.onData(third, 0, third.length);
-    assert.equal(sock.writes[2].buffer, sock.writes[1].buffer);
+    const fourth = frames(50, 'd');
+    otherConn.onData(fourth, 0, fourth.length);
+    conn.onData(fourth, 0, fourth.length);
+    assert.deepEqual(sock.writes[1], third, 'the pending write still sees its own bytes');
+    assert.deepEqual(other.writes[1], fourth);
+    assert.deepEqual(sock.writes[2], fourth);
+    assert.notEqual(other.writes[1].buffer, sock.writes[1].buffer);
   });
 
   it('echoes a message that straddles reads once it completes', () => {
