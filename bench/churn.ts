@@ -8,6 +8,7 @@
  *   node --import tsx bench/churn.ts [handles|sockets] [server options...]    (after ./run.sh build)
  */
 import { connect } from 'node:net';
+import { codecs } from '../src/protocol/index.js';
 import { processRssBytes, startServerProcess } from '../src/benchmark/system.js';
 import { tcpPort } from './lib.js';
 
@@ -19,7 +20,7 @@ const AT_ONCE = 50;
 
 const server = await startServerProcess(['--port', '0', '--mode', 'echo', '--io', io, ...extra]);
 const port = tcpPort(server);
-const ping = Buffer.from([0, 0, 0, 4, 0x70, 0x69, 0x6e, 0x67]);
+const ping = codecs.length.frame(Buffer.from('ping'));
 
 /** Connect, one round trip, close; resolves once closed. */
 function once(): Promise<void> {

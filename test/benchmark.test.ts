@@ -15,7 +15,7 @@ import { codecs, type MessageHandler } from '../src/protocol/index.js';
 import { InvalidArgumentError } from 'commander';
 import { parseSlo, presetScenarios, PRESETS, scenarioMatrix, sloBreaches } from '../src/benchmark/options.js';
 import { splitConnections } from '../src/benchmark/run.js';
-import { type RunningServer, listenRaw, runBin, startServer, tempDir, waitForPort } from './helpers.js';
+import { type RunningServer, listenRaw, runBin, startServer, tempDir, usageErrorTests, waitForPort } from './helpers.js';
 
 const LATENCY_KEYS = ['min', 'mean', 'stdev', 'p50', 'p90', 'p99', 'p99_9', 'p99_99', 'max'];
 const SHORT = ['--duration', '0.5', '--warmup', '0.2'];
@@ -309,15 +309,7 @@ describe('bad usage exits 2 with one line naming the option', () => {
     [['--client-cpu', '4095'], /option --client-cpu: taskset could not pin to CPUs 4095/],
     [['--framing', 'sockperf', '--size', '10'], /--size must be at least 14/],
   ];
-  for (const [args, message] of cases) {
-    it(args.join(' '), async () => {
-      const r = await runBin('benchmark', args);
-      assert.equal(r.code, 2);
-      assert.match(r.stderr, message);
-      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-      assert.equal(r.stdout, '');
-    });
-  }
+  usageErrorTests('benchmark', cases);
 });
 
 describe('scenario options', () => {

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { codecs } from '../src/protocol/index.js';
 import { type ConnectionOwner, EchoConnection, FixedConnection } from '../src/server/connection.js';
 import { BATCH, FrameTable } from '../src/protocol/batch.js';
-import { createWriter } from '../src/io/writes.js';
+import { type Writer, createWriter } from '../src/io/writes.js';
 
 class FakeSocket {
   /** The buffers passed to write(), by reference, as a pending write would hold them. */
@@ -58,6 +58,12 @@ function owner(maxPending = 1 << 20): ConnectionOwner {
   };
 }
 
+/** The connection's transport and writer, both the fake socket (written with socket.write, as `--writes stream`). */
+function on(sock: FakeSocket): [Socket, Writer] {
+  const socket = sock as unknown as Socket;
+  return [socket, createWriter(socket, 'stream')];
+}
+
 const frames = (n: number, prefix = 'm') => Buffer.concat(Array.from({ length: n }, (_, i) => codecs.length.frame(Buffer.from(`${prefix}${i}`))));
 
 describe('fixed mode', () => {
@@ -67,7 +73,7 @@ describe('fixed mode', () => {
   it('answers the messages of one read with one write of the preallocated replies', () => {
     const sock = new FakeSocket();
     const o = owner();
-    const conn = new FixedConnection(o, sock as unknown as Socket, createWriter(sock as unknown as Socket, 'stream'), 'peer', codecs.length, 1024, table);
+    const conn = new FixedConnection(o, ...on(sock), 'peer', codecs.length, 1024, table);
     const input = frames(10);
     conn.onData(input, 0, input.length);
     assert.equal(sock.writes.length, 1);
@@ -82,7 +88,7 @@ describe('fixed mode', () => {
 
   it('corks larger batches into one flush', () => {
     const sock = new FakeSocket();
-    const conn = new FixedConnection(owner(), sock as unknown as Socket, createWriter(sock as unknown as Socket, 'stream'), 'peer', codecs.length, 1024, table);
+    const conn = new FixedConnection(owner(), ...on(sock), 'peer', codecs.length, 1024, table);
     const n = BATCH * 3 + 5;
     const input = frames(n);
     conn.onData(input, 0, input.length);
@@ -94,7 +100,7 @@ describe('fixed mode', () => {
     const sock = new FakeSocket();
     sock.stuck = true;
     const o = owner(3 * reply.length);
-    const conn = new FixedConnection(o, sock as unknown as Socket, createWriter(sock as unknown as Socket, 'stream'), 'peer', codecs.length, 1024, table);
+    const conn = new FixedConnection(o, ...on(sock), 'peer', codecs.length, 1024, table);
     const two = frames(2);
     conn.onData(two, 0, two.length);
     assert.equal(sock.paused, false, 'two replies pending: under the bound');
@@ -111,7 +117,7 @@ describe('fixed mode', () => {
     const sock = new FakeSocket();
     sock.stuck = true;
     const o = owner(10 * reply.length);
-    const conn = new FixedConnection(o, sock as unknown as Socket, createWriter(sock as unknown as Socket, 'stream'), 'peer', codecs.length, 1024, table);
+    const conn = new FixedConnection(o, ...on(sock), 'peer', codecs.length, 1024, table);
     const input = frames(25);
     conn.onData(input, 0, input.length);
     // Only what fits under the bound was written; the read side is paused.
@@ -134,7 +140,7 @@ describe('fixed mode', () => {
     sock.end = () => {
       closedAt = Buffer.concat(sock.writes).length;
     };
-    const conn = new FixedConnection(owner(4 * reply.length), sock as unknown as Socket, createWriter(sock as unknown as Socket, 'stream'), 'peer', codecs.length, 1024, table);
+    const conn = new FixedConnection(owner(4 * reply.length), ...on(sock), 'peer', codecs.length, 1024, table);
     const input = frames(10);
     conn.onData(input, 0, input.length);
     conn.onPeerEnd();
@@ -148,9 +154,9 @@ describe('fixed mode', () => {
 describe('echo mode', () => {
   it('answers one read with one write, and never overwrites a buffer a pending write still holds, whichever connection writes next', () => {
     const sock = new FakeSocket();
-    const conn = new EchoConnection(owner(), sock as unknown as Socket, createWriter(sock as unknown as Socket, 'stream'), 'peer', codecs.length, 1024);
+    const conn = new EchoConnection(owner(), ...on(sock), 'peer', codecs.length, 1024);
     const other = new FakeSocket();
-    const otherConn = new EchoConnection(owner(), other as unknown as Socket, createWriter(other as unknown as Socket, 'stream'), 'other', codecs.length, 1024);
+    const otherConn = new EchoConnection(owner(), ...on(other), 'other', codecs.length, 1024);
     const first = frames(50, 'a');
     conn.onData(first, 0, first.length);
     assert.equal(sock.writes.length, 1);
@@ -177,7 +183,7 @@ describe('echo mode', () => {
 
   it('echoes a message that straddles reads once it completes', () => {
     const sock = new FakeSocket();
-    const conn = new EchoConnection(owner(), sock as unknown as Socket, createWriter(sock as unknown as Socket, 'stream'), 'peer', codecs.line, 1024);
+    const conn = new EchoConnection(owner(), ...on(sock), 'peer', codecs.line, 1024);
     const input = Buffer.from('hola\r\nmun');
     conn.onData(input, 0, input.length);
     // Copied now: with nothing pending, the connection may reuse its buffer.

@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { codecs, type MessageHandler } from '../src/protocol/index.js';
 import { processRssBytes } from '../src/benchmark/system.js';
-import { IO_PATHS, closed, delay, rawConnect, readBytes, runBin, startServer, tempDir } from './helpers.js';
+import { IO_PATHS, closed, delay, rawConnect, readBytes, startServer, tempDir, usageErrorTests } from './helpers.js';
 
 const frame = (s: string | Buffer) => codecs.length.frame(typeof s === 'string' ? Buffer.from(s) : s);
 const RESPUESTA = frame('respuesta');
@@ -386,13 +386,5 @@ describe('bad command lines exit 2 with one line naming the option, before liste
     [['--unix', longPath], /--unix: the path is \d+ bytes/],
     [['--framing', 'line', '--response', 'a\nb'], /--response/],
   ];
-  for (const [args, message] of cases) {
-    it(args.join(' ').slice(0, 60), async () => {
-      const r = await runBin('server', args);
-      assert.equal(r.code, 2);
-      assert.match(r.stderr, message);
-      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-      assert.equal(r.stdout, '', 'nothing was listening');
-    });
-  }
+  usageErrorTests('server', cases);
 });

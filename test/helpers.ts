@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { after, it } from 'node:test';
 
 export { waitForPort } from '../bench/lib.js';
 
@@ -192,4 +193,20 @@ export function listenRaw(onConnection: (s: Socket) => void): Promise<{ server: 
     const server = createServer(onConnection);
     server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
   });
+}
+
+/**
+ * One test per bad command line of `name`: exit 2, one line on stderr that
+ * matches its pattern, nothing on stdout (so a server listened on nothing).
+ */
+export function usageErrorTests(name: 'server' | 'client' | 'benchmark', cases: Array<[string[], RegExp]>): void {
+  for (const [args, message] of cases) {
+    it(args.join(' ').slice(0, 60), async () => {
+      const r = await runBin(name, args);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.equal(r.stdout, '');
+    });
+  }
 }

@@ -8,10 +8,9 @@ import { FrameTable } from '../protocol/batch.js';
 import { claimUnixPath } from './unix.js';
 import { BusyPoll } from '../io/busy-poll.js';
 import { readInto, readsAvailable } from './reads.js';
-import { type WritePath, createWriter, writesAvailable } from '../io/writes.js';
+import { type WritePath, type Writer, createWriter, writesAvailable } from '../io/writes.js';
 import { type AcceptedHandle, HandleStream, handlesAvailable, takeConnections } from '../io/handles.js';
 import type { Transport } from '../io/transport.js';
-import type { Writer } from '../io/writes.js';
 
 /** The one read buffer of all connections, when reads are shared (see reads.ts). */
 const READ_BUFFER = 64 * 1024;
