@@ -19,7 +19,7 @@ import { type ConnectionOwner, EchoConnection, FixedConnection } from '../src/se
 import { ConstantRequests, SequencedRequests } from '../src/benchmark/requests.js';
 import { createWriter } from '../src/io/writes.js';
 import { createHistogram, initHistograms } from '../src/stats/histogram.js';
-import { payloadOf } from '../src/client/request.js';
+import { payloadOf } from '../src/protocol/exchange.js';
 
 const SIZE = 64;
 /** Operations per task call. */

@@ -29,8 +29,8 @@
  */
 import type { Socket } from 'node:net';
 import { codecs, type Decoder, type MessageHandler } from '../protocol/index.js';
-import { Exchange, type RequestSpec } from '../client/request.js';
-import { type Target, connectTo } from '../client/target.js';
+import { Exchange, type RequestSpec } from '../protocol/exchange.js';
+import { type Target, connectTo } from '../io/connect.js';
 import { nowNs } from '../stats/clock.js';
 import { createHistogram, type Histogram } from '../stats/histogram.js';
 import { type RequestWriter, requestWriters } from './requests.js';

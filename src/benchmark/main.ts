@@ -1,16 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { EXIT_FAILED, EXIT_OK, describeError, parseArgs, parseInteger, parseNumber, pinOrExit, usageError, writesOption } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, describeError, parseArgs, parseCpuList, parseInteger, parseNumber, pinOrExit, usageError, writesOption } from '../cli/args.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
-import { type Target, targetUrl } from '../client/target.js';
+import { type Target, targetUrl } from '../io/connect.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
 import { PRESETS, type Preset, type Scenario, parseIntList, parseSlo, presetScenarios, scenarioMatrix, sloBreaches, type SloLimit } from './options.js';
 import { createProgress } from './progress.js';
 import { type BenchmarkReport, type ScenarioReport, buildScenarioReport, formatReport, formatSlo, scenarioOk } from './report.js';
 import { type ScenarioResult, type WindowProbe, runScenario } from './run.js';
 import { type ServerProcess, processCpuUs, spawnServer } from './system.js';
-import { allowedCpus, parseCpuList } from '../io/placement.js';
+import { allowedCpus } from '../io/placement.js';
 
 const NAME = 'benchmark';
 

@@ -4,8 +4,8 @@
  * through a callback and leaves drawing and printing to others.
  */
 import { Worker } from 'node:worker_threads';
-import type { RequestSpec } from '../client/request.js';
-import type { Target } from '../client/target.js';
+import type { RequestSpec } from '../protocol/exchange.js';
+import type { Target } from '../io/connect.js';
 import { createHistogram, decodeHistogram, type Histogram } from '../stats/histogram.js';
 import { Load, type LoadCounts, type LoadSpec, type WindowHooks } from './load.js';
 import type { Scenario } from './options.js';

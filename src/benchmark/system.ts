@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Framing, Mode } from '../protocol/index.js';
-import type { Target } from '../client/target.js';
+import type { Target } from '../io/connect.js';
 
 const SERVER_BIN = fileURLToPath(new URL('../../bin/server', import.meta.url));
 const START_TIMEOUT_MS = 10_000;

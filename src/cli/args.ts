@@ -32,6 +32,12 @@ export function parseNumber(min: number, max = Number.MAX_VALUE) {
 
 export const parsePort = parseInteger(0, 65535);
 
+/** A CPU list as taskset takes it: `0`, `0,1`, `0-3,6`. */
+export function parseCpuList(value: string): string {
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(value)) throw new InvalidArgumentError('expected a CPU list such as 0, 0,1 or 0-3.');
+  return value;
+}
+
 export function framingOption(): Option {
   return new Option('-f, --framing <name>', 'message framing').choices(FRAMINGS).default('length');
 }

@@ -4,7 +4,7 @@
  * Declared once so that both parse, check and document them alike.
  */
 import type { Command } from 'commander';
-import type { Target } from '../client/target.js';
+import type { Target } from '../io/connect.js';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode, SOCKPERF_HEADER } from '../protocol/index.js';
 import { framingOption, modeOption, parseInteger, parseNumber, parsePort, usageError } from './args.js';
 

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { EXIT_FAILED, EXIT_OK, describeError, fatal, parseArgs, parseInteger, pinOrExit, writesOption } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, describeError, fatal, parseArgs, parseCpuList, parseInteger, pinOrExit, writesOption } from '../cli/args.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
-import { allowedCpus, parseCpuList } from '../io/placement.js';
+import { allowedCpus } from '../io/placement.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
 import { runProbe } from './probe.js';
 import { buildReport, formatReport } from './report.js';

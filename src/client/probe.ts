@@ -5,8 +5,8 @@ import { createHistogram, type Histogram } from '../stats/histogram.js';
 import { GcMonitor, type GcStats, gcSince } from '../stats/gc.js';
 import { BusyPoll } from '../io/busy-poll.js';
 import { type WritePath, type Writer, createWriter } from '../io/writes.js';
-import { Exchange, type RequestSpec } from './request.js';
-import { type Target, connectTo, targetUrl } from './target.js';
+import { Exchange, type RequestSpec } from '../protocol/exchange.js';
+import { type Target, connectTo, targetUrl } from '../io/connect.js';
 
 export interface ProbeOptions extends RequestSpec {
   target: Target;

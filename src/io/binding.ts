@@ -7,6 +7,7 @@
  * is deprecated (DEP0111, a warning only under --pending-deprecation), so it
  * is called only when one of those paths is asked for.
  */
+import { getSystemErrorMap, getSystemErrorName } from 'node:util';
 
 /** A write request: `oncomplete(status)` runs when libuv completes a queued write. */
 export interface WriteRequest {
@@ -47,4 +48,16 @@ let binding: StreamBinding | null | undefined;
 export function streamBinding(): StreamBinding | null {
   if (binding === undefined) binding = lookup();
   return binding;
+}
+
+/** A libuv status as the Error Node would make of it. */
+export function uvError(status: number, syscall: string): Error {
+  const code = getSystemErrorName(status);
+  return Object.assign(new Error(`${syscall} ${code}`), { errno: status, code, syscall });
+}
+
+/** libuv's (negative) number for an error name such as 'EOF'; 0 when this Node does not list it. */
+export function uvErrno(name: string): number {
+  for (const [code, [n]] of getSystemErrorMap()) if (n === name) return code;
+  return 0;
 }

@@ -27,10 +27,9 @@
  * returns false when any is missing, and the server then uses `net.Socket`.
  */
 import type { Server } from 'node:net';
-import { getSystemErrorMap } from 'node:util';
-import { type ShutdownRequest, type StreamBinding, streamBinding } from './binding.js';
+import { type ShutdownRequest, type StreamBinding, streamBinding, uvErrno, uvError } from './binding.js';
 import type { Transport, TransportEvents } from './transport.js';
-import { DirectWriter, type WritableHandle, type WriteTarget, uvError } from './writes.js';
+import { DirectWriter, type WritableHandle, type WriteTarget } from './writes.js';
 
 /** An accepted TCP or Pipe handle, as Node's `onconnection` receives it. */
 export interface AcceptedHandle extends WritableHandle {
@@ -53,13 +52,8 @@ interface Shutdown extends ShutdownRequest {
 }
 
 /** libuv's codes for the end of input, and for a shutdown of a socket no longer connected. */
-const UV_EOF = errno('EOF');
-const UV_ENOTCONN = errno('ENOTCONN');
-
-function errno(name: string): number {
-  for (const [code, [n]] of getSystemErrorMap()) if (n === name) return code;
-  return 0;
-}
+const UV_EOF = uvErrno('EOF');
+const UV_ENOTCONN = uvErrno('ENOTCONN');
 
 /** Set by `takeConnections`, which runs before any HandleStream exists. */
 let b: StreamBinding;

@@ -5,13 +5,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError } from 'commander';
-
-/** A CPU list as taskset takes it: `0`, `0,1`, `0-3,6`. */
-export function parseCpuList(value: string): string {
-  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(value)) throw new InvalidArgumentError('expected a CPU list such as 0, 0,1 or 0-3.');
-  return value;
-}
 
 /** Pin every thread of this process to `cpus` (threads started later inherit it). Throws with taskset's reason. */
 export function pinSelf(cpus: string): void {

@@ -26,8 +26,7 @@
  *   (the request keeps it alive meanwhile).
  */
 import type { Socket } from 'node:net';
-import { getSystemErrorName } from 'node:util';
-import { type StreamBinding, type WriteRequest, streamBinding } from './binding.js';
+import { type StreamBinding, type WriteRequest, streamBinding, uvError } from './binding.js';
 
 export type WritePath = 'direct' | 'stream';
 
@@ -77,12 +76,6 @@ interface Request extends WriteRequest {
 /** Whether direct writes are possible on this Node. */
 export function writesAvailable(): boolean {
   return streamBinding() !== null;
-}
-
-/** A libuv status as the Error Node would make of it. */
-export function uvError(status: number, syscall: string): Error {
-  const code = getSystemErrorName(status);
-  return Object.assign(new Error(`${syscall} ${code}`), { errno: status, code, syscall });
 }
 
 /** A queued write completed (`this` is its request). */

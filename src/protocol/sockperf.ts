@@ -17,6 +17,7 @@ export const SOCKPERF_HEADER = 14;
 export const FLAG_CLIENT = 1;
 export const FLAG_PONG = 2;
 export const FLAG_WARMUP = 4;
+/** The sequence number fills offsets 0-7; the flags follow it. */
 const OFF_FLAGS = 8;
 const OFF_LENGTH = 10;
 
@@ -84,6 +85,14 @@ export function sockperfSeq(buf: Buffer, start: number): number {
 export function setSockperfSeq(buf: Buffer, start: number, seq: number): void {
   buf.writeUInt32BE(Math.floor(seq / 0x1_0000_0000), start);
   buf.writeUInt32BE(seq >>> 0, start + 4);
+}
+
+/**
+ * Whether message `buf[start, end)` equals `expected` in everything after the
+ * sequence number (the caller checks that one itself: it changes per message).
+ */
+export function sockperfReplyMatches(expected: Buffer, buf: Buffer, start: number, end: number): boolean {
+  return end - start === expected.length && expected.compare(buf, start + OFF_FLAGS, end, OFF_FLAGS) === 0;
 }
 
 export function sockperfFlags(buf: Buffer, start: number): number {

@@ -2,9 +2,9 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode } from '../protocol/index.js';
-import { EXIT_FAILED, EXIT_OK, describeError, fatal, framingOption, modeOption, parseArgs, parseInteger, parsePort, pinOrExit, usageError, writesOption } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, describeError, fatal, framingOption, modeOption, parseArgs, parseCpuList, parseInteger, parsePort, pinOrExit, usageError, writesOption } from '../cli/args.js';
 import { createLogger } from '../cli/log.js';
-import { allowedCpus, parseCpuList } from '../io/placement.js';
+import { allowedCpus } from '../io/placement.js';
 import { describeConfig, describeSummary } from './report.js';
 import { type IoPath, type LimitEvent, type ProtocolErrorEvent, ResponderServer, type ServerOptions } from './server.js';
 

@@ -2,7 +2,8 @@
  * What a client sends and what it must get back, built once per run and
  * shared by the probe and the benchmark so that both check replies alike.
  */
-import { codecs, type Framing, type Mode, FLAG_CLIENT, SOCKPERF_HEADER, setSockperfSeq, sockperfSeq } from '../protocol/index.js';
+import { codecs, type Framing, type Mode } from './index.js';
+import { SOCKPERF_HEADER, setSockperfSeq, sockperfReplyMatches, sockperfSeq, writeSockperfReply } from './sockperf.js';
 
 export interface RequestSpec {
   framing: Framing;
@@ -22,9 +23,6 @@ export function payloadOf(n: number): Buffer {
   return out;
 }
 
-/** Where the sockperf header's sequence number ends and the rest of the message starts. */
-const SEQ_END = 8;
-
 /**
  * One request on the wire and the decoded reply it must produce. For
  * sockperf the request carries a sequence number (`setSeq` rewrites it in
@@ -42,8 +40,8 @@ export class Exchange {
     if (this.sockperf) {
       if (spec.size < SOCKPERF_HEADER) throw new RangeError(`--size must be at least ${SOCKPERF_HEADER} with --framing sockperf (the header)`);
       this.request = codec.frame(payloadOf(spec.size - SOCKPERF_HEADER));
-      this.expected = Buffer.from(this.request);
-      this.expected[9] &= ~FLAG_CLIENT; // sockperf's reply: the same message, CLIENT cleared
+      this.expected = Buffer.allocUnsafe(this.request.length);
+      writeSockperfReply(this.request, 0, this.request.length, this.expected, 0);
     } else {
       const payload = payloadOf(spec.size);
       this.request = codec.frame(payload);
@@ -66,6 +64,6 @@ export class Exchange {
   matches(buf: Buffer, start: number, end: number, seq: number): boolean {
     if (end - start !== this.expected.length) return false;
     if (!this.sockperf) return this.expected.compare(buf, start, end) === 0;
-    return sockperfSeq(buf, start) === seq && this.expected.compare(buf, start + SEQ_END, end, SEQ_END) === 0;
+    return sockperfSeq(buf, start) === seq && sockperfReplyMatches(this.expected, buf, start, end);
   }
 }
