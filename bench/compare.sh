@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side comparison with the C references (bench/compare.ts).
-#   bench/compare.sh [--quick] [--rounds N] [--json FILE]
+#   bench/compare.sh [--quick] [--rounds N] [--only SECTIONS] [--json FILE]
 # Installs sockperf and redis from Debian's packages when they are missing,
 # builds, then measures one thing at a time. Run it on an otherwise idle
 # machine: it pins processes to CPUs 0 and 1.

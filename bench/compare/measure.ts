@@ -1,0 +1,219 @@
+/**
+ * The measurements, one at a time, section by section; each returns rows.
+ *
+ * The latency rows are measured in N rounds (3 by default, 1 with --quick),
+ * each round running every latency row of both placements once, in the same
+ * order; each row reports the median over the rounds of each percentile,
+ * and the range of its p50. This VM drifts by 20% or more over minutes, and
+ * a reference measured once, in a bad minute, would skew every ratio taken
+ * against it; interleaved rounds spread the drift over both sides of each
+ * ratio.
+ *
+ * Placements: "same" puts every process on CPU 0; "split" puts servers on
+ * CPU 0 and clients on CPU 1. sockperf is also run with epoll in place of its
+ * blocking recvfrom(), on each side, to show what waiting in an event loop
+ * costs C; those ratios are printed as context, with no target.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { processRssBytes } from '../../src/benchmark/system.js';
+import { openConnections, waitForPort } from '../lib.js';
+import { type Latency, PLACEMENTS, type Placement, type Row, type Section } from './rows.js';
+import { bin, freePort, ourClient, ourLatency, ourServer, removeFeeds, run, sleep, sockperfClient, sockperfServer, stop } from './tools.js';
+
+/** How long and how much each measurement runs; --quick shortens all but the idle connections. */
+export interface Settings {
+  quick: boolean;
+  /** Latency rounds. */
+  rounds: number;
+  /** sockperf's runs and bin/benchmark's, in seconds. */
+  seconds: number;
+  /** Round trips for our client, about as long as sockperf's run. */
+  count: number;
+  warmup: number;
+  /** Round trips over which GC events are counted. */
+  gcTrips: number;
+  idleConnections: number;
+}
+
+/** The settings of a full run (or a --quick one), with `rounds` latency rounds. */
+export function settingsFor(quick: boolean, rounds: number): Settings {
+  return {
+    quick,
+    rounds,
+    seconds: quick ? 2 : 5,
+    count: quick ? 40_000 : 150_000,
+    warmup: quick ? 5_000 : 10_000,
+    gcTrips: quick ? 100_000 : 1_000_000,
+    idleConnections: 10_000,
+  };
+}
+
+/** The throughput scenarios, connections x pipeline, in the order they run. */
+const THROUGHPUT: ReadonlyArray<[connections: number, pipeline: number]> = [[50, 16], [50, 1]];
+
+const PLACE: Record<Placement, { server: string; client: string }> = { same: { server: '0', client: '0' }, split: { server: '0', client: '1' } };
+
+const log = (s: string) => process.stderr.write(`compare: ${s}\n`);
+
+/**
+ * Measure the given sections, always in the order of SECTIONS, and return
+ * their rows in that order: latency, GC, memory, throughput.
+ */
+export async function measure(s: Settings, sections: readonly Section[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  if (sections.includes('latency')) rows.push(...(await latency(s)));
+  if (sections.includes('gc')) for (const mode of ['fixed', 'echo'] as const) rows.push(...(await garbage(s, mode)));
+  if (sections.includes('memory')) rows.push(await idleMemory(s));
+  if (sections.includes('throughput')) for (const [conns, pipeline] of THROUGHPUT) rows.push(...(await throughput(s, conns, pipeline)));
+  return rows;
+}
+
+/** Adds one round's figure to a latency row. */
+type Sample = (id: string, what: string, placement: Placement, latency: Latency) => void;
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+/** Every latency row, in `s.rounds` interleaved rounds; each row the median of each percentile over the rounds. */
+async function latency(s: Settings): Promise<Row[]> {
+  /** Latency rows, by id, in the order first measured; a round adds one figure to each. */
+  const samples = new Map<string, Row & { rounds: Latency[] }>();
+  const sample: Sample = (id, what, placement, l) => {
+    let row = samples.get(id);
+    if (row === undefined) samples.set(id, (row = { id, what, placement, rounds: [] }));
+    row.rounds.push(l);
+  };
+  try {
+    for (let round = 1; round <= s.rounds; round++) {
+      for (const pl of PLACEMENTS) await latencyRound(s, pl, round, sample);
+    }
+  } finally {
+    removeFeeds();
+  }
+  return [...samples.values()].map((r) => {
+    const pick = (k: keyof Latency) => median(r.rounds.map((l) => l[k]));
+    return { ...r, latency: { p50: pick('p50'), p99: pick('p99'), p99_9: pick('p99_9') } };
+  });
+}
+
+/** One round of the latency rows of placement `pl`. */
+async function latencyRound(st: Settings, pl: Placement, round: number, sample: Sample): Promise<void> {
+  const log = (s: string) => process.stderr.write(`compare: round ${round}/${st.rounds}: ${s}\n`);
+  const { server: S, client: C } = PLACE[pl];
+  const ourClientLatency = async (target: string[], extra: string[] = []) => ourLatency(await ourClient(C, target, extra, st.count, st.warmup));
+  const sp = await freePort();
+  const ref = sockperfServer(S, sp);
+  try {
+    await waitForPort(sp);
+    log(`${pl}: sockperf client -> sockperf server`);
+    sample(`c-pair-${pl}`, 'sockperf client -> sockperf server (TCP)', pl, await sockperfClient(C, sp, st.seconds));
+    log(`${pl}: our client -> sockperf server`);
+    sample(`our-client-${pl}`, 'our client -> sockperf server (TCP)', pl, await ourClientLatency(['--port', String(sp), '--framing', 'sockperf']));
+    log(`${pl}: sockperf client with epoll -> sockperf server`);
+    sample(`c-client-epoll-${pl}`, 'sockperf client, epoll -> sockperf server (TCP)', pl, await sockperfClient(C, sp, st.seconds, 'epoll'));
+    if (pl === 'split') {
+      log(`${pl}: our client, busy-polling -> sockperf server`);
+      sample('our-client-busy-split', 'our client, --busy-poll -> sockperf server (TCP)', pl, await ourClientLatency(['--port', String(sp), '--framing', 'sockperf'], ['--busy-poll']));
+    }
+  } finally {
+    await stop(ref);
+  }
+  const spe = await freePort();
+  const refEpoll = sockperfServer(S, spe, 'epoll');
+  try {
+    await waitForPort(spe);
+    log(`${pl}: sockperf client -> sockperf server with epoll`);
+    sample(`c-server-epoll-${pl}`, 'sockperf client -> sockperf server, epoll (TCP)', pl, await sockperfClient(C, spe, st.seconds));
+  } finally {
+    await stop(refEpoll);
+  }
+
+  let s = await ourServer(S, ['--framing', 'sockperf']);
+  log(`${pl}: sockperf client -> our server`);
+  sample(`our-server-${pl}`, 'sockperf client -> our server (TCP)', pl, await sockperfClient(C, s.port, st.seconds));
+  await s.stop();
+
+  const dir = mkdtempSync(join(tmpdir(), 'respuesta-compare-'));
+  const sock = join(dir, 's.sock');
+  s = await ourServer(S, ['--unix', sock]);
+  log(`${pl}: our client -> our server, TCP and Unix socket`);
+  sample(`our-pair-tcp-${pl}`, 'our client -> our server (TCP)', pl, await ourClientLatency(['--port', String(s.port)]));
+  sample(`our-pair-unix-${pl}`, 'our client -> our server (Unix socket)', pl, await ourClientLatency(['--unix', sock]));
+  await s.stop();
+  rmSync(dir, { recursive: true, force: true });
+
+  if (pl === 'split') {
+    // Busy-polling only makes sense across CPUs: on one CPU the spinning steals the peer's time.
+    s = await ourServer(S, ['--busy-poll']);
+    log(`${pl}: our pair, both busy-polling`);
+    sample('our-pair-busy-split', 'our client -> our server, both --busy-poll (TCP)', pl, await ourClientLatency(['--port', String(s.port)], ['--busy-poll']));
+    await s.stop();
+  }
+}
+
+/** GC events in the server and in the client over `s.gcTrips` round trips after a warm-up. */
+async function garbage(s: Settings, mode: 'fixed' | 'echo'): Promise<Row[]> {
+  const server = await ourServer('0', ['--mode', mode, '--stats-interval', '100']);
+  const gcNow = async () => {
+    await sleep(250);
+    const stats = server.events.filter((e) => e.event === 'stats');
+    return (stats[stats.length - 1].gc as { count: number }).count;
+  };
+  const target = ['--port', String(server.port), '--mode', mode];
+  log(`garbage: ${s.gcTrips} round trips, ${mode} mode`);
+  await ourClient('0', target, [], s.warmup * 5, 0);
+  const before = await gcNow();
+  const j = await ourClient('0', target, [], s.gcTrips, 0);
+  const after = await gcNow();
+  await server.stop();
+  return [
+    { id: `gc-server-${mode}`, what: `server GC events per ${s.gcTrips} round trips (${mode}, 64 B, after warm-up)`, placement: 'same', value: after - before, unit: 'GCs' },
+    { id: `gc-client-${mode}`, what: `client GC events per ${s.gcTrips} round trips (measured phase)`, placement: 'same', value: j.gc.count, unit: 'GCs' },
+  ];
+}
+
+/** RSS the server adds for `s.idleConnections` idle connections. */
+async function idleMemory(s: Settings): Promise<Row> {
+  const n = s.idleConnections;
+  const server = await ourServer('0', ['--max-connections', String(n + 10)]);
+  await sleep(300);
+  const before = processRssBytes(server.pid);
+  log(`memory: ${n} idle connections`);
+  const socks = await openConnections(server.port, n);
+  await sleep(1000);
+  const after = processRssBytes(server.pid);
+  for (const c of socks) c.destroy();
+  await server.stop();
+  return { id: 'idle-memory', what: `server RSS added by ${n} idle connections`, placement: null, value: Math.round(((after - before) / 1048576) * 10) / 10, unit: 'MiB' };
+}
+
+/** Messages per second: redis-benchmark against redis-server, then bin/benchmark against our server, split placement. */
+async function throughput(s: Settings, conns: number, pipeline: number): Promise<Row[]> {
+  const P = PLACE.split;
+  const rows: Row[] = [];
+  const rp = await freePort();
+  const redis = spawn('taskset', ['-c', P.server, 'redis-server', '--port', String(rp), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  try {
+    await waitForPort(rp);
+    log(`throughput: redis-benchmark -t ping -c ${conns} -P ${pipeline}`);
+    const n = Math.round((s.quick ? 0.3 : 1) * (pipeline > 1 ? 3_000_000 : 500_000));
+    const out = await run('taskset', ['-c', P.client, 'redis-benchmark', '-p', String(rp), '-t', 'ping', '-c', String(conns), '-P', String(pipeline), '-n', String(n), '-q']);
+    const rates = [...out.matchAll(/(PING_\w+): ([\d.]+) requests per second/g)].map((m) => Number(m[2]));
+    if (rates.length === 0) throw new Error(`redis-benchmark printed no rate:\n${out}`);
+    rows.push({ id: `redis-${conns}x${pipeline}`, what: `redis-benchmark -> redis-server, ${conns} conns x ${pipeline}`, placement: 'split', throughputPerSec: Math.max(...rates) });
+  } finally {
+    await stop(redis);
+  }
+  const server = await ourServer(P.server, []);
+  log(`throughput: bin/benchmark ${conns} x ${pipeline}`);
+  const j = JSON.parse(await run(bin('benchmark'), ['--port', String(server.port), '--client-cpu', P.client, '--connections', String(conns), '--pipeline', String(pipeline), '--duration', String(s.seconds), '--warmup', '1', '--json']));
+  await server.stop();
+  rows.push({ id: `ours-${conns}x${pipeline}`, what: `bin/benchmark -> our server, ${conns} conns x ${pipeline}`, placement: 'split', throughputPerSec: j.scenarios[0].throughputPerSec });
+  return rows;
+}

@@ -1,0 +1,71 @@
+/**
+ * What a comparison collects, as it is written to JSON: the sections it can
+ * measure, one row per measurement, the ratios against the targets and the
+ * context ratios. Measuring fills these in (measure.ts, targets.ts);
+ * printing only reads them (report.ts).
+ */
+
+/**
+ * The parts of the comparison, in the order they run; `--only` picks a subset.
+ * latency: sockperf's pair against ours, both placements, in rounds;
+ * gc: GC events per round trip in our server and client;
+ * memory: server RSS per idle connection;
+ * throughput: bin/benchmark against redis-benchmark and redis-server.
+ */
+export const SECTIONS = ['latency', 'gc', 'memory', 'throughput'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+/** "same": every process on CPU 0; "split": servers on CPU 0, clients on CPU 1. */
+export type Placement = 'same' | 'split';
+export const PLACEMENTS: readonly Placement[] = ['same', 'split'];
+
+/** Microseconds, full round trip. */
+export interface Latency {
+  p50: number;
+  p99: number;
+  p99_9: number;
+}
+
+export interface Row {
+  id: string;
+  what: string;
+  placement: Placement | null;
+  /** The median over the rounds of each percentile. */
+  latency?: Latency;
+  /** Each round's figures, in order. */
+  rounds?: Latency[];
+  throughputPerSec?: number;
+  value?: number;
+  unit?: string;
+}
+
+export interface Ratio {
+  target: string;
+  placement: Placement | null;
+  value: number;
+  limit: number;
+  /** 'max': value must be <= limit; 'min': >= limit. */
+  kind: 'max' | 'min';
+  met: boolean;
+}
+
+/** A ratio printed for context, with no target. */
+export interface Context {
+  what: string;
+  placement: Placement | null;
+  value: number;
+}
+
+/** One run, exactly as written to the JSON file. */
+export interface Comparison {
+  started: string;
+  quick: boolean;
+  rounds: number;
+  node: string;
+  cpus: number;
+  /** Present only when `--only` left sections out, so a partial file says so. */
+  sections?: Section[];
+  rows: Row[];
+  ratios: Ratio[];
+  context: Context[];
+}

@@ -1,0 +1,106 @@
+/**
+ * Running the programs the comparison measures: sockperf's server and
+ * client, ours, and any command to completion. Each returns figures or a
+ * handle to stop; what to measure, and in what order, is measure.ts's.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServerProcess } from '../../src/benchmark/system.js';
+import { tcpPort } from '../lib.js';
+import type { Latency } from './rows.js';
+
+/** The path of one of our programs in bin/. */
+export const bin = (name: string) => fileURLToPath(new URL(`../../bin/${name}`, import.meta.url));
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Run a command to completion; resolves with its stdout. */
+export function run(cmd: string, argv: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    p.once('error', reject);
+    p.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${err.trim().slice(0, 300)}`))));
+  });
+}
+
+/** A port nothing listens on, picked by the kernel. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** SIGTERM a process we spawned and wait until it has exited. */
+export async function stop(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill('SIGTERM');
+  await exited;
+}
+
+/** bin/server pinned to `cpu`, on an ephemeral TCP port. */
+export async function ourServer(cpu: string, extra: string[]) {
+  const server = await startServerProcess(['--cpu', cpu, '--port', '0', ...extra]);
+  return { ...server, port: tcpPort(server) };
+}
+
+/** Our client; returns its JSON report. */
+export async function ourClient(cpu: string, target: string[], extra: string[], count: number, warmup: number): Promise<Record<string, any>> {
+  const out = await run(bin('client'), ['--cpu', cpu, '--count', String(count), '--warmup', String(warmup), '--json', ...target, ...extra]);
+  return JSON.parse(out);
+}
+
+/** The percentiles of our client's JSON report. */
+export const ourLatency = (j: Record<string, any>): Latency => ({ p50: j.latencyUs.p50, p99: j.latencyUs.p99, p99_9: j.latencyUs.p99_9 });
+
+/**
+ * How sockperf waits for input. By default (one address on the command
+ * line) it blocks in recvfrom() on its one socket: no event loop at all. With
+ * a feed file it can use epoll instead, as every event-loop program (ours,
+ * libuv's) must; that variant is measured too, to show what epoll alone costs.
+ */
+export type Wait = 'recvfrom' | 'epoll';
+const feedDirs: string[] = [];
+
+/** sockperf's address arguments for `port`: the address itself, or a feed file and -F epoll. */
+function sockperfAddress(port: number, wait: Wait): string[] {
+  if (wait === 'recvfrom') return ['--tcp', '-i', '127.0.0.1', '-p', String(port)];
+  const dir = mkdtempSync(join(tmpdir(), 'respuesta-feed-'));
+  feedDirs.push(dir);
+  const feed = join(dir, 'feed');
+  writeFileSync(feed, `T:127.0.0.1:${port}\n`);
+  return ['-f', feed, '-F', 'epoll'];
+}
+
+/** Remove the feed files written for sockperf's epoll runs. */
+export function removeFeeds(): void {
+  for (const d of feedDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** sockperf's server pinned to `cpu`; wait for its port before using it (it prints no readiness line). */
+export function sockperfServer(cpu: string, port: number, wait: Wait = 'recvfrom'): ChildProcess {
+  return spawn('taskset', ['-c', cpu, 'sockperf', 'server', ...sockperfAddress(port, wait)], { stdio: 'ignore' });
+}
+
+/** sockperf's ping-pong client for `seconds`, full round trips, parsed from its report. */
+export async function sockperfClient(cpu: string, port: number, seconds: number, wait: Wait = 'recvfrom'): Promise<Latency> {
+  const out = (await run('taskset', ['-c', cpu, 'sockperf', 'ping-pong', ...sockperfAddress(port, wait), '-t', String(seconds), '--msg-size', '64', '--full-rtt'])).replace(/\x1b\[[0-9;]*m/g, '');
+  const at = (p: string) => {
+    const m = new RegExp(`percentile ${p.replace('.', '\\.')} =\\s+([\\d.]+)`).exec(out);
+    if (m === null) throw new Error(`sockperf printed no percentile ${p}:\n${out}`);
+    return Number(m[1]);
+  };
+  return { p50: at('50.000'), p99: at('99.000'), p99_9: at('99.900') };
+}
