@@ -54,12 +54,12 @@ demo() {
   ./bin/server --port 0 --unix "$sock" >"$tmp/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do
-    grep -q '^listening on unix:' "$tmp/server.log" 2>/dev/null && break
+    grep -q '^ready: ' "$tmp/server.log" 2>/dev/null && break
     kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/server.log"; die "server did not start"; }
     sleep 0.05
   done
   cat "$tmp/server.log"
-  port=$(sed -n 's#^listening on tcp://127\.0\.0\.1:\([0-9]*\)$#\1#p' "$tmp/server.log")
+  port=$(sed -n 's#^ready: tcp://127\.0\.0\.1:\([0-9]*\) .*#\1#p' "$tmp/server.log")
   [ -n "$port" ] || die "server printed no TCP port"
 
   say "client over TCP (placement: left to the scheduler)"

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { pinSelf } from '../src/io/placement.js';
 import { DEFAULT_MAX_FRAME, type Mode } from '../src/protocol/index.js';
 import { ResponderServer } from '../src/server/server.js';
-import { startServerProcess } from '../src/benchmark/system.js';
+import { startServerProcess } from '../src/server/spawn.js';
 import { tcpPort } from './lib.js';
 import { runProbe } from '../src/client/probe.js';
 import { initHistograms } from '../src/stats/histogram.js';

@@ -9,7 +9,8 @@
  */
 import { connect } from 'node:net';
 import { codecs } from '../src/protocol/index.js';
-import { processRssBytes, startServerProcess } from '../src/benchmark/system.js';
+import { processRssBytes } from '../src/benchmark/system.js';
+import { startServerProcess } from '../src/server/spawn.js';
 import { tcpPort } from './lib.js';
 
 const io = process.argv[2] === 'sockets' ? 'sockets' : 'handles';

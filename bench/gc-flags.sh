@@ -8,6 +8,7 @@
 #   bench/gc-flags.sh [round-trips] [cpu] [mode]      e.g. bench/gc-flags.sh 200000 0 fixed
 set -euo pipefail
 cd -- "$(dirname -- "$0")/.."
+. bench/lib.sh
 n=${1:-200000}
 cpu=${2:-0}
 mode=${3:-fixed}
@@ -27,24 +28,16 @@ candidates=(
 field() { node -e 'const o=JSON.parse(require("fs").readFileSync(0,"utf8"));const v=process.argv[1].split(".").reduce((a,k)=>a?.[k],o);console.log(v??"-")' "$1"; }
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$log.err"' EXIT
 echo "server GC flags vs scavenges and latency: $n round trips, mode $mode, 64 B, TCP, server and client both on CPU $cpu, node $(node --version)"
 echo
 echo "| server flags | GCs | total pause ms | ms per GC | p50 us | p99 us | p99.9 us | p99.99 us | max us |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for flags in "${candidates[@]}"; do
-  # shellcheck disable=SC2086 # flags split on purpose
-  taskset -c "$cpu" node $flags dist/server/main.js --port 0 --mode "$mode" --json >"$log" 2>&1 &
-  pid=$!
-  port=""
-  for _ in $(seq 100); do
-    port=$(grep '"event":"listening"' "$log" | grep -o '"port":[0-9]*' | cut -d: -f2 || true)
-    [ -n "$port" ] && break
-    sleep 0.05
-  done
-  client=$(taskset -c "$cpu" ./bin/client --port "$port" --mode "$mode" --count "$n" --warmup 2000 --json)
-  kill -TERM "$pid"
-  wait "$pid"
+  # The launcher takes the server's node flags from RESPUESTA_NODE_FLAGS (empty: none).
+  RESPUESTA_NODE_FLAGS=$flags start_server "$log" --port 0 --cpu "$cpu" --mode "$mode"
+  client=$(taskset -c "$cpu" ./bin/client --port "$server_port" --mode "$mode" --count "$n" --warmup 2000 --json)
+  stop_server
   summary=$(grep '"event":"summary"' "$log")
   gcs=$(field gc.count <<<"$summary")
   pause=$(field gc.pauseMs <<<"$summary")

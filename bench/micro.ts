@@ -17,7 +17,8 @@ import { copyBytes } from '../src/protocol/bytes.js';
 import { codecs, type Framing, type MessageHandler } from '../src/protocol/index.js';
 import { type ConnectionOwner, EchoConnection, FixedConnection } from '../src/server/connection.js';
 import { ConstantRequests, SequencedRequests } from '../src/benchmark/requests.js';
-import { createWriter } from '../src/io/writes.js';
+import { StreamWriter } from '../src/io/writes.js';
+import type { Transport } from '../src/io/transport.js';
 import { createHistogram, initHistograms } from '../src/stats/histogram.js';
 import { payloadOf } from '../src/protocol/exchange.js';
 
@@ -39,10 +40,12 @@ function chunkOf(framing: Framing, perChunk: number): Buffer {
 }
 
 /** A socket that takes every write at once, as the kernel does when its buffer has room. */
-const sink = { writableLength: 0, writableCorked: 0, write: () => true, cork() {}, uncork() {}, pause() {} } as unknown as Socket;
+const sink = { writableLength: 0, write: () => true } as unknown as Socket;
 
 /** The sink as connections (and the benchmark's requests) write to it. */
-const sinkWriter = createWriter(sink, 'stream');
+const sinkWriter = new StreamWriter(sink);
+/** The sink as a connection's transport. */
+const transport: Transport = { destroyed: false, writer: sinkWriter, open() {}, pause() {}, resume() {}, end() {}, destroy() {} };
 
 const owner: ConnectionOwner = {
   stats: { messages: 0, ignored: 0, bytesIn: 0, bytesOut: 0, outputPauses: 0 },
@@ -75,20 +78,20 @@ for (const framing of ['length', 'line', 'sockperf'] as const) {
 }
 
 const input = chunkOf('length', 64);
-const fixed = new FixedConnection(owner, sink, sinkWriter, 'bench', codecs.length, 1 << 20, new FrameTable(codecs.length.frame(Buffer.from('respuesta'))));
+const fixed = new FixedConnection(owner, transport, 'bench', codecs.length, 1 << 20, new FrameTable(codecs.length.frame(Buffer.from('respuesta'))));
 task('server fixed reply, 64 msg/read (decode + 1 write)', OPS, () => {
   for (let i = 0; i < OPS / 64; i++) fixed.onData(input, 0, input.length);
 });
-const echo = new EchoConnection(owner, sink, sinkWriter, 'bench', codecs.length, 1 << 20);
+const echo = new EchoConnection(owner, transport, 'bench', codecs.length, 1 << 20);
 task('server echo reply, 64 msg/read (decode + copy + 1 write)', OPS, () => {
   for (let i = 0; i < OPS / 64; i++) echo.onData(input, 0, input.length);
 });
 
-const constant = new ConstantRequests(codecs.length.frame(payloadOf(SIZE)));
+const constant = new ConstantRequests(codecs.length.frame(payloadOf(SIZE)), 16);
 task('benchmark requests, 16 per write (length)', OPS, () => {
   for (let i = 0; i < OPS / 16; i++) constant.write(sinkWriter, 1, 16);
 });
-const sequenced = new SequencedRequests(codecs.sockperf.frame(payloadOf(SIZE - 14)));
+const sequenced = new SequencedRequests(codecs.sockperf.frame(payloadOf(SIZE - 14)), 16);
 task('benchmark requests, 16 per write (sockperf, numbered)', OPS, () => {
   for (let i = 0; i < OPS / 16; i++) sequenced.write(sinkWriter, i * 16 + 1, 16);
 });

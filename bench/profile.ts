@@ -9,7 +9,7 @@
  * The raw profiles stay in results/profile/ (.cpuprofile opens in Chrome DevTools).
  */
 import { spawnSync } from 'node:child_process';
-import { startServerProcess } from '../src/benchmark/system.js';
+import { startServerProcess } from '../src/server/spawn.js';
 import { tcpPort } from './lib.js';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ mkdirSync(join(dir, 'client'), { recursive: true });
 
 const flags = (side: string) => `--max-semi-space-size=2 --min-semi-space-size=2 --cpu-prof --cpu-prof-dir=${join(dir, side)}`;
 
-const server = await startServerProcess(['--port', '0', '--cpu', '0', '--mode', mode], { ...process.env, RESPUESTA_NODE_FLAGS: flags('server') });
+const server = await startServerProcess(['--port', '0', '--cpu', '0', '--mode', mode], { env: { ...process.env, RESPUESTA_NODE_FLAGS: flags('server') } });
 const port = tcpPort(server);
 const c = spawnSync(join(root, 'bin/client'), ['--port', String(port), '--cpu', '0', '--mode', mode, '--count', String(trips), '--warmup', '10000', '--json'], {
   encoding: 'utf8',

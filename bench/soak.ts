@@ -21,7 +21,7 @@ import { type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codecs, type MessageHandler } from '../src/protocol/index.js';
-import { startServerProcess } from '../src/benchmark/system.js';
+import { startServerProcess } from '../src/server/spawn.js';
 import { tcpPort } from './lib.js';
 
 const args = process.argv.slice(2);
@@ -164,8 +164,7 @@ const load = [churn(), churn(), steady(64, false), steady(64, true), steady(1, f
 await sleep(durationS * 1000);
 running = false;
 await Promise.all(load);
-const summary = await server.stop();
-const code = server.exitCode();
+const { code, summary } = await server.stop();
 type Stats = { time: number; rssBytes: number; heapUsedBytes: number; open: number; messages: number };
 const samples: Sample[] = (server.events.filter((e) => e.event === 'stats') as unknown as Stats[]).map((e) => ({
   t: (e.time - t0) / 1000,
@@ -214,7 +213,7 @@ const verdict = {
   heap: { minMiB: Math.min(...steadyPart.map((s) => s.heapMiB)), maxMiB: Math.max(...steadyPart.map((s) => s.heapMiB)), trendMiB: heapTrend },
   allowedTrendMiB: allowed,
   noGrowthTrend: noTrend,
-  server: summary,
+  server: summary ?? null,
   ok,
 };
 
@@ -229,7 +228,7 @@ if (json) {
       `heap ${f(verdict.heap.minMiB)}-${f(verdict.heap.maxMiB)} MiB, trend ${heapTrend >= 0 ? '+' : ''}${heapTrend.toFixed(2)} MiB over ${span.toFixed(0)} s (allowed ${allowed.toFixed(1)} MiB)`,
   );
   console.log(`load: ${stats.roundTrips} checked round trips, ${stats.badPeers} bad peers; server exit ${code}`);
-  if (summary !== null) console.log(`server summary: ${JSON.stringify(summary)}`);
+  if (summary !== undefined) console.log(`server summary: ${JSON.stringify(summary)}`);
   for (const e of stats.failures) console.log(`failure: ${e}`);
   console.log(ok ? 'soak: ok, no growth trend' : 'soak: FAILED');
 }

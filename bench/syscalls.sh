@@ -6,6 +6,7 @@
 #   bench/syscalls.sh
 set -euo pipefail
 cd -- "$(dirname -- "$(readlink -f -- "$0")")/.."
+. bench/lib.sh
 N=20000
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
@@ -24,14 +25,10 @@ count() {
   awk 'NR > 2 && $NF !~ /^-/ && $NF != "total" && $(NF-1) ~ /^[0-9]+$/ && $(NF-1) >= '"$N"' / 2 { printf "  %8d %s\n", $(NF-1), $NF }' "$tmp/trace"
 }
 
-./bin/server --json --port 0 --cpu 0 >"$tmp/server.log" &
-server=$!
-until grep -q '"event":"listening"' "$tmp/server.log"; do sleep 0.05; done
-port=$(sed -n 's/.*"event":"listening".*"port":\([0-9]*\).*/\1/p' "$tmp/server.log")
+start_server "$tmp/server.log" --port 0 --cpu 0
 echo "our server, $N round trips (calls made at least $((N / 2)) times):"
-count "$server" --port "$port"
-kill -TERM "$server"
-wait "$server"
+count "$server_pid" --port "$server_port"
+stop_server
 
 sp_port=$((20000 + RANDOM % 12000))
 taskset -c 0 sockperf server --tcp -i 127.0.0.1 -p "$sp_port" >/dev/null 2>&1 &

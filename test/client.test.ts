@@ -40,15 +40,6 @@ describe('against the real server', () => {
     assert.equal(j.writes, 'direct');
   });
 
-  it('--writes stream sends with socket.write, and says so', async () => {
-    const r = await runBin('client', ['--port', String(server.port), '--count', '300', '--warmup', '10', '--writes', 'stream', '--json']);
-    assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout);
-    assert.equal(j.writes, 'stream');
-    assert.equal(j.received, 310);
-    assert.equal(j.errors, 0);
-  });
-
   it('prints the text report over the Unix socket and writes an .hgrm file', async () => {
     const hgrm = join(tempDir(), 'rtt.hgrm');
     const r = await runBin('client', ['--unix', server.path!, '--count', '300', '--warmup', '0', '--hgrm', hgrm]);

@@ -4,15 +4,15 @@ import type { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { codecs } from '../src/protocol/index.js';
 import { type ConnectionOwner, EchoConnection, FixedConnection } from '../src/server/connection.js';
-import { BATCH, FrameTable } from '../src/protocol/batch.js';
-import { type Writer, createWriter } from '../src/io/writes.js';
+import { FrameTable, tableCapacity } from '../src/protocol/batch.js';
+import { SocketStream } from '../src/io/sockets.js';
+import type { Transport } from '../src/io/transport.js';
 
 class FakeSocket {
   /** The buffers passed to write(), by reference, as a pending write would hold them. */
   writes: Buffer[] = [];
   /** Bytes written but not taken by the "kernel". */
   writableLength = 0;
-  corked = 0;
   paused = false;
   destroyed = false;
   /** When set, writes stay pending until drainAll(); otherwise the kernel takes them at once. */
@@ -32,10 +32,6 @@ class FakeSocket {
     this.writableLength = 0;
     for (const cb of this.callbacks.splice(0)) cb();
   }
-  cork() {
-    this.corked++;
-  }
-  uncork() {}
   pause() {
     this.paused = true;
   }
@@ -58,10 +54,9 @@ function owner(maxPending = 1 << 20): ConnectionOwner {
   };
 }
 
-/** The connection's transport and writer, both the fake socket (written with socket.write, as `--writes stream`). */
-function on(sock: FakeSocket): [Socket, Writer] {
-  const socket = sock as unknown as Socket;
-  return [socket, createWriter(socket, 'stream')];
+/** The connection's transport: the fake socket as the public path carries it (read by events, written with socket.write). */
+function on(sock: FakeSocket): Transport {
+  return new SocketStream(sock as unknown as Socket);
 }
 
 const frames = (n: number, prefix = 'm') => Buffer.concat(Array.from({ length: n }, (_, i) => codecs.length.frame(Buffer.from(`${prefix}${i}`))));
@@ -73,7 +68,7 @@ describe('fixed mode', () => {
   it('answers the messages of one read with one write of the preallocated replies', () => {
     const sock = new FakeSocket();
     const o = owner();
-    const conn = new FixedConnection(o, ...on(sock), 'peer', codecs.length, 1024, table);
+    const conn = new FixedConnection(o, on(sock), 'peer', codecs.length, 1024, table);
     const input = frames(10);
     conn.onData(input, 0, input.length);
     assert.equal(sock.writes.length, 1);
@@ -86,21 +81,36 @@ describe('fixed mode', () => {
     assert.equal(sock.writes[1], sock.writes[0]);
   });
 
-  it('corks larger batches into one flush', () => {
+  it('answers a read of more messages than a table holds with one write per table-full', () => {
     const sock = new FakeSocket();
-    const conn = new FixedConnection(owner(), ...on(sock), 'peer', codecs.length, 1024, table);
-    const n = BATCH * 3 + 5;
+    const small = new FrameTable(reply, 64);
+    const conn = new FixedConnection(owner(), on(sock), 'peer', codecs.length, 1024, small);
+    const n = 64 * 3 + 5;
     const input = frames(n);
     conn.onData(input, 0, input.length);
-    assert.equal(sock.corked, 1);
-    assert.equal(Buffer.concat(sock.writes).length, n * reply.length);
+    assert.deepEqual(
+      sock.writes.map((w) => w.length / reply.length),
+      [64, 64, 64, 5],
+    );
+    assert.deepEqual(Buffer.concat(sock.writes), Buffer.concat(Array(n).fill(reply)));
+  });
+
+  it('a table sized to --max-pending answers 1 000 messages of one read in one write', () => {
+    const sock = new FakeSocket();
+    const maxPending = 256 * 1024;
+    const big = new FrameTable(reply, tableCapacity(reply.length, maxPending));
+    const conn = new FixedConnection(owner(maxPending), on(sock), 'peer', codecs.length, 1024, big);
+    const input = frames(1000);
+    conn.onData(input, 0, input.length);
+    assert.equal(sock.writes.length, 1);
+    assert.deepEqual(sock.writes[0], Buffer.concat(Array(1000).fill(reply)));
   });
 
   it('stops reading when unsent replies reach --max-pending, and reads again once they are out', () => {
     const sock = new FakeSocket();
     sock.stuck = true;
     const o = owner(3 * reply.length);
-    const conn = new FixedConnection(o, ...on(sock), 'peer', codecs.length, 1024, table);
+    const conn = new FixedConnection(o, on(sock), 'peer', codecs.length, 1024, table);
     const two = frames(2);
     conn.onData(two, 0, two.length);
     assert.equal(sock.paused, false, 'two replies pending: under the bound');
@@ -117,7 +127,7 @@ describe('fixed mode', () => {
     const sock = new FakeSocket();
     sock.stuck = true;
     const o = owner(10 * reply.length);
-    const conn = new FixedConnection(o, ...on(sock), 'peer', codecs.length, 1024, table);
+    const conn = new FixedConnection(o, on(sock), 'peer', codecs.length, 1024, table);
     const input = frames(25);
     conn.onData(input, 0, input.length);
     // Only what fits under the bound was written; the read side is paused.
@@ -140,7 +150,7 @@ describe('fixed mode', () => {
     sock.end = () => {
       closedAt = Buffer.concat(sock.writes).length;
     };
-    const conn = new FixedConnection(owner(4 * reply.length), ...on(sock), 'peer', codecs.length, 1024, table);
+    const conn = new FixedConnection(owner(4 * reply.length), on(sock), 'peer', codecs.length, 1024, table);
     const input = frames(10);
     conn.onData(input, 0, input.length);
     conn.onPeerEnd();
@@ -154,9 +164,9 @@ describe('fixed mode', () => {
 describe('echo mode', () => {
   it('answers one read with one write, and never overwrites a buffer a pending write still holds, whichever connection writes next', () => {
     const sock = new FakeSocket();
-    const conn = new EchoConnection(owner(), ...on(sock), 'peer', codecs.length, 1024);
+    const conn = new EchoConnection(owner(), on(sock), 'peer', codecs.length, 1024);
     const other = new FakeSocket();
-    const otherConn = new EchoConnection(owner(), ...on(other), 'other', codecs.length, 1024);
+    const otherConn = new EchoConnection(owner(), on(other), 'other', codecs.length, 1024);
     const first = frames(50, 'a');
     conn.onData(first, 0, first.length);
     assert.equal(sock.writes.length, 1);
@@ -183,7 +193,7 @@ describe('echo mode', () => {
 
   it('echoes a message that straddles reads once it completes', () => {
     const sock = new FakeSocket();
-    const conn = new EchoConnection(owner(), ...on(sock), 'peer', codecs.line, 1024);
+    const conn = new EchoConnection(owner(), on(sock), 'peer', codecs.line, 1024);
     const input = Buffer.from('hola\r\nmun');
     conn.onData(input, 0, input.length);
     // Copied now: with nothing pending, the connection may reuse its buffer.

@@ -69,7 +69,7 @@ async function pingOnce(server: { port?: number; path?: string }, transport: 'tc
 describe('limits', () => {
   for (const io of IO_PATHS) {
     it(`--max-connections: one more is closed at once, logged and counted; the others carry on (${io.name})`, async () => {
-      const server = await startServer(['--port', '0', '--max-connections', '3', ...io.args]);
+      const server = await startServer(['--port', '0', '--max-connections', '3'], io);
       const open = await Promise.all([1, 2, 3].map(() => rawConnect(server)));
       for (const s of open) {
         s.write(frame('x'));
@@ -97,7 +97,7 @@ describe('limits', () => {
     });
 
     it(`--idle-timeout: a silent connection is closed and logged; a chatty one is not (${io.name})`, async () => {
-      const server = await startServer(['--port', '0', '--idle-timeout', '400', ...io.args]);
+      const server = await startServer(['--port', '0', '--idle-timeout', '400'], io);
       const silent = await rawConnect(server);
       const chatty = await rawConnect(server);
       let chattyClosed = false;
@@ -121,7 +121,7 @@ describe('limits', () => {
 describe('slow readers', () => {
   for (const io of IO_PATHS) {
     it(`a peer that pipelines 1 000 000 messages without reading: memory stays bounded, others are served, every reply arrives in order (${io.name})`, async (t) => {
-      const server = await startServer(['--port', '0', '--mode', 'echo', '--json', ...io.args]);
+      const server = await startServer(['--port', '0', '--mode', 'echo', '--json'], io);
       const pid = server.proc.pid!;
       const before = processRssBytes(pid);
       const slow = await rawConnect(server);
@@ -149,7 +149,7 @@ describe('slow readers', () => {
 
     it(`fixed mode does not amplify: 4 KiB replies to 50 000 empty messages are held back, not buffered (${io.name})`, async (t) => {
       const big = 'r'.repeat(4096);
-      const server = await startServer(['--port', '0', '--response', big, ...io.args]);
+      const server = await startServer(['--port', '0', '--response', big], io);
       const pid = server.proc.pid!;
       const before = processRssBytes(pid);
       const slow = await rawConnect(server);
@@ -178,7 +178,7 @@ describe('slow readers', () => {
     });
 
     it(`a peer that resets with replies queued is counted and let go; others are served (${io.name})`, async () => {
-      const server = await startServer(['--port', '0', '--mode', 'echo', ...io.args]);
+      const server = await startServer(['--port', '0', '--mode', 'echo'], io);
       const slow = await rawConnect(server);
       slow.on('error', () => {});
       slow.pause();
@@ -200,7 +200,7 @@ describe('slow readers', () => {
 describe('peers that break the protocol', () => {
   for (const io of IO_PATHS) {
     it(`a half-close after 10 000 pipelined messages gets every reply, then the close (${io.name})`, async () => {
-      const server = await startServer(['--port', '0', '--mode', 'echo', ...io.args]);
+      const server = await startServer(['--port', '0', '--mode', 'echo'], io);
       const s = await rawConnect(server);
       s.pause();
       s.end(numbered(10_000));
@@ -305,7 +305,7 @@ describe('shutdown with nothing lost', () => {
     it(`SIGTERM during a pipelined burst over ${transport} (${io.name}): every message the server took is answered before the close; exit 0`, async () => {
       const path = join(tempDir(), 'burst.sock');
       const listen = transport === 'unix' ? ['--unix', path] : ['--port', '0'];
-      const server = await startServer([...listen, '--mode', 'echo', ...io.args]);
+      const server = await startServer([...listen, '--mode', 'echo'], io);
       const s = await rawConnect(server, transport);
       s.on('error', () => {}); // the server closes while we are still sending
       const N = 300_000;
@@ -327,7 +327,7 @@ describe('shutdown with nothing lost', () => {
 
   for (const io of IO_PATHS) {
     it(`a peer that never reads is closed when --grace-ms ends, counted as forced; exit 0 (${io.name})`, async () => {
-      const server = await startServer(['--port', '0', '--grace-ms', '300', ...io.args]);
+      const server = await startServer(['--port', '0', '--grace-ms', '300'], io);
       const slow = await rawConnect(server);
       slow.on('error', () => {});
       slow.pause();
@@ -355,7 +355,7 @@ describe('least privilege', () => {
 
   it('TCP listens on loopback unless --host says otherwise', async () => {
     const server = await startServer(['--port', '0']);
-    assert.equal(server.events.find((e) => e.event === 'listening')!.host, '127.0.0.1');
+    assert.equal(server.endpoints[0].host, '127.0.0.1');
     await server.stop();
   });
 });
@@ -368,11 +368,10 @@ describe('bad command lines exit 2 with one line naming the option, before liste
     [['--port', '-1'], /--port/],
     [['--framing', 'xml'], /--framing/],
     [['--mode', 'loud'], /--mode/],
-    [['--writes', 'sideways'], /--writes/],
-    [['--reads', 'twice'], /--reads/],
     [['--io', 'bare'], /--io/],
-    [['--reads', 'per-read'], /option --reads applies to --io sockets/],
-    [['--io', 'handles', '--writes', 'stream'], /option --writes applies to --io sockets/],
+    // Removed: --io alone chooses the path.
+    [['--reads', 'shared'], /unknown option '--reads'/],
+    [['--writes', 'stream'], /unknown option '--writes'/],
     [['--cpu', '4095'], /option --cpu: taskset could not pin to CPUs 4095/],
     [['--max-frame', '0'], /--max-frame/],
     [['--max-frame', '-5'], /--max-frame/],

@@ -2,13 +2,15 @@
  * Test helpers: real server processes (bin/server, the compiled build) on
  * ephemeral ports and temporary Unix socket paths, and a raw socket client.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
+
+import { type ServerProcess, startServerProcess } from '../src/server/spawn.js';
 
 export { waitForPort } from '../bench/lib.js';
 
@@ -27,86 +29,40 @@ export function tempDir(): string {
   return d;
 }
 
+/** The permission model's flag: `--permission` from Node 22.13/23.5, `--experimental-permission` before. */
+const PERMISSION = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+
 /**
- * The server's I/O paths, a dimension of the tests that exercise its
- * guarantees: bare accepted handles (the default), net.Socket read into a
- * shared buffer and written to the handle, and net.Socket read and written
- * as Node does by default. `config` is what the server's config line reports.
+ * The server's two I/O paths, a dimension of the tests of its guarantees:
+ * Node's internals (bare accepted handles; the default), and the public
+ * `net.Socket` path as a Node without those internals would take it. That
+ * one is not forced with `--io sockets` but reached as the real fallback:
+ * under the permission model `process.binding` throws ERR_ACCESS_DENIED, so
+ * binding.ts finds no internals. `config` is what the config line reports.
  */
 export const IO_PATHS = [
-  { name: 'io handles', args: ['--io', 'handles'], config: { io: 'handles', reads: 'shared', writes: 'direct' } },
-  { name: 'io sockets, reads shared, writes direct', args: ['--io', 'sockets', '--reads', 'shared', '--writes', 'direct'], config: { io: 'sockets', reads: 'shared', writes: 'direct' } },
-  { name: 'io sockets, reads per-read, writes stream', args: ['--io', 'sockets', '--reads', 'per-read', '--writes', 'stream'], config: { io: 'sockets', reads: 'per-read', writes: 'stream' } },
+  { name: 'io handles', config: 'handles', env: undefined },
+  {
+    name: 'io sockets, internals refused',
+    config: 'sockets',
+    env: { ...process.env, RESPUESTA_NODE_FLAGS: `--max-semi-space-size=2 --min-semi-space-size=2 ${PERMISSION} --allow-fs-read=* --allow-fs-write=* --allow-child-process` },
+  },
 ] as const;
 
-export interface RunningServer {
-  proc: ChildProcess;
-  port?: number;
-  path?: string;
-  /** JSON log lines so far. */
-  events: Array<Record<string, unknown>>;
-  stderr: () => string;
-  /** Send a signal (unless one was sent already) and wait for exit; resolves with the exit code and the summary event. */
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; summary: Record<string, unknown> | undefined }>;
-  /** Resolves with the first event of this name (waits for it). */
-  waitFor(event: string, timeoutMs?: number): Promise<Record<string, unknown>>;
-}
+export type RunningServer = ServerProcess;
 
-/** Start bin/server with `--json` and the given arguments; resolves once every listener is up. */
-export async function startServer(args: string[]): Promise<RunningServer> {
-  const proc = spawn(BIN('server'), ['--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const events: Array<Record<string, unknown>> = [];
-  let err = '';
-  let partial = '';
-  const waiters: Array<() => void> = [];
-  proc.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    partial += s;
-    const lines = partial.split('\n');
-    partial = lines.pop()!;
-    for (const l of lines) if (l.trim() !== '') events.push(JSON.parse(l));
-    for (const w of waiters.splice(0)) w();
-  });
-  proc.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const waitFor = (event: string, timeoutMs = 5000) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no '${event}' event within ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
-      const check = () => {
-        const found = events.find((e) => e.event === event);
-        if (found !== undefined) {
-          clearTimeout(timer);
-          resolve(found);
-        } else waiters.push(check);
-      };
-      check();
-      void exited.then(() => setTimeout(check, 20));
-    });
-  const expected = (args.includes('--unix') ? 1 : 0) + (args.includes('--port') || !args.includes('--unix') ? 1 : 0);
-  await new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (events.filter((e) => e.event === 'listening').length >= expected) resolve();
-      else if (proc.exitCode !== null) reject(new Error(`server exited with ${proc.exitCode}: ${err}`));
-      else waiters.push(check);
-    };
-    void exited.then(() => check());
-    check();
-  });
-  const listening = events.filter((e) => e.event === 'listening');
-  const tcp = listening.find((e) => e.transport === 'tcp');
-  const unix = listening.find((e) => e.transport === 'unix');
-  return {
-    proc,
-    port: tcp?.port as number | undefined,
-    path: unix?.path as string | undefined,
-    events,
-    stderr: () => err,
-    waitFor,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (!proc.killed && proc.exitCode === null) proc.kill(signal);
-      const code = await exited;
-      return { code, summary: events.find((e) => e.event === 'summary') };
-    },
-  };
+const running = new Set<ServerProcess>();
+// A test that fails midway leaves its servers running: kill them when the file ends, so it ends.
+after(async () => {
+  await Promise.all([...running].map((s) => s.stop('SIGKILL')));
+});
+
+/** Start bin/server (src/server/spawn.ts, as every caller does), in `io.env` if given; killed at the end of the file if still running. */
+export async function startServer(args: string[], io?: { env?: NodeJS.ProcessEnv }): Promise<RunningServer> {
+  const server = await startServerProcess(args, { env: io?.env });
+  running.add(server);
+  void server.exited.then(() => running.delete(server));
+  return server;
 }
 
 /** Connect a raw socket to a running server, over TCP or its Unix socket. */

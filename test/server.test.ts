@@ -1,10 +1,12 @@
 /** The server as a real process over real sockets. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { codecs, FLAG_CLIENT, FLAG_PONG, FLAG_WARMUP, sockperfMessage } from '../src/protocol/index.js';
-import { IO_PATHS, closed, delay, rawConnect, readBytes, runBin, type RunningServer, staleSocket, startServer, tempDir } from './helpers.js';
+import { BIN, IO_PATHS, closed, delay, rawConnect, readBytes, runBin, type RunningServer, staleSocket, startServer, tempDir } from './helpers.js';
 
 const RESPONSE = 'respuesta';
 const lengthFrame = (s: string | Buffer) => codecs.length.frame(Buffer.from(s));
@@ -28,10 +30,10 @@ describe('framing x mode over TCP and a Unix socket', () => {
     for (const transport of ['tcp', 'unix'] as const) {
       for (const io of IO_PATHS) {
         it(`${c.framing} ${c.mode} over ${transport}, ${io.name}`, async () => {
-          const server = await startServer(['--port', '0', '--unix', join(tempDir(), 's.sock'), '--framing', c.framing, '--mode', c.mode, ...io.args]);
+          const server = await startServer(['--port', '0', '--unix', join(tempDir(), 's.sock'), '--framing', c.framing, '--mode', c.mode], io);
           try {
             const config = server.events.find((e) => e.event === 'config')!;
-            assert.deepEqual({ io: config.io, reads: config.reads, writes: config.writes }, io.config);
+            assert.equal(config.io, io.config);
             const s = await rawConnect(server, transport);
             for (const m of c.send) s.write(m);
             assert.deepEqual(await readBytes(s, c.expect.length), c.expect);
@@ -215,6 +217,41 @@ describe('shutdown', () => {
 });
 
 describe('listening', () => {
+  it('reports readiness once, with every endpoint, after all are bound', async () => {
+    const path = join(tempDir(), 'r.sock');
+    const server = await startServer(['--port', '0', '--unix', path]);
+    const ready = server.events.filter((e) => e.event === 'ready');
+    assert.equal(ready.length, 1);
+    assert.deepEqual(
+      server.endpoints.map((e) => e.url),
+      [`tcp://127.0.0.1:${server.port}`, `unix:${path}`],
+    );
+    // Both answer as soon as the event is out.
+    for (const transport of ['tcp', 'unix'] as const) {
+      const s = await rawConnect(server, transport);
+      s.write(lengthFrame('x'));
+      assert.equal((await readBytes(s, 13)).length, 13);
+      s.destroy();
+    }
+    await server.stop();
+  });
+
+  it('prints one ready line naming every endpoint in text form', async () => {
+    const path = join(tempDir(), 't.sock');
+    const proc = spawn(BIN('server'), ['--port', '0', '--unix', path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.setEncoding('utf8');
+    for await (const chunk of proc.stdout) {
+      out += chunk;
+      if (/^ready: .*\n/m.test(out)) break;
+    }
+    proc.kill('SIGTERM');
+    await once(proc, 'exit');
+    const ready = out.split('\n').filter((l) => l.startsWith('ready: '));
+    assert.equal(ready.length, 1, out);
+    assert.match(ready[0], new RegExp(`^ready: tcp://127\\.0\\.0\\.1:\\d+ unix:${path}$`));
+  });
+
   it('replaces a stale Unix socket file but refuses one a live server uses', async () => {
     const dir = tempDir();
     const path = join(dir, 'stale.sock');

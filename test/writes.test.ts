@@ -1,9 +1,10 @@
 /** src/io/writes.ts over real socket pairs: both write paths behave as socket.write does. */
 import assert from 'node:assert/strict';
-import { type Socket, connect } from 'node:net';
+import { Socket, connect } from 'node:net';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { createWriter, writesAvailable } from '../src/io/writes.js';
+import { StreamWriter, type Writer, createWriter } from '../src/io/writes.js';
+import { ioPath } from '../src/io/binding.js';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT, closed, delay, listenRaw } from './helpers.js';
@@ -46,28 +47,35 @@ function readAll(s: Socket, n: number): Promise<Buffer> {
 }
 
 describe('writes', () => {
-  it('direct writes are available on this Node', () => {
-    // CI runs Node 20, where they are; elsewhere the server falls back to socket.write.
-    assert.equal(writesAvailable(), true);
+  it("Node's internals are there on this Node: the 'handles' path, with direct writes", () => {
+    // Node 20, 22 and 24 have them; elsewhere every program falls back to net.Socket (test/fallback.test.ts).
+    assert.equal(ioPath(), 'handles');
+    assert.equal(createWriter(new Socket()).path, 'direct');
   });
 
-  it("'stream' never calls the deprecated process.binding; 'direct' does, once", () => {
+  it('the public path forced never calls the deprecated process.binding; otherwise it is called once', () => {
     // Node warns about process.binding (DEP0111) only under --pending-deprecation.
-    const warnings = (path: string) => {
-      const code = `import(${JSON.stringify(join(ROOT, 'dist/io/writes.js'))}).then((m) => { m.createWriter(new (require('node:net').Socket)(), '${path}'); m.createWriter(new (require('node:net').Socket)(), '${path}'); })`;
+    const warnings = (forced: boolean) => {
+      const dist = (m: string) => JSON.stringify(join(ROOT, `dist/io/${m}.js`));
+      const code =
+        `Promise.all([import(${dist('binding')}), import(${dist('writes')})]).then(([b, w]) => {` +
+        `${forced ? 'b.usePublicIo();' : ''} const net = require('node:net');` +
+        `for (let i = 0; i < 2; i++) console.log(w.createWriter(new net.Socket()).path); })`;
       const r = spawnSync(process.execPath, ['--pending-deprecation', '-e', code], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, forced ? 'stream\nstream\n' : 'direct\ndirect\n');
       return r.stderr.split('DEP0111').length - 1;
     };
-    assert.equal(warnings('stream'), 0);
-    assert.equal(warnings('direct'), 1);
+    assert.equal(warnings(true), 0);
+    assert.equal(warnings(false), 1);
   });
 
+  const writers: Record<'direct' | 'stream', (s: Socket) => Writer> = { direct: createWriter, stream: (s) => new StreamWriter(s) };
   for (const path of ['direct', 'stream'] as const) {
     it(`${path}: a peer that does not read makes writes queue; every byte arrives in order and every callback runs once, never synchronously`, async () => {
       const { ours, peer, close } = await pair();
       try {
-        const w = createWriter(ours, path);
+        const w = writers[path](ours);
         assert.equal(w.path, path);
         // 64 KiB chunks, each filled with its number (mod 256), until the socket buffers are full.
         const CHUNK = 64 * 1024;
@@ -99,7 +107,7 @@ describe('writes', () => {
     it(`${path}: small writes the kernel takes at once leave nothing pending and arrive intact`, async () => {
       const { ours, peer, close } = await pair();
       try {
-        const w = createWriter(ours, path);
+        const w = writers[path](ours);
         const msg = Buffer.from('respuesta');
         for (let i = 0; i < 1000; i++) w.write(msg, null);
         assert.equal(w.pending(), 0);
@@ -112,7 +120,7 @@ describe('writes', () => {
     it(`${path}: writing to a peer that has reset the connection destroys the socket with a write error`, async () => {
       const { ours, peer, close } = await pair();
       try {
-        const w = createWriter(ours, path);
+        const w = writers[path](ours);
         const errors: Error[] = [];
         ours.on('error', (e) => errors.push(e));
         peer.resetAndDestroy();

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServerProcess } from '../../src/benchmark/system.js';
+import { startServerProcess } from '../../src/server/spawn.js';
 import { tcpPort } from '../lib.js';
 import type { Latency } from './rows.js';
 

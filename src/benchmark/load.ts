@@ -18,7 +18,8 @@ import { type Target, connectTo } from '../io/connect.js';
 import { nowNs } from '../stats/clock.js';
 import type { Histogram } from '../stats/histogram.js';
 import { requestWriters } from './requests.js';
-import { type WritePath, createWriter } from '../io/writes.js';
+import { createWriter } from '../io/writes.js';
+import type { IoPath } from '../io/binding.js';
 import { DONE, DRAIN, LoadConnection, LoadState, MEASURE, WARMUP } from './connection.js';
 import { Schedule } from './schedule.js';
 
@@ -39,8 +40,8 @@ export interface LoadSpec extends RequestSpec {
   timeoutMs: number;
   maxFrame: number;
   targetUs: number;
-  /** 'direct' (the default): write to the socket's handle (src/io/writes.ts); 'stream': `socket.write`. */
-  writes?: WritePath;
+  /** The I/O path the program chose (`--io`); a worker thread makes the same choice (worker.ts). */
+  io: IoPath;
 }
 
 /** Plain counts, as they cross from a worker thread. */
@@ -109,14 +110,14 @@ export class Load extends LoadState {
   /** Open every connection (Nagle off, replies read into one shared buffer). Rejects when one cannot connect. */
   async connect(): Promise<void> {
     const readBuffer = Buffer.allocUnsafe(READ_BUFFER);
-    const writerFor = requestWriters(this.exchange.request, this.exchange.sockperf);
+    const writerFor = requestWriters(this.exchange.request, this.exchange.sockperf, this.spec.pipeline);
     for (let i = 0; i < this.spec.connections; i++) this.conns.push(new LoadConnection(this, this.spec.firstConnection + i, writerFor()));
     try {
       for (let i = 0; i < this.conns.length; i += CONNECT_BATCH) {
         await Promise.all(
           this.conns.slice(i, i + CONNECT_BATCH).map(async (c) => {
             c.socket = await connectTo(this.spec.target, { buffer: readBuffer, callback: (n) => c.onRead(readBuffer, n) });
-            c.out = createWriter(c.socket, this.spec.writes ?? 'direct');
+            c.out = createWriter(c.socket);
             c.socket.on('error', (err) => c.fail(`connection lost: ${err.message}`));
             c.socket.on('end', () => c.fail('the server closed the connection'));
             c.socket.on('close', () => c.fail('the server closed the connection'));

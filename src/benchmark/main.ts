@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { EXIT_FAILED, EXIT_OK, describeError, parseArgs, parseCpuList, parseInteger, parseNumber, pinOrExit, usageError, writesOption } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, describeError, parseArgs, parseCpuList, parseInteger, parseNumber, ioOption, pinOrExit, usageError } from '../cli/args.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
 import { type Target, targetUrl } from '../io/connect.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
@@ -9,8 +9,10 @@ import { PRESETS, type Preset, type Scenario, parseIntList, parseSlo, presetScen
 import { createProgress } from './progress.js';
 import { type BenchmarkReport, type ScenarioReport, buildScenarioReport, formatReport, formatSlo, scenarioOk } from './report.js';
 import { type ScenarioResult, type WindowProbe, runScenario } from './run.js';
-import { type ServerProcess, processCpuUs, spawnServer } from './system.js';
+import { processCpuUs, serverArgs } from './system.js';
+import { type ServerProcess, startServerProcess } from '../server/spawn.js';
 import { allowedCpus } from '../io/placement.js';
+import { type IoPath, usePublicIo } from '../io/binding.js';
 
 const NAME = 'benchmark';
 
@@ -29,7 +31,7 @@ const program = addRequestOptions(
   .option('--spawn-server', 'start bin/server with the same framing, mode and transport, and stop it at the end', false)
   .option('--server-cpu <list>', 'with --spawn-server: CPUs for the server (taskset)', parseCpuList)
   .option('--client-cpu <list>', 'CPUs for this benchmark (taskset)', parseCpuList)
-  .addOption(writesOption())
+  .addOption(ioOption("handles: write straight to each socket's handle, one reused request (Node internals; used when this Node has them); sockets: socket.write only"))
   .option('--hgrm <dir>', 'write one HdrHistogram percentile distribution (microseconds) per scenario into this directory')
   .option('--json', 'print one JSON object instead of the tables', false)
   .option('--no-progress', 'no progress bar (it is drawn only on a terminal anyway)')
@@ -55,12 +57,13 @@ parseArgs(program, process.argv);
 type Options = RequestOptions & {
   connections: number[]; pipeline: number[]; rate?: number[]; duration: number; warmup: number; preset?: Preset;
   threads: number; slo?: SloLimit[]; spawnServer: boolean; serverCpu?: string; clientCpu?: string; hgrm?: string; json: boolean; progress: boolean;
-  writes: 'direct' | 'stream';
+  io: IoPath;
 };
 const o = program.opts<Options>();
 const given = (name: string) => program.getOptionValueSource(name) === 'cli';
 
 checkRequestOptions(NAME, o);
+if (o.io === 'sockets') usePublicIo();
 if (o.serverCpu !== undefined && !o.spawnServer) usageError(NAME, 'option --server-cpu needs --spawn-server (the benchmark can only place a server it starts)');
 if (o.preset !== undefined) {
   for (const name of ['connections', 'pipeline', 'rate']) {
@@ -83,7 +86,7 @@ let serverCpus: string | null = null;
 let target: Target = targetOf(o);
 if (o.spawnServer) {
   try {
-    spawned = await spawnServer({
+    const { args, cleanup } = serverArgs({
       transport: target.transport,
       host: o.host,
       port: given('port') ? o.port : 0,
@@ -94,6 +97,7 @@ if (o.spawnServer) {
       maxFrame: o.maxFrame,
       cpus: o.serverCpu,
     });
+    spawned = await startServerProcess(args, { cleanup });
   } catch (err) {
     process.stderr.write(`${NAME}: cannot start the server: ${describeError(err)}\n`);
     process.exit(EXIT_FAILED);
@@ -171,7 +175,7 @@ for (const [i, s] of scenarios.entries()) {
   r.sendLag?.destroy();
 }
 
-const server = spawned === null ? null : await spawned.stop();
+const server = spawned === null ? null : ((await spawned.stop()).summary ?? null);
 const report: BenchmarkReport = {
   transport: target.transport,
   address: targetUrl(target),

@@ -17,7 +17,7 @@ export interface RunOptions extends RequestSpec {
   timeoutMs: number;
   maxFrame: number;
   targetUs: number;
-  writes?: LoadSpec['writes'];
+  io: LoadSpec['io'];
 }
 
 /** Samples taken over the measured window by whoever watches it (CPU use of this process and of the server). */
@@ -65,7 +65,7 @@ function loadSpecs(s: Scenario, o: RunOptions): LoadSpec[] {
     timeoutMs: o.timeoutMs,
     maxFrame: o.maxFrame,
     targetUs: o.targetUs,
-    writes: o.writes,
+    io: o.io,
   }));
 }
 

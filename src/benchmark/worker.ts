@@ -10,6 +10,7 @@
  *    |  <- { type: 'done', counts, histograms }
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { usePublicIo } from '../io/binding.js';
 import { describeError } from '../cli/args.js';
 import { encodeHistogram, initHistograms } from '../stats/histogram.js';
 import { Load, type LoadCounts, type LoadSpec } from './load.js';
@@ -25,8 +26,11 @@ export type FromWorker =
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m);
 
+const spec = workerData as LoadSpec;
+// The I/O decision is per module instance, and a thread has its own: make the main thread's.
+if (spec.io === 'sockets') usePublicIo();
 await initHistograms();
-const load = new Load(workerData as LoadSpec, { onMeasure: () => post({ type: 'measure' }), onMeasured: () => post({ type: 'measured' }) });
+const load = new Load(spec, { onMeasure: () => post({ type: 'measure' }), onMeasured: () => post({ type: 'measured' }) });
 try {
   await load.connect();
 } catch (err) {

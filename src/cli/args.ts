@@ -42,9 +42,9 @@ export function framingOption(): Option {
   return new Option('-f, --framing <name>', 'message framing').choices(FRAMINGS).default('length');
 }
 
-/** --writes: how a program puts bytes on its sockets (src/io/writes.ts). */
-export function writesOption(prefix = ''): Option {
-  return new Option('--writes <how>', prefix + "direct: write to the socket's handle, reusing one request; stream: socket.write (Node's default)").choices(['direct', 'stream']).default('direct');
+/** --io: Node's internals when it has them, or its public API only (src/io/binding.ts). */
+export function ioOption(description: string): Option {
+  return new Option('--io <path>', description).choices(['handles', 'sockets']).default('handles');
 }
 
 export function modeOption(description = 'fixed: one constant response; echo: the message back'): Option {

@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { EXIT_FAILED, EXIT_OK, describeError, fatal, parseArgs, parseCpuList, parseInteger, pinOrExit, writesOption } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, describeError, fatal, parseArgs, parseCpuList, parseInteger, ioOption, pinOrExit } from '../cli/args.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
 import { allowedCpus } from '../io/placement.js';
+import { type IoPath, usePublicIo } from '../io/binding.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
 import { runProbe } from './probe.js';
 import { buildReport, formatReport } from './report.js';
@@ -17,7 +18,7 @@ const program = addRequestOptions(
   .option('-w, --warmup <n>', 'round trips before measuring', parseInteger(0), 1_000)
   .option('--cpu <list>', 'pin the client to these CPUs (taskset), e.g. 1', parseCpuList)
   .option('--busy-poll', 'never let the event loop sleep during the run: lower latency across CPUs, one CPU burnt', false)
-  .addOption(writesOption())
+  .addOption(ioOption("handles: write straight to the socket's handle, one reused request (Node internals; used when this Node has them); sockets: socket.write only"))
   .option('--hgrm <file>', 'write the HdrHistogram percentile distribution (microseconds) to this file')
   .option('--json', 'print one JSON object instead of the text report', false)
   .addHelpText(
@@ -33,8 +34,9 @@ Examples:
   );
 
 parseArgs(program, process.argv);
-const o = program.opts<RequestOptions & { count: number; warmup: number; cpu?: string; busyPoll: boolean; writes: 'direct' | 'stream'; hgrm?: string; json: boolean }>();
+const o = program.opts<RequestOptions & { count: number; warmup: number; cpu?: string; busyPoll: boolean; io: IoPath; hgrm?: string; json: boolean }>();
 checkRequestOptions(NAME, o);
+if (o.io === 'sockets') usePublicIo();
 pinOrExit(NAME, '--cpu', o.cpu);
 const target = targetOf(o);
 

@@ -20,8 +20,6 @@ export interface ProbeOptions extends RequestSpec {
   maxFrame: number;
   /** Keep the event loop polling for the whole run (BusyPoll). */
   busyPoll?: boolean;
-  /** 'direct' (the default): write to the socket's handle (src/io/writes.ts); 'stream': `socket.write`. */
-  writes?: WritePath;
 }
 
 export interface ProbeResult {
@@ -41,7 +39,7 @@ export interface ProbeResult {
   failure: string | null;
   /** Garbage collections in this process during the measured phase. */
   gc: GcStats;
-  /** How requests were written: 'direct' unless 'stream' was asked for or direct writes are unavailable. */
+  /** How requests were written: 'direct' on the 'handles' I/O path, 'stream' on 'sockets' (src/io/binding.ts). */
   writes: WritePath;
 }
 
@@ -153,7 +151,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
     throw err;
   }
   probe.socket = socket;
-  probe.writer = createWriter(socket, o.writes ?? 'direct');
+  probe.writer = createWriter(socket);
   const busy = o.busyPoll === true ? new BusyPoll() : null;
   busy?.acquire();
   probe.gc.start();

@@ -1,11 +1,20 @@
 /**
- * Node's `stream_wrap` binding: the pieces of Node's own stream code that
- * direct writes (writes.ts) and bare handles (handles.ts) use in place of
- * `net.Socket`. None of it is documented, so every piece is checked here,
- * once, on first use; when any is missing (another Node), `streamBinding()`
- * returns null and the callers fall back to `net.Socket`. `process.binding`
- * is deprecated (DEP0111, a warning only under --pending-deprecation), so it
- * is called only when one of those paths is asked for.
+ * The one I/O decision of a process, made here, once: Node's internals or
+ * its public API.
+ *
+ * - 'handles': the pieces of Node's own stream code (the `stream_wrap`
+ *   binding) that bare accepted handles (handles.ts) and direct writes
+ *   (writes.ts) use in place of `net.Socket`: one shared read buffer, one
+ *   reused write request, no Duplex per connection.
+ * - 'sockets': only the public API, `net.Socket` (sockets.ts), as any Node
+ *   program would do it.
+ *
+ * None of the internals is documented, so every piece is checked on first
+ * use; when any is missing (another Node, or `process.binding` refused, as
+ * under the permission model: ERR_ACCESS_DENIED), the process uses
+ * 'sockets'. `--io sockets` forces it (`usePublicIo`), for A/B runs and
+ * tests. `process.binding` is deprecated (DEP0111, a warning only under
+ * --pending-deprecation) and is never called once 'sockets' is forced.
  */
 import { getSystemErrorMap, getSystemErrorName } from 'node:util';
 
@@ -30,7 +39,12 @@ export interface StreamBinding {
   kLastWriteWasAsync: number;
 }
 
+/** libuv's codes for the end of input, and for a shutdown of a socket no longer connected (0 if this Node does not list them). */
+export const UV_EOF = uvErrno('EOF');
+export const UV_ENOTCONN = uvErrno('ENOTCONN');
+
 function lookup(): StreamBinding | null {
+  if (UV_EOF === 0 || UV_ENOTCONN === 0) return null;
   try {
     const b = (process as unknown as { binding(name: string): Partial<StreamBinding> }).binding('stream_wrap');
     const { WriteWrap, ShutdownWrap, streamBaseState, kReadBytesOrError, kLastWriteWasAsync } = b;
@@ -42,12 +56,27 @@ function lookup(): StreamBinding | null {
   }
 }
 
-let binding: StreamBinding | null | undefined;
+/** What carries this process's connections; see the top of this file. */
+export type IoPath = 'handles' | 'sockets';
 
-/** The binding, looked up on the first call; null when this Node lacks any of it. */
+let binding: StreamBinding | null | undefined;
+let publicOnly = false;
+
+/** Use only Node's public API from now on (`--io sockets`). Call it before any connection is made. */
+export function usePublicIo(): void {
+  publicOnly = true;
+  binding = null;
+}
+
+/** The binding, looked up on the first call; null when this Node lacks any of it, or the public API is forced. */
 export function streamBinding(): StreamBinding | null {
-  if (binding === undefined) binding = lookup();
+  if (binding === undefined) binding = publicOnly ? null : lookup();
   return binding;
+}
+
+/** The path this process uses: 'handles' when the internals are there and not refused, else 'sockets'. */
+export function ioPath(): IoPath {
+  return streamBinding() === null ? 'sockets' : 'handles';
 }
 
 /** A libuv status as the Error Node would make of it. */
@@ -57,7 +86,7 @@ export function uvError(status: number, syscall: string): Error {
 }
 
 /** libuv's (negative) number for an error name such as 'EOF'; 0 when this Node does not list it. */
-export function uvErrno(name: string): number {
+function uvErrno(name: string): number {
   for (const [code, [n]] of getSystemErrorMap()) if (n === name) return code;
   return 0;
 }

@@ -23,11 +23,11 @@
  * Nothing else of Node's socket runs: no timers (the server sweeps for idle
  * connections itself), no events. It relies on what Node does not document:
  * the listening handle's `onconnection`, the stream handle's methods, and
- * the `stream_wrap` binding (binding.ts); `takeConnections` checks them and
- * returns false when any is missing, and the server then uses `net.Socket`.
+ * the `stream_wrap` binding (binding.ts, which decides, once, whether this
+ * path is used at all; `net.Socket` otherwise, sockets.ts).
  */
 import type { Server } from 'node:net';
-import { type ShutdownRequest, type StreamBinding, streamBinding, uvErrno, uvError } from './binding.js';
+import { type ShutdownRequest, type StreamBinding, UV_ENOTCONN, UV_EOF, streamBinding, uvError } from './binding.js';
 import type { Transport, TransportEvents } from './transport.js';
 import { DirectWriter, type WritableHandle, type WriteTarget } from './writes.js';
 
@@ -51,9 +51,6 @@ interface Shutdown extends ShutdownRequest {
   stream: HandleStream | null;
 }
 
-/** libuv's codes for the end of input, and for a shutdown of a socket no longer connected. */
-const UV_EOF = uvErrno('EOF');
-const UV_ENOTCONN = uvErrno('ENOTCONN');
 
 /** Set by `takeConnections`, which runs before any HandleStream exists. */
 let b: StreamBinding;
@@ -175,22 +172,24 @@ export class HandleStream implements Transport, WriteTarget {
   }
 }
 
-/** Whether this Node has what bare handles need (the listening handle is checked by `takeConnections`). */
-export function handlesAvailable(): boolean {
-  return streamBinding() !== null && UV_EOF !== 0 && UV_ENOTCONN !== 0;
-}
-
 /**
  * Have `server` (listening) hand its accepted handles to `accept` instead of
  * wrapping them in `net.Socket`s. Returns false, changing nothing, when this
- * Node does not allow it. On an accept error (`EMFILE`, say) `accept` gets
- * the status and no handle.
+ * Node does not allow it (binding.ts chose the 'sockets' path, or the
+ * listening handle has no `onconnection`). On an accept error (`EMFILE`,
+ * say) `accept` gets the status and no handle.
  */
 export function takeConnections(server: Server, accept: (status: number, handle: AcceptedHandle | undefined) => void): boolean {
   const listening = (server as unknown as { _handle: { onconnection?: unknown } | null })._handle;
   const binding = streamBinding();
-  if (listening === null || typeof listening.onconnection !== 'function' || binding === null || !handlesAvailable()) return false;
+  if (listening === null || typeof listening.onconnection !== 'function' || binding === null) return false;
   b = binding;
   listening.onconnection = accept;
   return true;
+}
+
+/** The peer as the server names it in its log: `address:port`, or `unix#id` for a Unix socket. */
+export function handlePeer(handle: AcceptedHandle, id: number): string {
+  const addr: { address?: string; port?: number } = {};
+  return handle.getpeername !== undefined && handle.getpeername(addr) === 0 ? `${addr.address}:${addr.port}` : `unix#${id}`;
 }

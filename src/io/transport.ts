@@ -1,10 +1,16 @@
 /**
- * What a server connection needs of its byte stream, whichever carries it:
- * a `net.Socket` (which has all of this already) or a bare accepted handle
- * (handles.ts).
+ * What a server connection needs of its byte stream, whichever path carries
+ * it (binding.ts decides): a bare accepted handle (handles.ts) or a
+ * `net.Socket` (sockets.ts). The connection never learns which.
  */
+import type { Writer } from './writes.js';
+
 export interface Transport {
   readonly destroyed: boolean;
+  /** Every byte the connection sends goes through it. */
+  readonly writer: Writer;
+  /** Start reading, reporting to `events` until the close. */
+  open(events: TransportEvents): void;
   /** Stop reading (the output bound is reached). */
   pause(): void;
   /** Read again. */

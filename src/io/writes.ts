@@ -14,9 +14,9 @@
  *
  * It needs two things Node does not document: the `WriteWrap` constructor
  * and the shared state array that says whether the last write was queued
- * (binding.ts). When they are missing (another Node), `writesAvailable()`
- * is false and `createWriter` returns a writer that uses `socket.write`, as
- * it does when asked for 'stream', which never touches the binding.
+ * (binding.ts). On the 'sockets' path (binding.ts decides: they are missing,
+ * or `--io sockets` forced it) `createWriter` returns a writer that uses
+ * `socket.write`.
  *
  * Rules for callers, which the connection and the probe keep:
  * - all of a socket's data goes through its writer (a `socket.write` while a
@@ -43,8 +43,6 @@ export interface Writer {
    * destroys the socket with the error.
    */
   write(data: Buffer, done: WriteDone | null): void;
-  cork(): void;
-  uncork(): void;
 }
 
 /** The part of a libuv stream handle that writing uses. */
@@ -71,11 +69,6 @@ interface Request extends WriteRequest {
   buffer: Buffer | null;
   target: WriteTarget | null;
   done: WriteDone | null;
-}
-
-/** Whether direct writes are possible on this Node. */
-export function writesAvailable(): boolean {
-  return streamBinding() !== null;
 }
 
 /** A queued write completed (`this` is its request). */
@@ -145,12 +138,10 @@ export class DirectWriter implements Writer {
     }
     if (done !== null) callLater(done);
   }
-
-  cork(): void {}
-  uncork(): void {}
 }
 
-class StreamWriter implements Writer {
+/** `socket.write`, on the 'sockets' path. */
+export class StreamWriter implements Writer {
   readonly path = 'stream' as const;
   private readonly socket: Socket;
 
@@ -166,18 +157,10 @@ class StreamWriter implements Writer {
     if (done === null) this.socket.write(data);
     else this.socket.write(data, done);
   }
-
-  cork(): void {
-    this.socket.cork();
-  }
-
-  uncork(): void {
-    this.socket.uncork();
-  }
 }
 
-/** A writer for a connected socket: direct when asked and possible, else `socket.write`. */
-export function createWriter(socket: Socket, path: WritePath): Writer {
-  const b = path === 'direct' ? streamBinding() : null;
+/** A writer for a connected socket: direct on the 'handles' path, else `socket.write` (binding.ts decides). */
+export function createWriter(socket: Socket): Writer {
+  const b = streamBinding();
   return b !== null ? new DirectWriter(socket as unknown as WriteTarget, b) : new StreamWriter(socket);
 }

@@ -1,5 +1,5 @@
 import { type Codec, type Decoder, type MessageHandler, type ProtocolError, sockperfWantsReply } from '../protocol/index.js';
-import { BATCH, type FrameTable } from '../protocol/batch.js';
+import type { FrameTable } from '../protocol/batch.js';
 import type { Writer } from '../io/writes.js';
 import type { Transport, TransportEvents } from '../io/transport.js';
 
@@ -59,10 +59,10 @@ export abstract class Connection implements MessageHandler, TransportEvents {
   private waits = 0;
   private readonly onFlushed: (err?: Error | null) => void;
 
-  constructor(owner: ConnectionOwner, transport: Transport, writer: Writer, peer: string, codec: Codec, maxFrame: number) {
+  constructor(owner: ConnectionOwner, transport: Transport, peer: string, codec: Codec, maxFrame: number) {
     this.owner = owner;
     this.transport = transport;
-    this.writer = writer;
+    this.writer = transport.writer;
     this.peer = peer;
     this.decoder = codec.createDecoder(this, maxFrame);
     this.onFlushed = (err) => this.flushed(err);
@@ -164,8 +164,8 @@ export class FixedConnection extends Connection {
   /** Messages decoded and not yet answered. */
   private due = 0;
 
-  constructor(owner: ConnectionOwner, transport: Transport, writer: Writer, peer: string, codec: Codec, maxFrame: number, replies: FrameTable) {
-    super(owner, transport, writer, peer, codec, maxFrame);
+  constructor(owner: ConnectionOwner, transport: Transport, peer: string, codec: Codec, maxFrame: number, replies: FrameTable) {
+    super(owner, transport, peer, codec, maxFrame);
     this.replies = replies;
   }
 
@@ -179,21 +179,17 @@ export class FixedConnection extends Connection {
     let n = Math.min(this.due, Math.max(1, Math.floor(this.room() / this.replies.frameSize)));
     this.due -= n;
     this.owner.stats.messages += n;
-    const holding = this.due > 0;
-    if (n <= BATCH) {
-      this.write(this.replies.view(n), holding);
-      return;
-    }
-    this.writer.cork();
-    for (; n > BATCH; n -= BATCH) this.write(this.replies.view(BATCH));
-    this.write(this.replies.view(n), holding);
-    this.writer.uncork();
+    // One write: the table holds --max-pending bytes of replies (batch.ts),
+    // so this loop only turns when that bound is above MAX_TABLE_BYTES.
+    const cap = this.replies.capacity;
+    for (; n > cap; n -= cap) this.write(this.replies.view(cap));
+    this.write(this.replies.view(n), this.due > 0);
   }
 }
 
 /**
- * The output buffer of echo replies, one for all connections, as reads share
- * one input buffer (reads.ts). A connection's batch is built and written
+ * The output buffer of echo replies, one for all connections, as reads on
+ * bare handles share one input buffer (src/io/handles.ts). A connection's batch is built and written
  * within one read callback, so batches never interleave; and on loopback the
  * kernel nearly always takes a batch at once. When it does not, the pending
  * write still references the buffer, so the buffer is left to that write and
@@ -240,8 +236,8 @@ export class EchoConnection extends Connection {
   /** Messages in the batch being built. */
   private count = 0;
 
-  constructor(owner: ConnectionOwner, transport: Transport, writer: Writer, peer: string, codec: Codec, maxFrame: number) {
-    super(owner, transport, writer, peer, codec, maxFrame);
+  constructor(owner: ConnectionOwner, transport: Transport, peer: string, codec: Codec, maxFrame: number) {
+    super(owner, transport, peer, codec, maxFrame);
     this.codec = codec;
   }
 

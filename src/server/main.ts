@@ -1,12 +1,13 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode } from '../protocol/index.js';
-import { EXIT_FAILED, EXIT_OK, describeError, fatal, framingOption, modeOption, parseArgs, parseCpuList, parseInteger, parsePort, pinOrExit, usageError, writesOption } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, describeError, fatal, framingOption, modeOption, parseArgs, parseCpuList, parseInteger, parsePort, ioOption, pinOrExit, usageError } from '../cli/args.js';
 import { createLogger } from '../cli/log.js';
 import { allowedCpus } from '../io/placement.js';
 import { describeConfig, describeSummary } from './report.js';
-import { type IoPath, type LimitEvent, type ProtocolErrorEvent, ResponderServer, type ServerOptions } from './server.js';
+import { type LimitEvent, type ProtocolErrorEvent, ResponderServer, type ServerOptions } from './server.js';
+import { type IoPath, usePublicIo } from '../io/binding.js';
 
 const NAME = 'server';
 const DEFAULT_PORT = 8080;
@@ -35,9 +36,7 @@ const program = new Command('server')
   .option('--stats-interval <ms>', 'log memory and counters every this many ms (0: never)', parseInteger(0, 86_400_000), 0)
   .option('--cpu <list>', 'pin the server to these CPUs (taskset), e.g. 0 or 0-1', parseCpuList)
   .option('--busy-poll', 'never let the event loop sleep while a connection is open: lower latency across CPUs, one CPU burnt', false)
-  .addOption(new Option('--io <how>', 'handles: serve accepted handles, no net.Socket (less memory); sockets: net.Socket, read and written as --reads and --writes say').choices(['handles', 'sockets']).default('handles'))
-  .addOption(new Option('--reads <how>', 'with --io sockets; shared: every connection reads into one reused buffer; per-read: a new buffer per read (Node\'s default)').choices(['shared', 'per-read']).default('shared'))
-  .addOption(writesOption('with --io sockets; '))
+  .addOption(ioOption('handles: bare accepted handles, one shared read buffer, direct writes (Node internals; used when this Node has them); sockets: net.Socket only'))
   .option('--json', 'log one JSON object per line', false)
   .addHelpText(
     'after',
@@ -53,12 +52,10 @@ parseArgs(program, process.argv);
 const opts = program.opts<{
   host: string; port?: number; unix?: string; framing: Framing; mode: Mode; response: string; maxFrame: number; graceMs: number;
   maxConnections: number; idleTimeout: number; maxPending: number; unixMode: number; statsInterval: number; json: boolean;
-  cpu?: string; busyPoll: boolean; io: IoPath; reads: 'shared' | 'per-read'; writes: 'direct' | 'stream';
+  cpu?: string; busyPoll: boolean; io: IoPath;
 }>();
 
-for (const name of ['reads', 'writes']) {
-  if (opts.io === 'handles' && program.getOptionValueSource(name) === 'cli') usageError(NAME, `option --${name} applies to --io sockets; handles always read into one buffer and write directly`);
-}
+if (opts.io === 'sockets') usePublicIo();
 if (opts.framing === 'line' && opts.response.includes('\n')) usageError(NAME, 'option --response cannot contain a newline with --framing line');
 if (opts.unix !== undefined) checkUnixPath(opts.unix);
 pinOrExit(NAME, '--cpu', opts.cpu);
@@ -89,9 +86,6 @@ const options: ServerOptions = {
   maxPending: opts.maxPending,
   unixMode: opts.unixMode,
   busyPoll: opts.busyPoll,
-  io: opts.io,
-  reads: opts.reads,
-  writes: opts.writes,
 };
 
 const log = createLogger(opts.json);
@@ -115,9 +109,10 @@ server.on('connection-rejected', (e: LimitEvent) => {
 
 try {
   const cpus = allowedCpus('self');
-  const io = { io: server.io, reads: server.reads, writes: server.writes };
-  log.info('config', { pid: process.pid, ...options, ...io, cpus }, `${describeConfig(options)} io=${io.io} reads=${io.reads} writes=${io.writes} cpus=${cpus ?? '?'}`);
-  for (const l of await server.listen()) log.info('listening', { ...l }, `listening on ${l.url}`);
+  log.info('config', { pid: process.pid, ...options, io: server.io, cpus }, `${describeConfig(options)} io=${server.io} cpus=${cpus ?? '?'}`);
+  // One event once every listener is bound: whoever started the server waits for it (src/server/spawn.ts).
+  const endpoints = await server.listen();
+  log.info('ready', { endpoints }, `ready: ${endpoints.map((l) => l.url).join(' ')}`);
 } catch (err) {
   fatal(NAME, `cannot listen: ${describeError(err)}`);
 }

@@ -1,0 +1,61 @@
+/**
+ * The server's listeners: a TCP one and/or a Unix socket one, each a
+ * `net.Server` bound exclusively (no port sharing with another process).
+ */
+import { type Server, type Socket, createServer } from 'node:net';
+import { claimUnixPath } from './unix.js';
+
+export interface Listener {
+  transport: 'tcp' | 'unix';
+  /** `tcp://HOST:PORT` or `unix:PATH` */
+  url: string;
+  host?: string;
+  port?: number;
+  path?: string;
+}
+
+/**
+ * A `net.Server` that hands each accepted socket to `onSocket`, not yet
+ * reading. allowHalfOpen: a peer that half-closes still gets every reply it
+ * is owed (some may be held back by the output bound); then we close.
+ * pauseOnConnect: nothing is read before the connection is set up.
+ */
+export function createListener(onSocket: (socket: Socket) => void): Server {
+  return createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, onSocket);
+}
+
+/** Bind `server` to a TCP address (port 0: an ephemeral one); resolves with the endpoint it got. */
+export async function listenTcp(server: Server, host: string, port: number): Promise<Listener> {
+  await bind(server, { host, port });
+  const addr = server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('TCP listener has no address');
+  const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return { transport: 'tcp', url: `tcp://${shown}:${addr.port}`, host: addr.address, port: addr.port };
+}
+
+/**
+ * Bind `server` to a Unix socket at `path`, replacing a stale socket file
+ * (claimUnixPath), with the file's permission bits `mode` from its birth.
+ */
+export async function listenUnix(server: Server, path: string, mode: number): Promise<Listener> {
+  await claimUnixPath(path);
+  // The socket file is created with 0777 & ~umask: set the umask so that it
+  // is born with `mode`, with no window in which others may connect.
+  const umask = process.umask(0o777 & ~mode);
+  try {
+    await bind(server, { path });
+  } finally {
+    process.umask(umask);
+  }
+  return { transport: 'unix', url: `unix:${path}`, path };
+}
+
+function bind(server: Server, address: { host: string; port: number } | { path: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ ...address, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
