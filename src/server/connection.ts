@@ -1,5 +1,5 @@
 import { type Codec, type Decoder, type MessageHandler, type ProtocolError, sockperfWantsReply } from '../protocol/index.js';
-import type { FrameTable } from '../protocol/batch.js';
+import { FrameTable, tableCapacity } from '../protocol/batch.js';
 import type { Writer } from '../io/writes.js';
 import type { Transport, TransportEvents } from '../io/transport.js';
 
@@ -156,6 +156,16 @@ export abstract class Connection implements MessageHandler, TransportEvents {
     if (this.lingering !== null) clearTimeout(this.lingering);
     this.owner.forget(this);
   }
+}
+
+/**
+ * The fixed response, framed once at start-up and laid out as many times as
+ * --max-pending bytes hold: the hot path only ever writes views of it, the
+ * replies to a whole read in one write.
+ */
+export function fixedReplies(codec: Codec, response: string, maxPending: number): FrameTable {
+  const reply = codec.frame(Buffer.from(response));
+  return new FrameTable(reply, tableCapacity(reply.length, maxPending));
 }
 
 /** `--mode fixed`: every message gets the preallocated response. */

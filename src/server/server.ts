@@ -3,8 +3,8 @@ import { rmSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { codecs, type Framing, type Mode, type ProtocolError } from '../protocol/index.js';
 import { GcMonitor, type GcStats } from '../stats/gc.js';
-import { type Connection, type ConnectionOwner, EchoConnection, FixedConnection, SockperfConnection } from './connection.js';
-import { FrameTable, tableCapacity } from '../protocol/batch.js';
+import { type Connection, type ConnectionOwner, EchoConnection, FixedConnection, SockperfConnection, fixedReplies } from './connection.js';
+import type { FrameTable } from '../protocol/batch.js';
 import { BusyPoll } from '../io/busy-poll.js';
 import { type IoPath, ioPath } from '../io/binding.js';
 import { type AcceptedHandle, HandleStream, handlePeer, takeConnections } from '../io/handles.js';
@@ -115,14 +115,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     this.maxPending = options.maxPending;
     this.busy = options.busyPoll === true ? new BusyPoll() : null;
     this.readBuffer = this.io === 'handles' ? Buffer.allocUnsafe(READ_BUFFER) : null;
-    // Framed once, here; the hot path only ever writes views of it, the
-    // replies to a whole read in one write (FixedConnection).
-    if (options.framing !== 'sockperf' && options.mode === 'fixed') {
-      const reply = codecs[options.framing].frame(Buffer.from(options.response));
-      this.replies = new FrameTable(reply, tableCapacity(reply.length, options.maxPending));
-    } else {
-      this.replies = null;
-    }
+    this.replies = options.framing !== 'sockperf' && options.mode === 'fixed' ? fixedReplies(codecs[options.framing], options.response, options.maxPending) : null;
   }
 
   /** Start every listener the options ask for; resolves once all are bound. */
