@@ -1,40 +1,74 @@
 #!/usr/bin/env bash
-# A/B of one I/O path, alternating the two settings three times each,
-# everything on CPU 0; prints p50/p99 of bin/client and the GC events of both
-# processes for 200 000 measured round trips of 64 B (after 20 000 of warm-up).
-#   bench/ab.sh io       --io handles (bare accepted handles) against sockets (net.Socket, shared reads, direct writes), on the server
-#   bench/ab.sh reads    --reads shared (one reused buffer) against per-read (Node's new buffer per read), on the server (--io sockets)
-#   bench/ab.sh writes   --writes direct (to the socket's handle) against stream (socket.write), on server (--io sockets) and client
-# Run after ./run.sh build.
+# A/B runs, alternating the two sides in rounds, everything on one CPU (0 by
+# default, the placement with the least noise here); each run is bin/client
+# against bin/server, 64 B, TCP, 200 000 measured round trips after 20 000 of
+# warm-up, and prints p50/p99/p99.9 and the GC events of both processes.
+#   bench/ab.sh io [ROUNDS]           the server's --io handles against --io sockets
+#   bench/ab.sh client-io [ROUNDS]    the client's --io handles (direct writes) against --io sockets (socket.write)
+#   bench/ab.sh rev REV [ROUNDS]      this tree against commit REV (server and client both from each tree;
+#                                     REV is checked out and built under $TMPDIR once)
+# ROUNDS defaults to 3. CPU=1 bench/ab.sh ... picks another CPU. Run after ./run.sh build.
 set -euo pipefail
 cd -- "$(dirname -- "$(readlink -f -- "$0")")/.."
-case ${1:-} in
-  io) settings=(handles sockets) client_too=false ;;
-  reads) settings=(shared per-read) client_too=false ;;
-  writes) settings=(direct stream) client_too=true ;;
-  *) echo "usage: bench/ab.sh io|reads|writes" >&2; exit 2 ;;
+cpu=${CPU:-0}
+here=$PWD
+what=${1:-}
+shift || true
+case $what in
+  io | client-io) labels=(handles sockets) ;;
+  rev)
+    rev=${1:?usage: bench/ab.sh rev REV [ROUNDS]}
+    shift
+    sha=$(git rev-parse --short "$rev")
+    other="${TMPDIR:-/tmp}/respuesta-ab-$sha"
+    if [ ! -f "$other/dist/server/main.js" ]; then
+      rm -rf "$other"
+      git worktree add -f --detach "$other" "$sha" >&2
+      ln -s "$here/node_modules" "$other/node_modules"
+      (cd "$other" && npx --no-install tsc -p tsconfig.json) >&2
+    fi
+    labels=("$sha" "$(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src)" ] || echo +)")
+    ;;
+  *) echo "usage: bench/ab.sh io|client-io|rev REV [ROUNDS]" >&2; exit 2 ;;
 esac
-what=$1
-printf '%-9s %7s %8s %11s %11s\n' "$what" "p50 us" "p99 us" "client GCs" "server GCs"
-for i in 1 2 3; do
-  for how in "${settings[@]}"; do
-    log=$(mktemp)
-    server_args=("--$what" "$how")
-    if [ "$what" != io ]; then server_args=(--io sockets "${server_args[@]}"); fi
-    ./bin/server --json --port 0 --cpu 0 "${server_args[@]}" >"$log" &
-    pid=$!
-    until grep -q '"event":"listening"' "$log"; do sleep 0.05; done
-    port=$(sed -n 's/.*"event":"listening".*"port":\([0-9]*\).*/\1/p' "$log")
-    client_args=()
-    if $client_too; then client_args=("--$what" "$how"); fi
-    out=$(./bin/client --port "$port" --cpu 0 --count 200000 --warmup 20000 "${client_args[@]}" --json)
-    kill -TERM "$pid"
-    wait "$pid"
+rounds=${1:-3}
+log=$(mktemp)
+trap 'kill "${server_pid:-}" 2>/dev/null || true; rm -f "$log" "$log.err"' EXIT
+
+# run_server TREE ARGS...: the server of TREE on an ephemeral port; sets server_pid and port. As
+# bench/lib.sh's start_server, but it also knows builds from before the one `ready` event (up to
+# commit 9a6d965), which print a `listening` event per listener: the server here has one.
+run_server() {
+  local tree=$1
+  shift
+  "$tree/bin/server" --json --port 0 --cpu "$cpu" "$@" >"$log" 2>"$log.err" &
+  server_pid=$!
+  until grep -qE '"event":"(ready|listening)"' "$log"; do
+    kill -0 "$server_pid" 2>/dev/null || { echo "the server exited: $(head -n 1 "$log.err")" >&2; exit 1; }
+    sleep 0.05
+  done
+  port=$(grep -E '"event":"(ready|listening)"' "$log" | grep -o '"port":[0-9]*' | head -n 1 | cut -d: -f2)
+}
+
+echo "bench/ab.sh $what: bin/client -> bin/server, 64 B, TCP, both on CPU $cpu, 200 000 round trips, $rounds rounds, node $(node --version)"
+printf '%-14s %7s %8s %9s %11s %11s\n' "" "p50 us" "p99 us" "p99.9 us" "client GCs" "server GCs"
+for i in $(seq "$rounds"); do
+  for label in "${labels[@]}"; do
+    tree=$here server_args=() client_args=()
+    case $what in
+      io) server_args=(--io "$label") ;;
+      client-io) client_args=(--io "$label") ;;
+      rev) [ "$label" = "$sha" ] && tree=$other ;;
+    esac
+    run_server "$tree" "${server_args[@]}"
+    out=$("$tree/bin/client" --port "$port" --cpu "$cpu" --count 200000 --warmup 20000 "${client_args[@]}" --json)
+    kill -TERM "$server_pid"
+    wait "$server_pid"
     node -e '
       const c = JSON.parse(process.argv[1]);
       const s = require("fs").readFileSync(process.argv[2], "utf8").trim().split("\n").map(JSON.parse).find((e) => e.event === "summary");
-      console.log(`${process.argv[3].padEnd(9)} ${c.latencyUs.p50.toFixed(2).padStart(7)} ${c.latencyUs.p99.toFixed(2).padStart(8)} ${String(c.gc.count).padStart(11)} ${String(s.gc.count).padStart(11)}`);
-    ' "$out" "$log" "$how"
-    rm -f "$log"
+      const f = (v, w) => v.toFixed(2).padStart(w);
+      console.log(`${process.argv[3].padEnd(14)} ${f(c.latencyUs.p50, 7)} ${f(c.latencyUs.p99, 8)} ${f(c.latencyUs.p99_9, 9)} ${String(c.gc.count).padStart(11)} ${String(s.gc.count).padStart(11)}`);
+    ' "$out" "$log" "$label"
   done
 done
