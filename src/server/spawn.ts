@@ -46,7 +46,7 @@ export interface ServerProcess {
   waitFor(event: string, timeoutMs?: number): Promise<ServerEvent>;
   /** Send `signal` (unless the server has exited or was sent a signal already) and wait for the exit: the exit code and the `summary` event, if it printed one. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; summary: ServerEvent | undefined }>;
-  /** The exit code once the server has exited (null for a signal), else undefined. */
+  /** Resolves when the server has exited, with its exit code (null when a signal ended it). */
   readonly exited: Promise<number | null>;
 }
 
