@@ -11,9 +11,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { type TestContext, after, before, describe, it } from 'node:test';
 import { codecs, type MessageHandler } from '../src/protocol/index.js';
-import { type RunningServer, listenRaw, runBin, startServer, tempDir, usageErrorTests, waitForPort } from './helpers.js';
+import { type RunningServer, listenRaw, listeningPort, onTeardown, runBin, startServer, tempDir, unusedPort, usageErrorTests } from './helpers.js';
 
 const LATENCY_KEYS = ['min', 'mean', 'stdev', 'p50', 'p90', 'p99', 'p99_9', 'p99_99', 'max'];
 const SHORT = ['--duration', '0.5', '--warmup', '0.2'];
@@ -28,10 +28,11 @@ async function bench(args: string[]) {
 
 /**
  * A length-framed server built on the project's own decoder, whose `reply`
- * decides what each decoded message gets (or nothing, to hold it).
+ * decides what each decoded message gets (or nothing, to hold it). Closed,
+ * with its connections, when test `t` ends.
  */
-function framedServer(reply: (socket: Socket, message: Buffer, n: number) => void, framing: 'length' | 'sockperf' = 'length') {
-  return listenRaw((socket) => {
+function framedServer(t: TestContext, reply: (socket: Socket, message: Buffer, n: number) => void, framing: 'length' | 'sockperf' = 'length') {
+  return listenRaw(t, (socket) => {
     socket.setNoDelay(true);
     let n = 0;
     const handler: MessageHandler = { onMessage: (buf, start, end) => reply(socket, Buffer.from(buf.subarray(start, end)), ++n) };
@@ -44,7 +45,8 @@ function framedServer(reply: (socket: Socket, message: Buffer, n: number) => voi
 const RESPONSE = codecs.length.frame(Buffer.from('respuesta'));
 
 /**
- * Call `fn` no sooner than `ms` milliseconds from now. Node timers count from
+ * Call `fn` no sooner than `ms` milliseconds from now: holding a reply is
+ * what the tests using it test, not a way to wait. Node timers count from
  * the event loop's cached clock and may fire a fraction of a millisecond
  * early; this checks the real clock before letting go.
  */
@@ -148,45 +150,37 @@ describe('against the real server', () => {
 });
 
 describe('against servers that misbehave', () => {
-  it('a server that holds every reply 20 ms: p50 is at least 20 ms, and an --slo below that fails the run', async () => {
-    const { server, port } = await framedServer((s) => hold(20, () => s.write(RESPONSE)));
-    try {
-      const { code, report } = await bench(['--port', String(port), '--connections', '2', '--slo', 'p50=15000', ...SHORT]);
-      const s = report.scenarios[0];
-      assert.ok(s.latencyUs.p50 >= 20_000, `p50 ${s.latencyUs.p50} us`);
-      assert.ok(s.latencyUs.min >= 20_000, `min ${s.latencyUs.min} us`);
-      assert.equal(s.errors, 0);
-      assert.deepEqual(s.sloBreaches, [`p50 ${s.latencyUs.p50} us > 15000 us`]);
-      assert.equal(report.ok, false);
-      assert.equal(code, 1);
-    } finally {
-      server.close();
-    }
+  it('a server that holds every reply 20 ms: p50 is at least 20 ms, and an --slo below that fails the run', async (t) => {
+    const { port } = await framedServer(t, (s) => hold(20, () => s.write(RESPONSE)));
+    const { code, report } = await bench(['--port', String(port), '--connections', '2', '--slo', 'p50=15000', ...SHORT]);
+    const s = report.scenarios[0];
+    assert.ok(s.latencyUs.p50 >= 20_000, `p50 ${s.latencyUs.p50} us`);
+    assert.ok(s.latencyUs.min >= 20_000, `min ${s.latencyUs.min} us`);
+    assert.equal(s.errors, 0);
+    assert.deepEqual(s.sloBreaches, [`p50 ${s.latencyUs.p50} us > 15000 us`]);
+    assert.equal(report.ok, false);
+    assert.equal(code, 1);
   });
 
-  it('open loop charges a stalled server for the messages it held back (coordinated omission)', async () => {
+  it('open loop charges a stalled server for the messages it held back (coordinated omission)', async (t) => {
     // One connection, one in flight, 20 ms per reply: at most 50 msg/s against 100 asked.
-    const { server, port } = await framedServer((s) => hold(20, () => s.write(RESPONSE)));
-    try {
-      const r = await runBin('benchmark', ['--port', String(port), '--connections', '1', '--rate', '100', '--duration', '1', '--warmup', '0']);
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /warning: scenario 1: the asked rate was not kept/);
-      const { report } = await bench(['--port', String(port), '--connections', '1', '--rate', '100', '--duration', '1', '--warmup', '0']);
-      const s = report.scenarios[0];
-      assert.ok(s.uncorrectedUs.p50 >= 20_000);
-      // Each message waits for the ones before it: half a second behind by the end of a 1 s window.
-      assert.ok(s.latencyUs.p99 > 5 * s.uncorrectedUs.p99, `corrected p99 ${s.latencyUs.p99}, uncorrected ${s.uncorrectedUs.p99}`);
-      assert.ok(s.behind > 0);
-      assert.ok(s.throughputPerSec < 100 * 0.97);
-    } finally {
-      server.close();
-    }
+    const { port } = await framedServer(t, (s) => hold(20, () => s.write(RESPONSE)));
+    const r = await runBin('benchmark', ['--port', String(port), '--connections', '1', '--rate', '100', '--duration', '1', '--warmup', '0']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /warning: scenario 1: the asked rate was not kept/);
+    const { report } = await bench(['--port', String(port), '--connections', '1', '--rate', '100', '--duration', '1', '--warmup', '0']);
+    const s = report.scenarios[0];
+    assert.ok(s.uncorrectedUs.p50 >= 20_000);
+    // Each message waits for the ones before it: half a second behind by the end of a 1 s window.
+    assert.ok(s.latencyUs.p99 > 5 * s.uncorrectedUs.p99, `corrected p99 ${s.latencyUs.p99}, uncorrected ${s.uncorrectedUs.p99}`);
+    assert.ok(s.behind > 0);
+    assert.ok(s.throughputPerSec < 100 * 0.97);
   });
 
-  it('replies out of order are wrong replies: exit 1', async () => {
+  it('replies out of order are wrong replies: exit 1', async (t) => {
     // Answers sockperf requests in pairs, the second first.
     let held: Buffer | null = null;
-    const { server, port } = await framedServer((s, m) => {
+    const { port } = await framedServer(t, (s, m) => {
       m[9] &= ~1;
       if (held === null) held = m;
       else {
@@ -194,47 +188,34 @@ describe('against servers that misbehave', () => {
         held = null;
       }
     }, 'sockperf');
-    try {
-      const { code, report } = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '1', '--pipeline', '2', ...SHORT]);
-      assert.equal(code, 1);
-      const s = report.scenarios[0];
-      assert.ok(s.wrong > 0);
-      assert.equal(s.errors, s.wrong + s.lost);
-      assert.match(s.failure, /^reply \d+ was 64 bytes/);
-    } finally {
-      server.close();
-    }
+    const { code, report } = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '1', '--pipeline', '2', ...SHORT]);
+    assert.equal(code, 1);
+    const s = report.scenarios[0];
+    assert.ok(s.wrong > 0);
+    assert.equal(s.errors, s.wrong + s.lost);
+    assert.match(s.failure, /^reply \d+ was 64 bytes/);
   });
 
-  it('a server that closes mid-run: the requests in flight are lost, exit 1', async () => {
-    const { server, port } = await framedServer((s, _m, n) => (n === 50 ? s.destroy() : s.write(RESPONSE)));
-    try {
-      const { code, report } = await bench(['--port', String(port), '--connections', '2', '--pipeline', '4', ...SHORT]);
-      assert.equal(code, 1);
-      const s = report.scenarios[0];
-      assert.ok(s.lost > 0, `lost ${s.lost}`);
-      assert.match(s.failure, /the server closed the connection|connection lost/);
-    } finally {
-      server.close();
-    }
+  it('a server that closes mid-run: the requests in flight are lost, exit 1', async (t) => {
+    const { port } = await framedServer(t, (s, _m, n) => (n === 50 ? s.destroy() : s.write(RESPONSE)));
+    const { code, report } = await bench(['--port', String(port), '--connections', '2', '--pipeline', '4', ...SHORT]);
+    assert.equal(code, 1);
+    const s = report.scenarios[0];
+    assert.ok(s.lost > 0, `lost ${s.lost}`);
+    assert.match(s.failure, /the server closed the connection|connection lost/);
   });
 
-  it('a server that never answers: each request times out and is lost', async () => {
-    const { server, port } = await framedServer(() => {});
-    try {
-      const { code, report } = await bench(['--port', String(port), '--connections', '3', '--pipeline', '2', '--timeout-ms', '300', '--duration', '0.2', '--warmup', '0']);
-      assert.equal(code, 1);
-      const s = report.scenarios[0];
-      assert.equal(s.lost, 6);
-      assert.match(s.failure, /no reply within 300 ms/);
-    } finally {
-      server.close();
-    }
+  it('a server that never answers: each request times out and is lost', async (t) => {
+    const { port } = await framedServer(t, () => {});
+    const { code, report } = await bench(['--port', String(port), '--connections', '3', '--pipeline', '2', '--timeout-ms', '300', '--duration', '0.2', '--warmup', '0']);
+    assert.equal(code, 1);
+    const s = report.scenarios[0];
+    assert.equal(s.lost, 6);
+    assert.match(s.failure, /no reply within 300 ms/);
   });
 
-  it('no server: one line on stderr, exit 1', async () => {
-    const { server, port } = await listenRaw(() => {});
-    await new Promise((r) => server.close(r));
+  it('no server: one line on stderr, exit 1', async (t) => {
+    const port = await unusedPort(t);
     const r = await runBin('benchmark', ['--port', String(port), ...SHORT]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^benchmark: scenario 1: cannot connect to tcp:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
@@ -266,27 +247,23 @@ describe('--spawn-server', () => {
 
 const sockperf = spawnSync('sockperf', ['--version']).status !== null;
 describe('against sockperf\'s own server', { skip: !sockperf && 'sockperf is not installed' }, () => {
-  it('drives it with several connections, pipelined, closed and open loop', async () => {
+  it('drives it with several connections, pipelined, closed and open loop', async (t) => {
     // sockperf's plain `server --tcp` serves one connection at a time; a feed file with epoll serves many.
-    const { server, port } = await listenRaw(() => {});
-    await new Promise((r) => server.close(r));
+    // Port 0 and the port read back from /proc: see sockperf.test.ts.
     const feed = join(tempDir(), 'feed.txt');
-    writeFileSync(feed, `T:127.0.0.1:${port}\n`);
+    writeFileSync(feed, 'T:127.0.0.1:0\n');
     const sp = spawn('sockperf', ['server', '-f', feed, '-F', 'epoll'], { stdio: 'ignore' });
-    try {
-      await waitForPort(port);
-      const { code, report } = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '2', '--pipeline', '1,8', ...SHORT]);
-      assert.equal(code, 0, JSON.stringify(report.scenarios.map((s: { failure: string }) => s.failure)));
-      for (const s of report.scenarios) {
-        assert.equal(s.errors, 0);
-        assert.ok(s.messages > 0);
-      }
-      const open = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '2', '--rate', '1000', ...SHORT]);
-      assert.equal(open.code, 0);
-      assert.ok(open.report.scenarios[0].messages > 0);
-    } finally {
-      sp.kill();
+    onTeardown(t, () => sp.kill('SIGKILL'));
+    const port = await listeningPort(sp, "sockperf's server");
+    const { code, report } = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '2', '--pipeline', '1,8', ...SHORT]);
+    assert.equal(code, 0, JSON.stringify(report.scenarios.map((s: { failure: string }) => s.failure)));
+    for (const s of report.scenarios) {
+      assert.equal(s.errors, 0);
+      assert.ok(s.messages > 0);
     }
+    const open = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '2', '--rate', '1000', ...SHORT]);
+    assert.equal(open.code, 0);
+    assert.ok(open.report.scenarios[0].messages > 0);
   });
 });
 
