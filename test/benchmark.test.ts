@@ -79,7 +79,12 @@ describe('against the real server', () => {
       assert.equal(s.pipeline, 4);
       assert.equal(s.rate, null);
       assert.equal(s.loop, 'closed');
-      assert.ok(Math.abs(s.durationS - 0.5) < 0.1, `measured ${s.durationS} s`);
+      // The window is measured, and lasts about what was asked: its timer
+      // does not fire early, except by what the event loop's cached clock
+      // lags (50 ms allowed for a busy moment). It may end late by as much as
+      // a loaded 2-core machine delays a timer, so the upper bound is loose:
+      // it only says that this is the window, not a run gone astray.
+      assert.ok(s.durationS >= 0.45 && s.durationS < 5, `measured ${s.durationS} s`);
       assert.ok(s.messages > 0);
       // Every request of the window came back right and was recorded.
       assert.equal(s.messages, s.sent);
@@ -99,11 +104,22 @@ describe('against the real server', () => {
     const s = report.scenarios[0];
     assert.equal(s.loop, 'open');
     assert.equal(s.rate, 2000);
-    // The schedule is arithmetic: the window holds rate x duration sends, give or take one per connection.
-    const expected = 2000 * s.durationS;
-    assert.ok(Math.abs(s.sent - expected) <= expected * 0.03, `sent ${s.sent}, expected about ${expected}`);
-    assert.ok(Math.abs(s.throughputPerSec - 2000) <= 2000 * 0.05, `throughput ${s.throughputPerSec}`);
+    // The schedule is arithmetic: the measured window (durationS, as the
+    // benchmark measured it) holds rate x duration messages due, give or take
+    // one per connection. Each of them was either sent and answered
+    // (messages: replies to messages due in the window) or counted as never
+    // sent (behind). A count, exact whatever the machine's load; `sent` is
+    // not used because it also counts sends due in the warm-up that a late
+    // generator caught up on inside the window.
+    const due = 2000 * s.durationS;
+    assert.ok(Math.abs(s.messages + s.behind - due) <= s.connections + 1, `${s.messages} answered + ${s.behind} never sent; ${due} were due`);
+    assert.ok(s.messages <= s.sent, `${s.messages} answered of ${s.sent} sent`);
+    // Keeping the rate is a matter of speed: within 25%, which a loaded
+    // 2-core machine keeps at 2 000 msg/s, and a generator that lost its
+    // schedule (sending per reply, or all at once) does not.
+    assert.ok(Math.abs(s.throughputPerSec - 2000) <= 2000 * 0.25, `throughput ${s.throughputPerSec}`);
     assert.equal(s.errors, 0);
+    assert.equal(s.lost, 0);
     for (const k of LATENCY_KEYS) {
       assert.equal(typeof s.uncorrectedUs[k], 'number', k);
       assert.equal(typeof s.sendLagUs[k], 'number', k);
@@ -171,9 +187,16 @@ describe('against servers that misbehave', () => {
     const { report } = await bench(['--port', String(port), '--connections', '1', '--rate', '100', '--duration', '1', '--warmup', '0']);
     const s = report.scenarios[0];
     assert.ok(s.uncorrectedUs.p50 >= 20_000);
-    // Each message waits for the ones before it: half a second behind by the end of a 1 s window.
-    assert.ok(s.latencyUs.p99 > 5 * s.uncorrectedUs.p99, `corrected p99 ${s.latencyUs.p99}, uncorrected ${s.uncorrectedUs.p99}`);
+    // Each message waits for the ones before it. Message k (from 1) is due
+    // at (k - 1) x 10 ms and cannot be answered before k x 20 ms (one in
+    // flight, each held 20 ms or more), so its corrected latency is at least
+    // (k + 1) x 10 ms. The recorded messages run up to k >= messages, so the
+    // largest is at least (messages + 1) x 10 ms: a bound from counts, which
+    // a slow machine only raises. (1% of slack for the histogram's rounding.)
+    assert.ok(s.latencyUs.max >= 0.99 * (s.messages + 1) * 10_000, `corrected max ${s.latencyUs.max} us for ${s.messages} messages`);
+    assert.ok(s.latencyUs.p99 > s.uncorrectedUs.p99, `corrected p99 ${s.latencyUs.p99}, uncorrected ${s.uncorrectedUs.p99}`);
     assert.ok(s.behind > 0);
+    // At most 50 msg/s get through, whatever the machine's speed.
     assert.ok(s.throughputPerSec < 100 * 0.97);
   });
 
