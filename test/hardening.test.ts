@@ -361,7 +361,10 @@ describe('shutdown with nothing lost', () => {
   }
 
   for (const io of IO_PATHS) {
-    it(`a peer that never reads is closed when --grace-ms ends, counted as forced; exit 0 (${io.name})`, async (t) => {
+    // server.test.ts has the other forced close: a peer that has read every
+    // reply and the server's FIN, but never closes its side. Here the server
+    // still holds replies the peer will not take when the grace period ends.
+    it(`a peer that never reads is closed when --grace-ms ends, counted as forced, replies still held; exit 0 (${io.name})`, async (t) => {
       const server = await startServer(['--port', '0', '--grace-ms', '300', ...STATS], io);
       const slow = await rawConnect(t, server);
       slow.on('error', () => {});
@@ -371,6 +374,8 @@ describe('shutdown with nothing lost', () => {
       const { code, summary } = await server.stop('SIGTERM');
       assert.equal(code, 0);
       assert.equal(summary!.forcedCloses, 1);
+      assert.ok((summary!.outputPauses as number) > 0, 'the server was holding replies at its output bound');
+      assert.ok((summary!.messages as number) < 2_000_000, 'the grace period ended before the server could take every message');
       slow.destroy();
     });
   }

@@ -6,7 +6,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { codecs, FLAG_CLIENT, FLAG_PONG, FLAG_WARMUP, sockperfMessage } from '../src/protocol/index.js';
-import { BIN, IO_PATHS, closed, delay, onTeardown, rawConnect, readBytes, runBin, type RunningServer, staleSocket, startServer, tempDir, waitUntil, withDeadline } from './helpers.js';
+import { BIN, IO_PATHS, WAIT_MS, closed, delay, onTeardown, rawConnect, readBytes, runBin, type RunningServer, staleSocket, startServer, tempDir, waitUntil, withDeadline } from './helpers.js';
 
 const RESPONSE = 'respuesta';
 const lengthFrame = (s: string | Buffer) => codecs.length.frame(Buffer.from(s));
@@ -209,19 +209,45 @@ describe('shutdown', () => {
     assert.equal(typeof gc.pauseMs, 'number');
   });
 
-  it('exits within the grace period when a client never closes', async (t) => {
-    const server = await startServer(['--port', '0', '--grace-ms', '300']);
-    const s = await rawConnect(t, server);
-    s.on('end', () => {}); // read our FIN but never close our side: allowHalfOpen-style stubbornness
-    s.write(lengthFrame('hi'));
-    await readBytes(s, 13);
-    const t0 = Date.now();
-    const { code, summary } = await server.stop();
-    assert.equal(code, 0);
-    assert.ok(Date.now() - t0 < 5000);
-    assert.equal(summary?.messages, 1);
-    s.destroy();
-  });
+  // hardening.test.ts has the other forced close: a peer that never reads,
+  // so the server still holds replies when the grace period ends. Here every
+  // reply has arrived and so has the server's FIN; only the peer's own close
+  // is missing.
+  for (const io of IO_PATHS) {
+    it(`a client that reads everything but never closes its side is destroyed when --grace-ms ends, counted as forced; exit 0 (${io.name})`, async (t) => {
+      // Shorter than the 5 s a connection lingers for its peer's close
+      // (LINGER_MS, src/server/connection.ts): otherwise the linger would
+      // destroy the connection first, and it would not count as forced.
+      const GRACE_MS = 1000;
+      const server = await startServer(['--port', '0', '--grace-ms', String(GRACE_MS)], io);
+      // Truly half-open: on the server's FIN our side stays open, and we keep reading.
+      const s = await rawConnect(t, server, 'tcp', { allowHalfOpen: true });
+      let got = Buffer.alloc(0);
+      s.on('data', (c: Buffer) => (got = Buffer.concat([got, c])));
+      s.write(lengthFrame('hi'));
+      await waitUntil(() => got.length >= 13, 'the reply');
+      assert.deepEqual(got, lengthFrame(RESPONSE));
+
+      const finned = once(s, 'end');
+      const stopped = server.stop();
+      await withDeadline(finned, "the server's FIN");
+      // A server that waited for the peer would never exit: the deadline makes that a failure that says so.
+      const { code, summary } = await withDeadline(stopped, 'the server to exit when --grace-ms ends', GRACE_MS + WAIT_MS);
+      assert.equal(code, 0);
+      assert.equal(summary?.forcedCloses, 1);
+      assert.equal(summary?.messages, 1);
+      assert.equal(got.length, 13, 'nothing but the one reply came');
+      assert.equal(s.writableEnded, false, 'we never ended our side: the close was the server\'s doing');
+      // The server waited out the grace period, by its own clock: from its
+      // shutdown event to its summary. A lower bound only, which load can
+      // only lengthen; 50 ms under it covers a timer counted from the event
+      // loop's cached clock and the logger's whole milliseconds, and is
+      // still far from the ~0 ms of a server that did not wait.
+      const shutdown = server.events.find((e) => e.event === 'shutdown')!;
+      const waited = (summary!.time as number) - (shutdown.time as number);
+      assert.ok(waited >= GRACE_MS - 50, `the server exited ${waited} ms after its shutdown began; --grace-ms is ${GRACE_MS}`);
+    });
+  }
 });
 
 describe('listening', () => {
