@@ -3,19 +3,17 @@
  * purpose (slow, out of order, closing), and against sockperf's server when
  * it is installed. Every run is short; assertions are on counts and on facts
  * a reply cannot violate (it cannot come before the server sent it), never
- * on how fast this machine happens to be.
+ * on how fast this machine happens to be. (The options as pure functions:
+ * benchmark-options.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { type TestContext, after, before, describe, it } from 'node:test';
 import { codecs, type MessageHandler } from '../src/protocol/index.js';
-import { InvalidArgumentError } from 'commander';
-import { parseSlo, presetScenarios, PRESETS, scenarioMatrix, sloBreaches } from '../src/benchmark/options.js';
-import { splitConnections } from '../src/benchmark/run.js';
-import { type RunningServer, listenRaw, runBin, startServer, tempDir, usageErrorTests, waitForPort } from './helpers.js';
+import { type RunningServer, listenRaw, listeningPort, onTeardown, runBin, startServer, tempDir, unusedPort, usageErrorTests } from './helpers.js';
 
 const LATENCY_KEYS = ['min', 'mean', 'stdev', 'p50', 'p90', 'p99', 'p99_9', 'p99_99', 'max'];
 const SHORT = ['--duration', '0.5', '--warmup', '0.2'];
@@ -30,10 +28,11 @@ async function bench(args: string[]) {
 
 /**
  * A length-framed server built on the project's own decoder, whose `reply`
- * decides what each decoded message gets (or nothing, to hold it).
+ * decides what each decoded message gets (or nothing, to hold it). Closed,
+ * with its connections, when test `t` ends.
  */
-function framedServer(reply: (socket: Socket, message: Buffer, n: number) => void, framing: 'length' | 'sockperf' = 'length') {
-  return listenRaw((socket) => {
+function framedServer(t: TestContext, reply: (socket: Socket, message: Buffer, n: number) => void, framing: 'length' | 'sockperf' = 'length') {
+  return listenRaw(t, (socket) => {
     socket.setNoDelay(true);
     let n = 0;
     const handler: MessageHandler = { onMessage: (buf, start, end) => reply(socket, Buffer.from(buf.subarray(start, end)), ++n) };
@@ -46,7 +45,8 @@ function framedServer(reply: (socket: Socket, message: Buffer, n: number) => voi
 const RESPONSE = codecs.length.frame(Buffer.from('respuesta'));
 
 /**
- * Call `fn` no sooner than `ms` milliseconds from now. Node timers count from
+ * Call `fn` no sooner than `ms` milliseconds from now: holding a reply is
+ * what the tests using it test, not a way to wait. Node timers count from
  * the event loop's cached clock and may fire a fraction of a millisecond
  * early; this checks the real clock before letting go.
  */
@@ -79,7 +79,12 @@ describe('against the real server', () => {
       assert.equal(s.pipeline, 4);
       assert.equal(s.rate, null);
       assert.equal(s.loop, 'closed');
-      assert.ok(Math.abs(s.durationS - 0.5) < 0.1, `measured ${s.durationS} s`);
+      // The window is measured, and lasts about what was asked: its timer
+      // does not fire early, except by what the event loop's cached clock
+      // lags (50 ms allowed for a busy moment). It may end late by as much as
+      // a loaded 2-core machine delays a timer, so the upper bound is loose:
+      // it only says that this is the window, not a run gone astray.
+      assert.ok(s.durationS >= 0.45 && s.durationS < 5, `measured ${s.durationS} s`);
       assert.ok(s.messages > 0);
       // Every request of the window came back right and was recorded.
       assert.equal(s.messages, s.sent);
@@ -99,11 +104,22 @@ describe('against the real server', () => {
     const s = report.scenarios[0];
     assert.equal(s.loop, 'open');
     assert.equal(s.rate, 2000);
-    // The schedule is arithmetic: the window holds rate x duration sends, give or take one per connection.
-    const expected = 2000 * s.durationS;
-    assert.ok(Math.abs(s.sent - expected) <= expected * 0.03, `sent ${s.sent}, expected about ${expected}`);
-    assert.ok(Math.abs(s.throughputPerSec - 2000) <= 2000 * 0.05, `throughput ${s.throughputPerSec}`);
+    // The schedule is arithmetic: the measured window (durationS, as the
+    // benchmark measured it) holds rate x duration messages due, give or take
+    // one per connection. Each of them was either sent and answered
+    // (messages: replies to messages due in the window) or counted as never
+    // sent (behind). A count, exact whatever the machine's load; `sent` is
+    // not used because it also counts sends due in the warm-up that a late
+    // generator caught up on inside the window.
+    const due = 2000 * s.durationS;
+    assert.ok(Math.abs(s.messages + s.behind - due) <= s.connections + 1, `${s.messages} answered + ${s.behind} never sent; ${due} were due`);
+    assert.ok(s.messages <= s.sent, `${s.messages} answered of ${s.sent} sent`);
+    // Keeping the rate is a matter of speed: within 25%, which a loaded
+    // 2-core machine keeps at 2 000 msg/s, and a generator that lost its
+    // schedule (sending per reply, or all at once) does not.
+    assert.ok(Math.abs(s.throughputPerSec - 2000) <= 2000 * 0.25, `throughput ${s.throughputPerSec}`);
     assert.equal(s.errors, 0);
+    assert.equal(s.lost, 0);
     for (const k of LATENCY_KEYS) {
       assert.equal(typeof s.uncorrectedUs[k], 'number', k);
       assert.equal(typeof s.sendLagUs[k], 'number', k);
@@ -150,45 +166,44 @@ describe('against the real server', () => {
 });
 
 describe('against servers that misbehave', () => {
-  it('a server that holds every reply 20 ms: p50 is at least 20 ms, and an --slo below that fails the run', async () => {
-    const { server, port } = await framedServer((s) => hold(20, () => s.write(RESPONSE)));
-    try {
-      const { code, report } = await bench(['--port', String(port), '--connections', '2', '--slo', 'p50=15000', ...SHORT]);
-      const s = report.scenarios[0];
-      assert.ok(s.latencyUs.p50 >= 20_000, `p50 ${s.latencyUs.p50} us`);
-      assert.ok(s.latencyUs.min >= 20_000, `min ${s.latencyUs.min} us`);
-      assert.equal(s.errors, 0);
-      assert.deepEqual(s.sloBreaches, [`p50 ${s.latencyUs.p50} us > 15000 us`]);
-      assert.equal(report.ok, false);
-      assert.equal(code, 1);
-    } finally {
-      server.close();
-    }
+  it('a server that holds every reply 20 ms: p50 is at least 20 ms, and an --slo below that fails the run', async (t) => {
+    const { port } = await framedServer(t, (s) => hold(20, () => s.write(RESPONSE)));
+    const { code, report } = await bench(['--port', String(port), '--connections', '2', '--slo', 'p50=15000', ...SHORT]);
+    const s = report.scenarios[0];
+    assert.ok(s.latencyUs.p50 >= 20_000, `p50 ${s.latencyUs.p50} us`);
+    assert.ok(s.latencyUs.min >= 20_000, `min ${s.latencyUs.min} us`);
+    assert.equal(s.errors, 0);
+    assert.deepEqual(s.sloBreaches, [`p50 ${s.latencyUs.p50} us > 15000 us`]);
+    assert.equal(report.ok, false);
+    assert.equal(code, 1);
   });
 
-  it('open loop charges a stalled server for the messages it held back (coordinated omission)', async () => {
+  it('open loop charges a stalled server for the messages it held back (coordinated omission)', async (t) => {
     // One connection, one in flight, 20 ms per reply: at most 50 msg/s against 100 asked.
-    const { server, port } = await framedServer((s) => hold(20, () => s.write(RESPONSE)));
-    try {
-      const r = await runBin('benchmark', ['--port', String(port), '--connections', '1', '--rate', '100', '--duration', '1', '--warmup', '0']);
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /warning: scenario 1: the asked rate was not kept/);
-      const { report } = await bench(['--port', String(port), '--connections', '1', '--rate', '100', '--duration', '1', '--warmup', '0']);
-      const s = report.scenarios[0];
-      assert.ok(s.uncorrectedUs.p50 >= 20_000);
-      // Each message waits for the ones before it: half a second behind by the end of a 1 s window.
-      assert.ok(s.latencyUs.p99 > 5 * s.uncorrectedUs.p99, `corrected p99 ${s.latencyUs.p99}, uncorrected ${s.uncorrectedUs.p99}`);
-      assert.ok(s.behind > 0);
-      assert.ok(s.throughputPerSec < 100 * 0.97);
-    } finally {
-      server.close();
-    }
+    const { port } = await framedServer(t, (s) => hold(20, () => s.write(RESPONSE)));
+    const r = await runBin('benchmark', ['--port', String(port), '--connections', '1', '--rate', '100', '--duration', '1', '--warmup', '0']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /warning: scenario 1: the asked rate was not kept/);
+    const { report } = await bench(['--port', String(port), '--connections', '1', '--rate', '100', '--duration', '1', '--warmup', '0']);
+    const s = report.scenarios[0];
+    assert.ok(s.uncorrectedUs.p50 >= 20_000);
+    // Each message waits for the ones before it. Message k (from 1) is due
+    // at (k - 1) x 10 ms and cannot be answered before k x 20 ms (one in
+    // flight, each held 20 ms or more), so its corrected latency is at least
+    // (k + 1) x 10 ms. The recorded messages run up to k >= messages, so the
+    // largest is at least (messages + 1) x 10 ms: a bound from counts, which
+    // a slow machine only raises. (1% of slack for the histogram's rounding.)
+    assert.ok(s.latencyUs.max >= 0.99 * (s.messages + 1) * 10_000, `corrected max ${s.latencyUs.max} us for ${s.messages} messages`);
+    assert.ok(s.latencyUs.p99 > s.uncorrectedUs.p99, `corrected p99 ${s.latencyUs.p99}, uncorrected ${s.uncorrectedUs.p99}`);
+    assert.ok(s.behind > 0);
+    // At most 50 msg/s get through, whatever the machine's speed.
+    assert.ok(s.throughputPerSec < 100 * 0.97);
   });
 
-  it('replies out of order are wrong replies: exit 1', async () => {
+  it('replies out of order are wrong replies: exit 1', async (t) => {
     // Answers sockperf requests in pairs, the second first.
     let held: Buffer | null = null;
-    const { server, port } = await framedServer((s, m) => {
+    const { port } = await framedServer(t, (s, m) => {
       m[9] &= ~1;
       if (held === null) held = m;
       else {
@@ -196,47 +211,34 @@ describe('against servers that misbehave', () => {
         held = null;
       }
     }, 'sockperf');
-    try {
-      const { code, report } = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '1', '--pipeline', '2', ...SHORT]);
-      assert.equal(code, 1);
-      const s = report.scenarios[0];
-      assert.ok(s.wrong > 0);
-      assert.equal(s.errors, s.wrong + s.lost);
-      assert.match(s.failure, /^reply \d+ was 64 bytes/);
-    } finally {
-      server.close();
-    }
+    const { code, report } = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '1', '--pipeline', '2', ...SHORT]);
+    assert.equal(code, 1);
+    const s = report.scenarios[0];
+    assert.ok(s.wrong > 0);
+    assert.equal(s.errors, s.wrong + s.lost);
+    assert.match(s.failure, /^reply \d+ was 64 bytes/);
   });
 
-  it('a server that closes mid-run: the requests in flight are lost, exit 1', async () => {
-    const { server, port } = await framedServer((s, _m, n) => (n === 50 ? s.destroy() : s.write(RESPONSE)));
-    try {
-      const { code, report } = await bench(['--port', String(port), '--connections', '2', '--pipeline', '4', ...SHORT]);
-      assert.equal(code, 1);
-      const s = report.scenarios[0];
-      assert.ok(s.lost > 0, `lost ${s.lost}`);
-      assert.match(s.failure, /the server closed the connection|connection lost/);
-    } finally {
-      server.close();
-    }
+  it('a server that closes mid-run: the requests in flight are lost, exit 1', async (t) => {
+    const { port } = await framedServer(t, (s, _m, n) => (n === 50 ? s.destroy() : s.write(RESPONSE)));
+    const { code, report } = await bench(['--port', String(port), '--connections', '2', '--pipeline', '4', ...SHORT]);
+    assert.equal(code, 1);
+    const s = report.scenarios[0];
+    assert.ok(s.lost > 0, `lost ${s.lost}`);
+    assert.match(s.failure, /the server closed the connection|connection lost/);
   });
 
-  it('a server that never answers: each request times out and is lost', async () => {
-    const { server, port } = await framedServer(() => {});
-    try {
-      const { code, report } = await bench(['--port', String(port), '--connections', '3', '--pipeline', '2', '--timeout-ms', '300', '--duration', '0.2', '--warmup', '0']);
-      assert.equal(code, 1);
-      const s = report.scenarios[0];
-      assert.equal(s.lost, 6);
-      assert.match(s.failure, /no reply within 300 ms/);
-    } finally {
-      server.close();
-    }
+  it('a server that never answers: each request times out and is lost', async (t) => {
+    const { port } = await framedServer(t, () => {});
+    const { code, report } = await bench(['--port', String(port), '--connections', '3', '--pipeline', '2', '--timeout-ms', '300', '--duration', '0.2', '--warmup', '0']);
+    assert.equal(code, 1);
+    const s = report.scenarios[0];
+    assert.equal(s.lost, 6);
+    assert.match(s.failure, /no reply within 300 ms/);
   });
 
-  it('no server: one line on stderr, exit 1', async () => {
-    const { server, port } = await listenRaw(() => {});
-    await new Promise((r) => server.close(r));
+  it('no server: one line on stderr, exit 1', async (t) => {
+    const port = await unusedPort(t);
     const r = await runBin('benchmark', ['--port', String(port), ...SHORT]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^benchmark: scenario 1: cannot connect to tcp:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
@@ -268,27 +270,23 @@ describe('--spawn-server', () => {
 
 const sockperf = spawnSync('sockperf', ['--version']).status !== null;
 describe('against sockperf\'s own server', { skip: !sockperf && 'sockperf is not installed' }, () => {
-  it('drives it with several connections, pipelined, closed and open loop', async () => {
+  it('drives it with several connections, pipelined, closed and open loop', async (t) => {
     // sockperf's plain `server --tcp` serves one connection at a time; a feed file with epoll serves many.
-    const { server, port } = await listenRaw(() => {});
-    await new Promise((r) => server.close(r));
+    // Port 0 and the port read back from /proc: see sockperf.test.ts.
     const feed = join(tempDir(), 'feed.txt');
-    writeFileSync(feed, `T:127.0.0.1:${port}\n`);
+    writeFileSync(feed, 'T:127.0.0.1:0\n');
     const sp = spawn('sockperf', ['server', '-f', feed, '-F', 'epoll'], { stdio: 'ignore' });
-    try {
-      await waitForPort(port);
-      const { code, report } = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '2', '--pipeline', '1,8', ...SHORT]);
-      assert.equal(code, 0, JSON.stringify(report.scenarios.map((s: { failure: string }) => s.failure)));
-      for (const s of report.scenarios) {
-        assert.equal(s.errors, 0);
-        assert.ok(s.messages > 0);
-      }
-      const open = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '2', '--rate', '1000', ...SHORT]);
-      assert.equal(open.code, 0);
-      assert.ok(open.report.scenarios[0].messages > 0);
-    } finally {
-      sp.kill();
+    onTeardown(t, () => sp.kill('SIGKILL'));
+    const port = await listeningPort(sp, "sockperf's server");
+    const { code, report } = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '2', '--pipeline', '1,8', ...SHORT]);
+    assert.equal(code, 0, JSON.stringify(report.scenarios.map((s: { failure: string }) => s.failure)));
+    for (const s of report.scenarios) {
+      assert.equal(s.errors, 0);
+      assert.ok(s.messages > 0);
     }
+    const open = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '2', '--rate', '1000', ...SHORT]);
+    assert.equal(open.code, 0);
+    assert.ok(open.report.scenarios[0].messages > 0);
   });
 });
 
@@ -311,38 +309,3 @@ describe('bad usage exits 2 with one line naming the option', () => {
   ];
   usageErrorTests('benchmark', cases);
 });
-
-describe('scenario options', () => {
-  it('a matrix crosses connections, pipelines and rates, connections outermost', () => {
-    const m = scenarioMatrix([1, 10], [1, 16], [null, 5000], 1, 2);
-    assert.equal(m.length, 8);
-    assert.deepEqual(m[0], { connections: 1, pipeline: 1, rate: null, warmupS: 1, durationS: 2 });
-    assert.deepEqual(m[7], { connections: 10, pipeline: 16, rate: 5000, warmupS: 1, durationS: 2 });
-  });
-
-  it('presets grow from light to stress, and stress lasts about a minute', () => {
-    const seconds = (p: (typeof PRESETS)[number]) => presetScenarios(p).reduce((t, s) => t + s.warmupS + s.durationS, 0);
-    const maxConns = (p: (typeof PRESETS)[number]) => Math.max(...presetScenarios(p).map((s) => s.connections * s.pipeline));
-    for (let i = 1; i < PRESETS.length; i++) assert.ok(maxConns(PRESETS[i]) > maxConns(PRESETS[i - 1]), PRESETS[i]);
-    assert.ok(seconds('stress') >= 45 && seconds('stress') <= 75, `${seconds('stress')} s`);
-    assert.ok(presetScenarios('stress').some((s) => s.rate !== null));
-    assert.deepEqual(presetScenarios('light', 0, 0.5).map((s) => [s.warmupS, s.durationS]), [[0, 0.5], [0, 0.5]]);
-  });
-
-  it('--slo names percentiles as written and compares in microseconds', () => {
-    const slo = parseSlo('p99=1000,p99.9=5000');
-    assert.deepEqual(slo, [{ name: 'p99', key: 'p99', limitUs: 1000 }, { name: 'p99.9', key: 'p99_9', limitUs: 5000 }]);
-    const l = { min: 1, mean: 2, stdev: 1, p50: 2, p90: 3, p99: 999, p99_9: 5001, p99_99: 6000, max: 7000 };
-    assert.deepEqual(sloBreaches(l, slo), ['p99.9 5001 us > 5000 us']);
-    assert.deepEqual(sloBreaches(null, slo).length, 2);
-    assert.throws(() => parseSlo('p99=0'), InvalidArgumentError);
-    assert.throws(() => parseSlo('p99'), InvalidArgumentError);
-  });
-
-  it('connections are split over threads as evenly as they go, numbered without gaps', () => {
-    assert.deepEqual(splitConnections(10, 3), [[4, 0], [3, 4], [3, 7]]);
-    assert.deepEqual(splitConnections(2, 4), [[1, 0], [1, 1]]);
-    assert.deepEqual(splitConnections(1, 1), [[1, 0]]);
-  });
-});
-

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type RunningServer, listenRaw, runBin, startServer, tempDir, usageErrorTests } from './helpers.js';
+import { type RunningServer, listenRaw, runBin, startServer, tempDir, unusedPort, usageErrorTests } from './helpers.js';
 
 const LATENCY_KEYS = ['min', 'mean', 'stdev', 'p50', 'p90', 'p99', 'p99_9', 'p99_99', 'max'];
 
@@ -86,9 +86,8 @@ describe('every framing and mode', () => {
 });
 
 describe('failures', () => {
-  it('a server that is not there: one line, exit 1', async () => {
-    const { server, port } = await listenRaw(() => {});
-    await new Promise((r) => server.close(r)); // the port is now free: nobody listens
+  it('a server that is not there: one line, exit 1', async (t) => {
+    const port = await unusedPort(t);
     const r = await runBin('client', ['--port', String(port), '--count', '5']);
     assert.equal(r.code, 1);
     assert.equal(r.stderr.trim().split('\n').length, 1);
@@ -96,17 +95,16 @@ describe('failures', () => {
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 
-  it('a server that closes mid-run: exit 1 with the reason', async () => {
+  it('a server that closes mid-run: exit 1 with the reason', async (t) => {
     const reply = Buffer.from([0, 0, 0, 9, ...Buffer.from('respuesta')]);
     let n = 0;
-    const { server, port } = await listenRaw((s) => {
+    const { port } = await listenRaw(t, (s) => {
       s.on('data', (d) => {
         for (let i = 0; i < d.length; i += 68) if (++n <= 5) s.write(reply);
         if (n >= 5) s.destroy();
       });
     });
     const r = await runBin('client', ['--port', String(port), '--count', '20', '--warmup', '0', '--json']);
-    server.close();
     assert.equal(r.code, 1);
     const j = JSON.parse(r.stdout);
     assert.equal(j.received, 5);
@@ -114,10 +112,9 @@ describe('failures', () => {
     assert.ok(j.errors >= 1);
   });
 
-  it('a server that never answers: times out, exit 1', async () => {
-    const { server, port } = await listenRaw(() => {});
+  it('a server that never answers: times out, exit 1', async (t) => {
+    const { port } = await listenRaw(t, () => {});
     const r = await runBin('client', ['--port', String(port), '--count', '3', '--timeout-ms', '200', '--json']);
-    server.close();
     assert.equal(r.code, 1);
     assert.match(JSON.parse(r.stdout).failure, /no reply within 200 ms/);
   });

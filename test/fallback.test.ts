@@ -13,13 +13,13 @@ import { IO_PATHS, rawConnect, readBytes, runBin, startServer, tempDir } from '.
 const frame = (s: string) => codecs.length.frame(Buffer.from(s));
 
 describe('--io sockets', () => {
-  it('the server uses net.Socket only: config says so, both listeners answer, process.binding is never called', async () => {
+  it('the server uses net.Socket only: config says so, both listeners answer, process.binding is never called', async (t) => {
     const path = join(tempDir(), 'f.sock');
     const env = { ...process.env, RESPUESTA_NODE_FLAGS: '--pending-deprecation' };
     const server = await startServer(['--port', '0', '--unix', path, '--io', 'sockets'], { env });
     assert.equal(server.events.find((e) => e.event === 'config')!.io, 'sockets');
     for (const transport of ['tcp', 'unix'] as const) {
-      const s = await rawConnect(server, transport);
+      const s = await rawConnect(t, server, transport);
       s.write(Buffer.concat([frame('a'), frame('b')]));
       assert.deepEqual(await readBytes(s, 26), Buffer.concat([frame('respuesta'), frame('respuesta')]));
       s.destroy();

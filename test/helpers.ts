@@ -1,18 +1,23 @@
 /**
  * Test helpers: real server processes (bin/server, the compiled build) on
- * ephemeral ports and temporary Unix socket paths, and a raw socket client.
+ * ephemeral ports and temporary Unix socket paths, a raw socket client, and
+ * the ways a test waits: for an event or a condition, never for a while.
+ *
+ * Everything a test opens is closed even when the test fails: sockets and
+ * in-test servers by the test's own teardown (`t.after`, registered by
+ * rawConnect and listenRaw), server processes and programs run with runBin
+ * when the file ends. A failed assertion so fails the test at once and
+ * leaves nothing that keeps the file from ending.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { after, it } from 'node:test';
+import { type TestContext, after, it } from 'node:test';
 
 import { type ServerProcess, startServerProcess } from '../src/server/spawn.js';
-
-export { waitForPort } from '../bench/lib.js';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 export const BIN = (name: 'server' | 'client' | 'benchmark') => join(ROOT, 'bin', name);
@@ -65,10 +70,70 @@ export async function startServer(args: string[], io?: { env?: NodeJS.ProcessEnv
   return server;
 }
 
-/** Connect a raw socket to a running server, over TCP or its Unix socket. */
-export function rawConnect(server: { port?: number; path?: string }, transport: 'tcp' | 'unix' = 'tcp'): Promise<Socket> {
+/**
+ * How long a test waits for something that should happen (an event, a
+ * condition) before it fails naming what it waited for. Generous: on a
+ * loaded, shared 2-core machine a reply can take seconds; and well under
+ * the runner's per-test timeout (run.sh), so that a failure says what never
+ * came instead of only that the test timed out.
+ */
+export const WAIT_MS = 30_000;
+/** How often waitUntil looks at its condition. */
+const POLL_MS = 10;
+
+/** `p`, or a rejection naming `what` if it has not settled within `timeoutMs`. */
+export function withDeadline<T>(p: Promise<T>, what: string, timeoutMs = WAIT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Resolves once `cond()` is true, looking every 10 ms: for what no event
+ * announces (a count the server reports in its stats, bytes gathered by a
+ * listener). Rejects naming `what` after `timeoutMs`.
+ */
+export async function waitUntil(cond: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!cond()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+const teardowns = new WeakMap<TestContext, Array<() => unknown>>();
+
+/**
+ * Run `fn` when test `t` ends, passed or failed. One `t.after` per test runs
+ * every teardown registered on it, last first: a test that opens 10 000
+ * sockets registers one hook, not 10 000.
+ */
+export function onTeardown(t: TestContext, fn: () => unknown): void {
+  let fns = teardowns.get(t);
+  if (fns === undefined) {
+    const list: Array<() => unknown> = [];
+    teardowns.set(t, list);
+    t.after(async () => {
+      for (const f of list.reverse()) await f();
+    });
+    fns = list;
+  }
+  fns.push(fn);
+}
+
+export interface ConnectOptions {
+  /** Keep our side open after the server's FIN (net's allowHalfOpen): a peer that never closes. */
+  allowHalfOpen?: boolean;
+}
+
+/** Connect a raw socket to a running server, over TCP or its Unix socket; destroyed when test `t` ends. */
+export function rawConnect(t: TestContext, server: { port?: number; path?: string }, transport: 'tcp' | 'unix' = 'tcp', options: ConnectOptions = {}): Promise<Socket> {
+  const allowHalfOpen = options.allowHalfOpen ?? false;
+  const s = transport === 'unix' ? connect({ path: server.path!, allowHalfOpen }) : connect({ host: '127.0.0.1', port: server.port!, noDelay: true, allowHalfOpen });
+  onTeardown(t, () => s.destroy());
   return new Promise((resolve, reject) => {
-    const s = transport === 'unix' ? connect(server.path!) : connect({ host: '127.0.0.1', port: server.port!, noDelay: true });
     s.once('error', reject);
     s.once('connect', () => {
       s.off('error', reject);
@@ -77,15 +142,18 @@ export function rawConnect(server: { port?: number; path?: string }, transport: 
   });
 }
 
-/** Collect everything a socket sends until it has `n` bytes (resolves with them) or closes (resolves with what came). */
-export function readBytes(s: Socket, n: number, timeoutMs = 5000): Promise<Buffer> {
+/** Collect everything a socket sends until it has `n` bytes (resolves with them) or closes (resolves with what came); rejects after `timeoutMs`. */
+export function readBytes(s: Socket, n: number, timeoutMs = WAIT_MS): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let got = 0;
-    const done = () => {
+    const stop = () => {
       clearTimeout(timer);
       s.off('data', onData);
       s.off('close', done);
+    };
+    const done = () => {
+      stop();
       resolve(Buffer.concat(chunks));
     };
     const onData = (c: Buffer) => {
@@ -94,17 +162,18 @@ export function readBytes(s: Socket, n: number, timeoutMs = 5000): Promise<Buffe
       if (got >= n) done();
     };
     const timer = setTimeout(() => {
-      s.off('data', onData);
-      reject(new Error(`timed out with ${got} of ${n} bytes`));
+      stop();
+      reject(new Error(`timed out after ${timeoutMs} ms with ${got} of ${n} bytes`));
     }, timeoutMs);
     s.on('data', onData);
     s.once('close', done);
   });
 }
 
-/** Resolves when the socket has closed; `hadError` tells whether by reset. */
-export function closed(s: Socket): Promise<void> {
-  return new Promise((resolve) => (s.destroyed && s.closed ? resolve() : s.once('close', () => resolve())));
+/** Resolves when the socket has closed; rejects after `timeoutMs`. */
+export function closed(s: Socket, timeoutMs = WAIT_MS): Promise<void> {
+  if (s.destroyed && s.closed) return Promise.resolve();
+  return withDeadline(new Promise((resolve) => s.once('close', () => resolve())), 'the socket to close', timeoutMs);
 }
 
 export interface Run {
@@ -113,10 +182,17 @@ export interface Run {
   stderr: string;
 }
 
-/** Run one of the programs to completion. */
+const children = new Set<ChildProcess>();
+// Only a test cancelled by the runner's timeout leaves a runBin child running (the others await it): kill it when the file ends.
+after(() => {
+  for (const p of children) p.kill('SIGKILL');
+});
+
+/** Run one of the programs to completion; killed after `timeoutMs`, or when the file ends if still running. */
 export function runBin(name: 'server' | 'client' | 'benchmark', args: string[], timeoutMs = 60_000): Promise<Run> {
   return new Promise((resolve, reject) => {
     const p = spawn(BIN(name), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(p);
     let stdout = '';
     let stderr = '';
     p.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -126,6 +202,7 @@ export function runBin(name: 'server' | 'client' | 'benchmark', args: string[], 
       reject(new Error(`${name} ${args.join(' ')} did not finish in ${timeoutMs} ms`));
     }, timeoutMs);
     p.once('exit', (code) => {
+      children.delete(p);
       clearTimeout(timer);
       // Let the pipes drain.
       setImmediate(() => resolve({ code, stdout, stderr }));
@@ -136,19 +213,98 @@ export function runBin(name: 'server' | 'client' | 'benchmark', args: string[], 
 /** Leave a stale Unix socket file at `path`: a process listens on it and is killed with SIGKILL. */
 export async function staleSocket(path: string): Promise<void> {
   const p = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => p.stdout.once('data', () => resolve()));
-  p.kill('SIGKILL');
-  await new Promise<void>((resolve) => p.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+  try {
+    await withDeadline(new Promise<void>((resolve) => p.stdout.once('data', () => resolve())), `a process to listen on ${path}`);
+  } finally {
+    p.kill('SIGKILL');
+    await exited;
+  }
 }
 
+/** A pause that is itself what a test does (pacing writes, staying silent): never a way to wait for something to happen. */
 export const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** An in-test TCP server on an ephemeral loopback port, for peers that misbehave on purpose. */
-export function listenRaw(onConnection: (s: Socket) => void): Promise<{ server: Server; port: number }> {
-  return new Promise((resolve) => {
-    const server = createServer(onConnection);
+/**
+ * An in-test TCP server on an ephemeral loopback port, for peers that
+ * misbehave on purpose. When test `t` ends it stops listening and destroys
+ * every connection it accepted (close() alone would wait for them).
+ */
+export function listenRaw(t: TestContext, onConnection: (s: Socket) => void): Promise<{ server: Server; port: number }> {
+  const accepted = new Set<Socket>();
+  const server = createServer((s) => {
+    accepted.add(s);
+    s.once('close', () => accepted.delete(s));
+    onConnection(s);
+  });
+  onTeardown(t, () => {
+    for (const s of accepted) s.destroy();
+    if (server.listening) server.close();
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
   });
+}
+
+/** A loopback TCP port nobody listens on: the kernel's pick, released at once. */
+export async function unusedPort(t: TestContext): Promise<number> {
+  const { server, port } = await listenRaw(t, () => {});
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/**
+ * The TCP port child `proc` listens on, once it listens: for a server that
+ * is given port 0 but reports the port it got nowhere a test can read it
+ * (sockperf). Read from /proc: the inodes of its sockets
+ * (/proc/PID/fd), then the LISTEN row with one of them (/proc/net/tcp).
+ * Rejects if the process exits first, or after `timeoutMs`.
+ */
+export async function listeningPort(proc: ChildProcess, what: string, timeoutMs = WAIT_MS): Promise<number> {
+  let port: number | undefined;
+  await waitUntil(
+    () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${what} exited (${proc.exitCode ?? proc.signalCode}) before listening`);
+      port = tcpListenPort(proc.pid!);
+      return port !== undefined;
+    },
+    `${what} listens`,
+    timeoutMs,
+  );
+  return port!;
+}
+
+const TCP_LISTEN = '0A';
+
+function tcpListenPort(pid: number): number | undefined {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m !== null) inodes.add(m[1]);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    return undefined; // not started yet, or gone (the caller checks)
+  }
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue; // no IPv6
+    }
+    // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] === TCP_LISTEN && inodes.has(f[9])) return parseInt(f[1].split(':')[1], 16);
+    }
+  }
+  return undefined;
 }
 
 /**

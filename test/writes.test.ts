@@ -2,38 +2,31 @@
 import assert from 'node:assert/strict';
 import { Socket, connect } from 'node:net';
 import { once } from 'node:events';
-import { describe, it } from 'node:test';
+import { type TestContext, describe, it } from 'node:test';
 import { StreamWriter, type Writer, createWriter } from '../src/io/writes.js';
 import { ioPath } from '../src/io/binding.js';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, closed, delay, listenRaw } from './helpers.js';
+import { ROOT, closed, listenRaw, onTeardown, waitUntil, withDeadline } from './helpers.js';
 
-/** A connected pair: `ours` (written with a writer) and `peer` (its other end, paused). */
-async function pair(): Promise<{ ours: Socket; peer: Socket; close(): void }> {
+/** A connected pair: `ours` (written with a writer) and `peer` (its other end, paused); both closed when test `t` ends. */
+async function pair(t: TestContext): Promise<{ ours: Socket; peer: Socket }> {
   let accept!: (s: Socket) => void;
   const accepted = new Promise<Socket>((resolve) => (accept = resolve));
-  const { server, port } = await listenRaw((s) => {
+  const { port } = await listenRaw(t, (s) => {
     s.pause();
     accept(s);
   });
   const ours = connect({ port, host: '127.0.0.1', noDelay: true });
-  await once(ours, 'connect');
-  const peer = await accepted;
-  return {
-    ours,
-    peer,
-    close() {
-      ours.destroy();
-      peer.destroy();
-      server.close();
-    },
-  };
+  onTeardown(t, () => ours.destroy());
+  await withDeadline(once(ours, 'connect'), 'the connection');
+  const peer = await withDeadline(accepted, 'the accepted connection');
+  return { ours, peer };
 }
 
 /** Read exactly `n` bytes from a paused socket. */
 function readAll(s: Socket, n: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+  return withDeadline(new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let got = 0;
     s.on('data', (c: Buffer) => {
@@ -43,7 +36,7 @@ function readAll(s: Socket, n: number): Promise<Buffer> {
     });
     s.once('error', reject);
     s.resume();
-  });
+  }), `${n} bytes`);
 }
 
 describe('writes', () => {
@@ -72,73 +65,63 @@ describe('writes', () => {
 
   const writers: Record<'direct' | 'stream', (s: Socket) => Writer> = { direct: createWriter, stream: (s) => new StreamWriter(s) };
   for (const path of ['direct', 'stream'] as const) {
-    it(`${path}: a peer that does not read makes writes queue; every byte arrives in order and every callback runs once, never synchronously`, async () => {
-      const { ours, peer, close } = await pair();
-      try {
-        const w = writers[path](ours);
-        assert.equal(w.path, path);
-        // 64 KiB chunks, each filled with its number (mod 256), until the socket buffers are full.
-        const CHUNK = 64 * 1024;
-        let calls = 0;
-        const done: Array<Promise<void>> = [];
-        for (let i = 0; w.pending() === 0 && i < 4096; i++) {
-          done.push(new Promise<void>((resolve, reject) => w.write(Buffer.alloc(CHUNK, i & 0xff), (err) => (err ? reject(err) : (calls++, resolve())))));
-        }
-        assert.equal(calls, 0, 'no callback runs synchronously');
-        assert.ok(w.pending() > 0, `writes queued after ${done.length} chunks`);
-        let got = 0;
-        let wrong = -1;
-        peer.on('data', (c: Buffer) => {
-          for (let k = 0; k < c.length; k += 997) if (wrong < 0 && c[k] !== (Math.floor((got + k) / CHUNK) & 0xff)) wrong = got + k;
-          got += c.length;
-        });
-        peer.resume();
-        await Promise.all(done);
-        assert.equal(calls, done.length);
-        assert.equal(w.pending(), 0);
-        while (got < done.length * CHUNK) await delay(5);
-        assert.equal(got, done.length * CHUNK);
-        assert.equal(wrong, -1, `byte ${wrong} is out of order`);
-      } finally {
-        close();
+    it(`${path}: a peer that does not read makes writes queue; every byte arrives in order and every callback runs once, never synchronously`, async (t) => {
+      const { ours, peer } = await pair(t);
+      const w = writers[path](ours);
+      assert.equal(w.path, path);
+      // 64 KiB chunks, each filled with its number (mod 256), until the socket buffers are full.
+      const CHUNK = 64 * 1024;
+      let calls = 0;
+      const done: Array<Promise<void>> = [];
+      for (let i = 0; w.pending() === 0 && i < 4096; i++) {
+        done.push(new Promise<void>((resolve, reject) => w.write(Buffer.alloc(CHUNK, i & 0xff), (err) => (err ? reject(err) : (calls++, resolve())))));
       }
+      assert.equal(calls, 0, 'no callback runs synchronously');
+      assert.ok(w.pending() > 0, `writes queued after ${done.length} chunks`);
+      let got = 0;
+      let wrong = -1;
+      peer.on('data', (c: Buffer) => {
+        for (let k = 0; k < c.length; k += 997) if (wrong < 0 && c[k] !== (Math.floor((got + k) / CHUNK) & 0xff)) wrong = got + k;
+        got += c.length;
+      });
+      peer.resume();
+      await withDeadline(Promise.all(done), 'every write callback');
+      assert.equal(calls, done.length);
+      assert.equal(w.pending(), 0);
+      await waitUntil(() => got >= done.length * CHUNK, `the peer to read ${done.length * CHUNK} bytes`);
+      assert.equal(got, done.length * CHUNK);
+      assert.equal(wrong, -1, `byte ${wrong} is out of order`);
     });
 
-    it(`${path}: small writes the kernel takes at once leave nothing pending and arrive intact`, async () => {
-      const { ours, peer, close } = await pair();
-      try {
-        const w = writers[path](ours);
-        const msg = Buffer.from('respuesta');
-        for (let i = 0; i < 1000; i++) w.write(msg, null);
-        assert.equal(w.pending(), 0);
-        assert.deepEqual(await readAll(peer, 9000), Buffer.alloc(9000, msg));
-      } finally {
-        close();
-      }
+    it(`${path}: small writes the kernel takes at once leave nothing pending and arrive intact`, async (t) => {
+      const { ours, peer } = await pair(t);
+      const w = writers[path](ours);
+      const msg = Buffer.from('respuesta');
+      for (let i = 0; i < 1000; i++) w.write(msg, null);
+      assert.equal(w.pending(), 0);
+      assert.deepEqual(await readAll(peer, 9000), Buffer.alloc(9000, msg));
     });
 
-    it(`${path}: writing to a peer that has reset the connection destroys the socket with a write error`, async () => {
-      const { ours, peer, close } = await pair();
-      try {
-        const w = writers[path](ours);
-        const errors: Error[] = [];
-        ours.on('error', (e) => errors.push(e));
-        peer.resetAndDestroy();
-        await delay(50);
-        const big = Buffer.alloc(1024 * 1024);
-        for (let i = 0; i < 8 && !ours.destroyed; i++) {
-          w.write(big, null);
-          await delay(10);
-        }
-        await closed(ours);
-        assert.ok(ours.destroyed);
-        assert.ok(errors.length >= 1, 'an error was emitted');
-        assert.match(String((errors[0] as NodeJS.ErrnoException).code), /^(EPIPE|ECONNRESET)$/);
-        // A write after the socket is gone is dropped; its callback still runs.
-        await new Promise<void>((resolve) => w.write(big, () => resolve()));
-      } finally {
-        close();
+    it(`${path}: writing to a peer that has reset the connection destroys the socket with a write error`, async (t) => {
+      const { ours, peer } = await pair(t);
+      const w = writers[path](ours);
+      const errors: Error[] = [];
+      ours.on('error', (e) => errors.push(e));
+      // The peer's close means its reset has left: over loopback it is in our kernel by then.
+      peer.resetAndDestroy();
+      await closed(peer);
+      const big = Buffer.alloc(1024 * 1024);
+      // Write until the socket learns of the reset: each write waits for its callback (or the close), not for a while.
+      for (let i = 0; i < 8 && !ours.destroyed; i++) {
+        const gone = new Promise<void>((resolve) => ours.once('close', () => resolve()));
+        await withDeadline(Promise.race([gone, new Promise<void>((resolve) => w.write(big, () => resolve()))]), 'a write to complete or fail');
       }
+      await closed(ours);
+      assert.ok(ours.destroyed);
+      assert.ok(errors.length >= 1, 'an error was emitted');
+      assert.match(String((errors[0] as NodeJS.ErrnoException).code), /^(EPIPE|ECONNRESET)$/);
+      // A write after the socket is gone is dropped; its callback still runs.
+      await withDeadline(new Promise<void>((resolve) => w.write(big, () => resolve())), 'the callback of a write after the close');
     });
   }
 });
