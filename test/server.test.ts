@@ -275,7 +275,6 @@ describe('listening', () => {
     const proc = spawn(BIN('server'), ['--port', '0', '--unix', path], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = once(proc, 'exit');
     onTeardown(t, () => proc.kill('SIGKILL'));
-    // Read stdout to the end: a server whose stdout is closed dies of EPIPE at its next log line.
     let out = '';
     proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     await waitUntil(() => /^ready: .*\n/m.test(out), 'the ready line');
@@ -285,6 +284,32 @@ describe('listening', () => {
     const ready = out.split('\n').filter((l) => l.startsWith('ready: '));
     assert.equal(ready.length, 1, out);
     assert.match(ready[0], new RegExp(`^ready: tcp://127\\.0\\.0\\.1:\\d+ unix:${path}$`));
+  });
+
+  it('keeps serving, and shuts down cleanly, when whoever read its log has gone (EPIPE)', async (t) => {
+    const proc = spawn(BIN('server'), ['--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = once(proc, 'exit');
+    onTeardown(t, () => proc.kill('SIGKILL'));
+    let out = '';
+    let err = '';
+    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    await waitUntil(() => out.includes('"event":"ready"'), 'the ready event');
+    const ready = JSON.parse(out.split('\n').find((l) => l.includes('"event":"ready"'))!);
+    const port = ready.endpoints[0].port as number;
+    proc.stdout.destroy(); // the reader goes: the server's next log line meets EPIPE
+    const s = await rawConnect(t, { port });
+    s.write(Buffer.concat([lengthFrame('a'), lengthFrame('b'), Buffer.from([0xff, 0xff, 0xff, 0xff])]));
+    // Two replies, then the oversize frame's protocol error: a log line to the closed pipe.
+    assert.equal((await readBytes(s, 26)).length, 26);
+    await closed(s);
+    const again = await rawConnect(t, { port });
+    again.write(lengthFrame('c'));
+    assert.equal((await readBytes(again, 13)).length, 13, 'still serving after the failed log line');
+    again.destroy();
+    proc.kill('SIGTERM');
+    const [code] = await withDeadline(exited, 'the server to exit on SIGTERM');
+    assert.equal(code, 0, err);
   });
 
   it('replaces a stale Unix socket file but refuses one a live server uses', async (t) => {

@@ -10,8 +10,17 @@ export interface Logger {
   warn(event: string, fields: Fields, text: string): void;
 }
 
+/**
+ * A logger writing to `out` (and warnings in text form to `err`). A stream
+ * that fails (a reader that closed the pipe: EPIPE) is written to no more:
+ * the log is lost, the program goes on, and a server still shuts down with
+ * its guarantees, rather than dying of an unhandled 'error' event.
+ */
 export function createLogger(json: boolean, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Logger {
+  const broken = new Set<NodeJS.WritableStream>();
+  for (const stream of new Set([out, err])) stream.on('error', () => broken.add(stream));
   const line = (stream: NodeJS.WritableStream, level: string, event: string, fields: Fields, text: string) => {
+    if (broken.has(stream)) return;
     stream.write(json ? JSON.stringify({ event, level, time: Date.now(), ...fields }) + '\n' : text + '\n');
   };
   return {
