@@ -1,4 +1,4 @@
-/** Small helpers shared by the scripts in bench/ and by the tests. */
+/** Small helpers shared by the scripts in bench/. */
 import { type Socket, connect } from 'node:net';
 import type { ServerProcess } from '../src/server/spawn.js';
 
