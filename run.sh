@@ -2,7 +2,7 @@
 # One entry point for a fresh clone.
 #   ./run.sh                 install if needed, build, start the server on TCP and a
 #                            Unix socket, probe both, run a short benchmark, stop
-#   ./run.sh test            install if needed, build, run the whole test suite
+#   ./run.sh test            install if needed, check format and lint, build, run the tests
 #   ./run.sh build           install if needed and build
 #   ./run.sh server|client|benchmark [args...]   build, then run that program
 set -euo pipefail
@@ -32,7 +32,17 @@ build() {
   npx --no-install tsc -p tsconfig.json
 }
 
+lint() {
+  # Biome (biome.jsonc) is the one formatter and linter. It prints each file it
+  # would format differently and each lint finding, with file and line.
+  npx --no-install biome ci --error-on-warnings . ||
+    die "format or lint check failed (Biome, above): 'npm run format' rewrites the formatting; lint findings are fixed by hand"
+}
+
 run_tests() {
+  check_node
+  install
+  lint
   build
   # tsx runs the tests and bench scripts without checking their types: check
   # them here, so that a script nobody ran lately cannot rot unseen.
