@@ -16,7 +16,8 @@ function onread() {
   // One 64 B ping-pong message per read: answer it when sockperf asks (CLIENT|PONG, no WARMUP).
   if ((input[9] & 7) !== 3) return;
   input[9] &= ~1;
-  this.writeBuffer(req, views[n] ?? (views[n] = input.subarray(0, n)));
+  if (views[n] === undefined) views[n] = input.subarray(0, n);
+  this.writeBuffer(req, views[n]);
 }
 const server = net.createServer();
 server.listen(Number(process.argv[2]), '127.0.0.1', () => {

@@ -27,7 +27,10 @@ const HANDLES =
 async function bareServer(code = BARE): Promise<{ port: number; pid: number; stop: () => Promise<unknown> }> {
   const proc = spawn(process.execPath, ['--max-semi-space-size=2', '--min-semi-space-size=2', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => proc.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim()))));
-  return { port, pid: proc.pid!, stop: () => new Promise((r) => (proc.kill('SIGTERM'), proc.once('exit', r))) };
+  return { port, pid: proc.pid!, stop: () => {
+      proc.kill('SIGTERM');
+      return new Promise((r) => proc.once('exit', r));
+    } };
 }
 
 async function measure(label: string, server: { port: number; pid: number; stop: () => Promise<unknown> }): Promise<void> {

@@ -74,7 +74,11 @@ describe('writes', () => {
       let calls = 0;
       const done: Array<Promise<void>> = [];
       for (let i = 0; w.pending() === 0 && i < 4096; i++) {
-        done.push(new Promise<void>((resolve, reject) => w.write(Buffer.alloc(CHUNK, i & 0xff), (err) => (err ? reject(err) : (calls++, resolve())))));
+        done.push(new Promise<void>((resolve, reject) => w.write(Buffer.alloc(CHUNK, i & 0xff), (err) => {
+          if (err) return reject(err);
+          calls++;
+          resolve();
+        })));
       }
       assert.equal(calls, 0, 'no callback runs synchronously');
       assert.ok(w.pending() > 0, `writes queued after ${done.length} chunks`);

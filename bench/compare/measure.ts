@@ -86,7 +86,10 @@ async function latency(s: Settings): Promise<Row[]> {
   const samples = new Map<string, Row & { rounds: Latency[] }>();
   const sample: Sample = (id, what, placement, l) => {
     let row = samples.get(id);
-    if (row === undefined) samples.set(id, (row = { id, what, placement, rounds: [] }));
+    if (row === undefined) {
+      row = { id, what, placement, rounds: [] };
+      samples.set(id, row);
+    }
     row.rounds.push(l);
   };
   try {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServerProcess } from '../../src/server/spawn.js';
 import { tcpPort } from '../lib.js';
+import type { ClientReport } from '../../src/client/report.js';
 import type { Latency } from './rows.js';
 
 /** The path of one of our programs in bin/. */
@@ -57,13 +58,13 @@ export async function ourServer(cpu: string, extra: string[]) {
 }
 
 /** Our client; returns its JSON report. */
-export async function ourClient(cpu: string, target: string[], extra: string[], count: number, warmup: number): Promise<Record<string, any>> {
+export async function ourClient(cpu: string, target: string[], extra: string[], count: number, warmup: number): Promise<ClientReport> {
   const out = await run(bin('client'), ['--cpu', cpu, '--count', String(count), '--warmup', String(warmup), '--json', ...target, ...extra]);
   return JSON.parse(out);
 }
 
 /** The percentiles of our client's JSON report. */
-export const ourLatency = (j: Record<string, any>): Latency => ({ p50: j.latencyUs.p50, p99: j.latencyUs.p99, p99_9: j.latencyUs.p99_9 });
+export const ourLatency = (j: ClientReport): Latency => ({ p50: j.latencyUs!.p50, p99: j.latencyUs!.p99, p99_9: j.latencyUs!.p99_9 });
 
 /**
  * How sockperf waits for input. By default (one address on the command

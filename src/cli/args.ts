@@ -3,7 +3,7 @@
  * these parsers for the values. A bad value becomes one line naming the
  * option, and exit status 2, before anything listens or connects.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { FRAMINGS, MODES } from '../protocol/index.js';
 import { pinSelf } from '../io/placement.js';
 

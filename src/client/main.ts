@@ -5,7 +5,7 @@ import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf }
 import { allowedCpus } from '../io/placement.js';
 import { type IoPath, usePublicIo } from '../io/binding.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
-import { runProbe } from './probe.js';
+import { type ProbeResult, runProbe } from './probe.js';
 import { buildReport, formatReport } from './report.js';
 
 const NAME = 'client';
@@ -41,7 +41,7 @@ pinOrExit(NAME, '--cpu', o.cpu);
 const target = targetOf(o);
 
 await initHistograms();
-let result;
+let result: ProbeResult;
 try {
   result = await runProbe({ ...o, target });
 } catch (err) {

@@ -121,7 +121,8 @@ export class DirectWriter implements Writer {
       if (done !== null) callLater(done);
       return;
     }
-    const req = spare ?? (spare = newRequest(this.b));
+    if (spare === null) spare = newRequest(this.b);
+    const req = spare;
     const status = handle.writeBuffer(req, data);
     if (status < 0) {
       this.target.destroy(uvError(status, 'write'));
