@@ -7,10 +7,12 @@
 #   bench/ab.sh client-io [ROUNDS]    the client's --io handles (direct writes) against --io sockets (socket.write)
 #   bench/ab.sh rev REV [ROUNDS]      this tree against commit REV (server and client both from each tree;
 #                                     REV is checked out and built under $TMPDIR once)
-# ROUNDS defaults to 3. CPU=1 bench/ab.sh ... picks another CPU. Run after ./run.sh build.
+# ROUNDS defaults to 3. CPU=1 bench/ab.sh ... picks another CPU; CLIENT_CPU=1 puts the client on
+# another CPU than the server (split placement). Run after ./run.sh build.
 set -euo pipefail
 cd -- "$(dirname -- "$(readlink -f -- "$0")")/.."
 cpu=${CPU:-0}
+client_cpu=${CLIENT_CPU:-$cpu}
 here=$PWD
 what=${1:-}
 shift || true
@@ -50,7 +52,7 @@ run_server() {
   port=$(grep -E '"event":"(ready|listening)"' "$log" | grep -o '"port":[0-9]*' | head -n 1 | cut -d: -f2)
 }
 
-echo "bench/ab.sh $what: bin/client -> bin/server, 64 B, TCP, both on CPU $cpu, 200 000 round trips, $rounds rounds, node $(node --version)"
+echo "bench/ab.sh $what: bin/client (CPU $client_cpu) -> bin/server (CPU $cpu), 64 B, TCP, 200 000 round trips, $rounds rounds, node $(node --version)"
 printf '%-14s %7s %8s %9s %11s %11s\n' "" "p50 us" "p99 us" "p99.9 us" "client GCs" "server GCs"
 for i in $(seq "$rounds"); do
   for label in "${labels[@]}"; do
@@ -61,7 +63,7 @@ for i in $(seq "$rounds"); do
       rev) [ "$label" = "$sha" ] && tree=$other ;;
     esac
     run_server "$tree" "${server_args[@]}"
-    out=$("$tree/bin/client" --port "$port" --cpu "$cpu" --count 200000 --warmup 20000 "${client_args[@]}" --json)
+    out=$("$tree/bin/client" --port "$port" --cpu "$client_cpu" --count 200000 --warmup 20000 "${client_args[@]}" --json)
     kill -TERM "$server_pid"
     wait "$server_pid"
     node -e '
