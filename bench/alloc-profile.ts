@@ -54,8 +54,17 @@ async function profiled(work: () => Promise<void>): Promise<Profile> {
 
 async function runServerSide(): Promise<Profile> {
   const server = new ResponderServer({
-    host: '127.0.0.1', port: 0, framing: 'length', mode, response: 'respuesta', maxFrame: DEFAULT_MAX_FRAME, graceMs: 1000,
-    maxConnections: 100, idleTimeoutMs: 0, maxPending: 256 * 1024, unixMode: 0o600,
+    host: '127.0.0.1',
+    port: 0,
+    framing: 'length',
+    mode,
+    response: 'respuesta',
+    maxFrame: DEFAULT_MAX_FRAME,
+    graceMs: 1000,
+    maxConnections: 100,
+    idleTimeoutMs: 0,
+    maxPending: 256 * 1024,
+    unixMode: 0o600,
   });
   const [{ port }] = await server.listen();
   const client = (count: number) =>
@@ -74,7 +83,18 @@ async function runClientSide(): Promise<Profile> {
   const server = await startServerProcess(['--port', '0', '--cpu', '0', '--mode', mode]);
   const port = tcpPort(server);
   const probe = (count: number) =>
-    runProbe({ target: { transport: 'tcp', host: '127.0.0.1', port }, framing: 'length', mode, size: 64, response: 'respuesta', count, warmup: 0, targetUs: 1000, timeoutMs: 5000, maxFrame: DEFAULT_MAX_FRAME }).then((r) => r.histogram.destroy());
+    runProbe({
+      target: { transport: 'tcp', host: '127.0.0.1', port },
+      framing: 'length',
+      mode,
+      size: 64,
+      response: 'respuesta',
+      count,
+      warmup: 0,
+      targetUs: 1000,
+      timeoutMs: 5000,
+      maxFrame: DEFAULT_MAX_FRAME,
+    }).then((r) => r.histogram.destroy());
   await probe(20_000); // warm-up, not profiled
   const profile = await profiled(() => probe(trips));
   await server.stop();
@@ -103,4 +123,3 @@ console.log(`${side} side, ${mode} mode, ${trips} round trips of 64 B over TCP, 
 for (const [k, v] of [...bytes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
   console.log(`${((v / total) * 100).toFixed(1).padStart(5)}%  ${(v / trips).toFixed(1).padStart(6)} B/trip  ${k}`);
 }
-

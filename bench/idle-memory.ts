@@ -27,10 +27,14 @@ const HANDLES =
 async function bareServer(code = BARE): Promise<{ port: number; pid: number; stop: () => Promise<unknown> }> {
   const proc = spawn(process.execPath, ['--max-semi-space-size=2', '--min-semi-space-size=2', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => proc.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim()))));
-  return { port, pid: proc.pid!, stop: () => {
+  return {
+    port,
+    pid: proc.pid!,
+    stop: () => {
       proc.kill('SIGTERM');
       return new Promise((r) => proc.once('exit', r));
-    } };
+    },
+  };
 }
 
 async function measure(label: string, server: { port: number; pid: number; stop: () => Promise<unknown> }): Promise<void> {
@@ -41,7 +45,9 @@ async function measure(label: string, server: { port: number; pid: number; stop:
   const after = rssMiB(server.pid);
   for (const s of socks) s.destroy();
   await server.stop();
-  console.log(`${label.padEnd(40)} ${before.toFixed(1).padStart(7)} ${after.toFixed(1).padStart(7)} ${(after - before).toFixed(1).padStart(7)} ${(((after - before) * 1024) / N).toFixed(2).padStart(9)}`);
+  console.log(
+    `${label.padEnd(40)} ${before.toFixed(1).padStart(7)} ${after.toFixed(1).padStart(7)} ${(after - before).toFixed(1).padStart(7)} ${(((after - before) * 1024) / N).toFixed(2).padStart(9)}`,
+  );
 }
 
 const ours = async (args: string[]) => {

@@ -24,11 +24,13 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
 export async function openConnections(port: number, n: number): Promise<Socket[]> {
   const socks: Socket[] = [];
   for (let i = 0; i < n; i += 500) {
-    const batch = Array.from({ length: Math.min(500, n - i) }, () =>
-      new Promise<Socket>((resolve, reject) => {
-        const c = connect({ host: '127.0.0.1', port }, () => resolve(c));
-        c.once('error', reject);
-      }),
+    const batch = Array.from(
+      { length: Math.min(500, n - i) },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const c = connect({ host: '127.0.0.1', port }, () => resolve(c));
+          c.once('error', reject);
+        }),
     );
     socks.push(...(await Promise.all(batch)));
   }

@@ -130,4 +130,6 @@ const rows = bench.tasks.map((t) => {
   };
 });
 console.table(rows);
-console.log(`node ${process.version}, ${OPS} operations per call; CPUs allowed: ${(await import('node:fs')).readFileSync('/proc/self/status', 'utf8').match(/Cpus_allowed_list:\s*(\S+)/)?.[1] ?? '?'}`);
+console.log(
+  `node ${process.version}, ${OPS} operations per call; CPUs allowed: ${(await import('node:fs')).readFileSync('/proc/self/status', 'utf8').match(/Cpus_allowed_list:\s*(\S+)/)?.[1] ?? '?'}`,
+);

@@ -35,10 +35,18 @@ const c = spawnSync(join(root, 'bin/client'), ['--port', String(port), '--cpu', 
 if (c.status !== 0) throw new Error(`client failed: ${c.stderr}`);
 await server.stop();
 
-interface CpuNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
+interface CpuNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
 
 const where = (f: { functionName: string; url: string; lineNumber: number }) => {
-  const file = f.url.replace(/^file:\/\//, '').replace(root, '').replace(/^node:/, 'node:');
+  const file = f.url
+    .replace(/^file:\/\//, '')
+    .replace(root, '')
+    .replace(/^node:/, 'node:');
   return `${f.functionName || '(anonymous)'} ${file ? `${file}:${f.lineNumber + 1}` : ''}`.trim();
 };
 
@@ -47,7 +55,10 @@ function cpuTop(file: string, n: number): string[] {
   const total = p.nodes.reduce((t, x) => t + (x.hitCount ?? 0), 0);
   const self = new Map<string, number>();
   for (const x of p.nodes) self.set(where(x.callFrame), (self.get(where(x.callFrame)) ?? 0) + (x.hitCount ?? 0));
-  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
 }
 
 const pick = (side: string, ext: string) => join(dir, side, readdirSync(join(dir, side)).find((f) => f.endsWith(ext))!);

@@ -56,4 +56,6 @@ console.log(`bin/client --mode echo --count ${COUNT}, 64 B, CPUs ${cpus}`);
 console.log(`${''.padEnd(30)} ${'p50 us'.padStart(8)} ${'p99 us'.padStart(8)} ${'p99.9 us'.padStart(8)} ${'max us'.padStart(8)} ${'RSS MiB'.padStart(8)}`);
 console.log(row('alone', alone, rssAlone));
 console.log(row('beside a stalled slow reader', stalled, rssStalled));
-console.log(`ratio                          ${(stalled.p50 / alone.p50).toFixed(2).padStart(8)} ${(stalled.p99 / alone.p99).toFixed(2).padStart(8)} ${(stalled.p99_9 / alone.p99_9).toFixed(2).padStart(8)}`);
+console.log(
+  `ratio                          ${(stalled.p50 / alone.p50).toFixed(2).padStart(8)} ${(stalled.p99 / alone.p99).toFixed(2).padStart(8)} ${(stalled.p99_9 / alone.p99_9).toFixed(2).padStart(8)}`,
+);

@@ -191,8 +191,14 @@ function slope(xs: number[], ys: number[]): number {
 
 const steadyPart = samples.filter((s) => s.t >= WARMUP_S);
 const span = steadyPart.length > 1 ? steadyPart[steadyPart.length - 1].t - steadyPart[0].t : 0;
-const rssSlope = slope(steadyPart.map((s) => s.t), steadyPart.map((s) => s.rssMiB));
-const heapSlope = slope(steadyPart.map((s) => s.t), steadyPart.map((s) => s.heapMiB));
+const rssSlope = slope(
+  steadyPart.map((s) => s.t),
+  steadyPart.map((s) => s.rssMiB),
+);
+const heapSlope = slope(
+  steadyPart.map((s) => s.t),
+  steadyPart.map((s) => s.heapMiB),
+);
 const meanRss = steadyPart.reduce((a, s) => a + s.rssMiB, 0) / Math.max(1, steadyPart.length);
 // A trend is growth, along the fitted line over the measured span, of more than 2 MiB or 5% of the mean.
 const allowed = Math.max(2, 0.05 * meanRss);
@@ -222,7 +228,8 @@ if (json) {
 } else {
   const f = (v: number) => v.toFixed(1);
   console.log(' t(s)  rss MiB  heap MiB  open  messages');
-  for (const s of samples.filter((_, i) => i % 5 === 4)) console.log(`${f(s.t).padStart(5)}  ${f(s.rssMiB).padStart(7)}  ${f(s.heapMiB).padStart(8)}  ${String(s.open).padStart(4)}  ${s.messages}`);
+  for (const s of samples.filter((_, i) => i % 5 === 4))
+    console.log(`${f(s.t).padStart(5)}  ${f(s.rssMiB).padStart(7)}  ${f(s.heapMiB).padStart(8)}  ${String(s.open).padStart(4)}  ${s.messages}`);
   console.log(
     `after ${WARMUP_S} s of warm-up: rss ${f(verdict.rss.minMiB)}-${f(verdict.rss.maxMiB)} MiB, trend ${rssTrend >= 0 ? '+' : ''}${rssTrend.toFixed(2)} MiB; ` +
       `heap ${f(verdict.heap.minMiB)}-${f(verdict.heap.maxMiB)} MiB, trend ${heapTrend >= 0 ? '+' : ''}${heapTrend.toFixed(2)} MiB over ${span.toFixed(0)} s (allowed ${allowed.toFixed(1)} MiB)`,

@@ -80,13 +80,19 @@ describe('one write per read, on bare handles with direct writes', () => {
     // The 1 000 messages (about 6 KB) nearly always arrive in one read; however
     // many reads they took, each that completed a message made exactly one write.
     assert.ok(writes.length <= reads.length, `${writes.length} writes for ${reads.length} reads`);
-    assert.equal(writes.reduce((a, b) => a + b, 0), 1000 * replies.frameSize);
+    assert.equal(
+      writes.reduce((a, b) => a + b, 0),
+      1000 * replies.frameSize,
+    );
   });
 
   it('echo mode: the same', async () => {
     const input = frames(1000);
     const { reads, writes } = await exchange((s) => new EchoConnection(owner(), s, 'peer', codecs.length, 1024), input, input.length);
     assert.ok(writes.length <= reads.length, `${writes.length} writes for ${reads.length} reads`);
-    assert.equal(writes.reduce((a, b) => a + b, 0), input.length);
+    assert.equal(
+      writes.reduce((a, b) => a + b, 0),
+      input.length,
+    );
   });
 });

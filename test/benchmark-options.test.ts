@@ -19,12 +19,21 @@ describe('scenario options', () => {
     for (let i = 1; i < PRESETS.length; i++) assert.ok(maxConns(PRESETS[i]) > maxConns(PRESETS[i - 1]), PRESETS[i]);
     assert.ok(seconds('stress') >= 45 && seconds('stress') <= 75, `${seconds('stress')} s`);
     assert.ok(presetScenarios('stress').some((s) => s.rate !== null));
-    assert.deepEqual(presetScenarios('light', 0, 0.5).map((s) => [s.warmupS, s.durationS]), [[0, 0.5], [0, 0.5]]);
+    assert.deepEqual(
+      presetScenarios('light', 0, 0.5).map((s) => [s.warmupS, s.durationS]),
+      [
+        [0, 0.5],
+        [0, 0.5],
+      ],
+    );
   });
 
   it('--slo names percentiles as written and compares in microseconds', () => {
     const slo = parseSlo('p99=1000,p99.9=5000');
-    assert.deepEqual(slo, [{ name: 'p99', key: 'p99', limitUs: 1000 }, { name: 'p99.9', key: 'p99_9', limitUs: 5000 }]);
+    assert.deepEqual(slo, [
+      { name: 'p99', key: 'p99', limitUs: 1000 },
+      { name: 'p99.9', key: 'p99_9', limitUs: 5000 },
+    ]);
     const l = { min: 1, mean: 2, stdev: 1, p50: 2, p90: 3, p99: 999, p99_9: 5001, p99_99: 6000, max: 7000 };
     assert.deepEqual(sloBreaches(l, slo), ['p99.9 5001 us > 5000 us']);
     assert.deepEqual(sloBreaches(null, slo).length, 2);
@@ -33,9 +42,15 @@ describe('scenario options', () => {
   });
 
   it('connections are split over threads as evenly as they go, numbered without gaps', () => {
-    assert.deepEqual(splitConnections(10, 3), [[4, 0], [3, 4], [3, 7]]);
-    assert.deepEqual(splitConnections(2, 4), [[1, 0], [1, 1]]);
+    assert.deepEqual(splitConnections(10, 3), [
+      [4, 0],
+      [3, 4],
+      [3, 7],
+    ]);
+    assert.deepEqual(splitConnections(2, 4), [
+      [1, 0],
+      [1, 1],
+    ]);
     assert.deepEqual(splitConnections(1, 1), [[1, 0]]);
   });
 });
-

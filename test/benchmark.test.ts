@@ -203,14 +203,18 @@ describe('against servers that misbehave', () => {
   it('replies out of order are wrong replies: exit 1', async (t) => {
     // Answers sockperf requests in pairs, the second first.
     let held: Buffer | null = null;
-    const { port } = await framedServer(t, (s, m) => {
-      m[9] &= ~1;
-      if (held === null) held = m;
-      else {
-        s.write(Buffer.concat([m, held]));
-        held = null;
-      }
-    }, 'sockperf');
+    const { port } = await framedServer(
+      t,
+      (s, m) => {
+        m[9] &= ~1;
+        if (held === null) held = m;
+        else {
+          s.write(Buffer.concat([m, held]));
+          held = null;
+        }
+      },
+      'sockperf',
+    );
     const { code, report } = await bench(['--port', String(port), '--framing', 'sockperf', '--connections', '1', '--pipeline', '2', ...SHORT]);
     assert.equal(code, 1);
     const s = report.scenarios[0];
@@ -269,7 +273,7 @@ describe('--spawn-server', () => {
 });
 
 const sockperf = spawnSync('sockperf', ['--version']).status !== null;
-describe('against sockperf\'s own server', { skip: !sockperf && 'sockperf is not installed' }, () => {
+describe("against sockperf's own server", { skip: !sockperf && 'sockperf is not installed' }, () => {
   it('drives it with several connections, pipelined, closed and open loop', async (t) => {
     // sockperf's plain `server --tcp` serves one connection at a time; a feed file with epoll serves many.
     // Port 0 and the port read back from /proc: see sockperf.test.ts.

@@ -7,7 +7,6 @@ import { type RunningServer, listenRaw, runBin, startServer, tempDir, unusedPort
 
 const LATENCY_KEYS = ['min', 'mean', 'stdev', 'p50', 'p90', 'p99', 'p99_9', 'p99_99', 'max'];
 
-
 describe('against the real server', () => {
   let server: RunningServer;
   before(async () => {
@@ -118,7 +117,6 @@ describe('failures', () => {
     assert.equal(r.code, 1);
     assert.match(JSON.parse(r.stdout).failure, /no reply within 200 ms/);
   });
-
 });
 
 describe('bad usage exits 2 with one line naming the option', () => {

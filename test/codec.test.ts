@@ -8,8 +8,21 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { PartialBuffer } from '../src/protocol/decoder.js';
 import {
-  codecs, ErrorCodes, FLAG_CLIENT, FLAG_PONG, FLAG_WARMUP, FRAMINGS, ProtocolError, SOCKPERF_HEADER,
-  type Decoder, type Framing, setSockperfSeq, sockperfFlags, sockperfMessage, sockperfSeq, sockperfWantsReply,
+  codecs,
+  ErrorCodes,
+  FLAG_CLIENT,
+  FLAG_PONG,
+  FLAG_WARMUP,
+  FRAMINGS,
+  ProtocolError,
+  SOCKPERF_HEADER,
+  type Decoder,
+  type Framing,
+  setSockperfSeq,
+  sockperfFlags,
+  sockperfMessage,
+  sockperfSeq,
+  sockperfWantsReply,
 } from '../src/protocol/index.js';
 
 const MAX = 1024;
@@ -87,7 +100,14 @@ describe('streams split anywhere', () => {
 
     it(`${framing}: byte by byte`, () => {
       const { decoder, messages } = collect(framing);
-      assert.equal(feed(decoder, wire, Array.from({ length: wire.length }, (_, i) => i)), null);
+      assert.equal(
+        feed(
+          decoder,
+          wire,
+          Array.from({ length: wire.length }, (_, i) => i),
+        ),
+        null,
+      );
       assert.deepEqual(hexes(messages), expected);
       assert.equal(decoder.buffered, 0);
     });
@@ -340,27 +360,24 @@ describe('properties', () => {
     const codes: string[] = Object.values(ErrorCodes);
     const bound = { length: (m: number) => m + 4, line: (m: number) => m, sockperf: (m: number) => Math.max(m, SOCKPERF_HEADER) };
     fc.assert(
-      fc.property(
-        fc.constantFrom(...FRAMINGS), fc.integer({ min: 0, max: 48 }), bytes(256), fc.array(fc.nat(), { maxLength: 16 }),
-        (framing, maxFrame, garbage, raw) => {
-          const chunked = collect(framing, maxFrame);
-          let err: ProtocolError | null = null;
-          let prev = 0;
-          for (const cut of [...cutsOf(raw, garbage.length), garbage.length]) {
-            err = pushDirty(chunked.decoder, garbage.subarray(prev, cut));
-            prev = cut;
-            if (err) break;
-            assert.ok(chunked.decoder.buffered <= bound[framing](maxFrame), `buffered ${chunked.decoder.buffered}`);
-          }
-          if (err) assert.ok(err instanceof ProtocolError && codes.includes(err.code), String(err));
-          for (const m of chunked.messages) assert.ok(m.length <= maxFrame, `message of ${m.length}`);
+      fc.property(fc.constantFrom(...FRAMINGS), fc.integer({ min: 0, max: 48 }), bytes(256), fc.array(fc.nat(), { maxLength: 16 }), (framing, maxFrame, garbage, raw) => {
+        const chunked = collect(framing, maxFrame);
+        let err: ProtocolError | null = null;
+        let prev = 0;
+        for (const cut of [...cutsOf(raw, garbage.length), garbage.length]) {
+          err = pushDirty(chunked.decoder, garbage.subarray(prev, cut));
+          prev = cut;
+          if (err) break;
+          assert.ok(chunked.decoder.buffered <= bound[framing](maxFrame), `buffered ${chunked.decoder.buffered}`);
+        }
+        if (err) assert.ok(err instanceof ProtocolError && codes.includes(err.code), String(err));
+        for (const m of chunked.messages) assert.ok(m.length <= maxFrame, `message of ${m.length}`);
 
-          const whole = collect(framing, maxFrame);
-          const wholeErr = pushDirty(whole.decoder, garbage);
-          assert.equal(err?.code, wholeErr?.code);
-          assert.deepEqual(hexes(chunked.messages), hexes(whole.messages));
-        },
-      ),
+        const whole = collect(framing, maxFrame);
+        const wholeErr = pushDirty(whole.decoder, garbage);
+        assert.equal(err?.code, wholeErr?.code);
+        assert.deepEqual(hexes(chunked.messages), hexes(whole.messages));
+      }),
       { numRuns: 500 },
     );
   });

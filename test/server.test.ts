@@ -21,7 +21,12 @@ function replyOf(c: Case, i: number): Buffer {
 
 describe('framing x mode over TCP and a Unix socket', () => {
   const cases = [
-    { framing: 'length', mode: 'fixed', send: [lengthFrame('a'), lengthFrame(''), lengthFrame('hola')], expect: Buffer.concat([lengthFrame(RESPONSE), lengthFrame(RESPONSE), lengthFrame(RESPONSE)]) },
+    {
+      framing: 'length',
+      mode: 'fixed',
+      send: [lengthFrame('a'), lengthFrame(''), lengthFrame('hola')],
+      expect: Buffer.concat([lengthFrame(RESPONSE), lengthFrame(RESPONSE), lengthFrame(RESPONSE)]),
+    },
     { framing: 'length', mode: 'echo', send: [lengthFrame('a'), lengthFrame(''), lengthFrame('hola')], expect: Buffer.concat([lengthFrame('a'), lengthFrame(''), lengthFrame('hola')]) },
     { framing: 'line', mode: 'fixed', send: [Buffer.from('uno\n'), Buffer.from('dos\r\n'), Buffer.from('\n')], expect: Buffer.from(`${RESPONSE}\n${RESPONSE}\n${RESPONSE}\n`) },
     { framing: 'line', mode: 'echo', send: [Buffer.from('uno\n'), Buffer.from('dos\r\n'), Buffer.from('\n')], expect: Buffer.from('uno\ndos\n\n') },
@@ -237,7 +242,7 @@ describe('shutdown', () => {
       assert.equal(summary?.forcedCloses, 1);
       assert.equal(summary?.messages, 1);
       assert.equal(got.length, 13, 'nothing but the one reply came');
-      assert.equal(s.writableEnded, false, 'we never ended our side: the close was the server\'s doing');
+      assert.equal(s.writableEnded, false, "we never ended our side: the close was the server's doing");
       // The server waited out the grace period, by its own clock: from its
       // shutdown event to its summary. A lower bound only, which load can
       // only lengthen; 50 ms under it covers a timer counted from the event
@@ -347,7 +352,14 @@ describe('listening', () => {
   });
 
   it('rejects bad option values with exit status 2', async () => {
-    for (const args of [['--port', '70000'], ['--framing', 'xml'], ['--mode', 'loud'], ['--max-frame', '0'], ['--port', '-1'], ['--framing', 'line', '--response', 'a\nb']]) {
+    for (const args of [
+      ['--port', '70000'],
+      ['--framing', 'xml'],
+      ['--mode', 'loud'],
+      ['--max-frame', '0'],
+      ['--port', '-1'],
+      ['--framing', 'line', '--response', 'a\nb'],
+    ]) {
       const r = await runBin('server', args);
       assert.equal(r.code, 2, args.join(' '));
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);

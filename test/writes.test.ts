@@ -26,17 +26,20 @@ async function pair(t: TestContext): Promise<{ ours: Socket; peer: Socket }> {
 
 /** Read exactly `n` bytes from a paused socket. */
 function readAll(s: Socket, n: number): Promise<Buffer> {
-  return withDeadline(new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let got = 0;
-    s.on('data', (c: Buffer) => {
-      parts.push(c);
-      got += c.length;
-      if (got >= n) resolve(Buffer.concat(parts));
-    });
-    s.once('error', reject);
-    s.resume();
-  }), `${n} bytes`);
+  return withDeadline(
+    new Promise((resolve, reject) => {
+      const parts: Buffer[] = [];
+      let got = 0;
+      s.on('data', (c: Buffer) => {
+        parts.push(c);
+        got += c.length;
+        if (got >= n) resolve(Buffer.concat(parts));
+      });
+      s.once('error', reject);
+      s.resume();
+    }),
+    `${n} bytes`,
+  );
 }
 
 describe('writes', () => {
@@ -74,11 +77,15 @@ describe('writes', () => {
       let calls = 0;
       const done: Array<Promise<void>> = [];
       for (let i = 0; w.pending() === 0 && i < 4096; i++) {
-        done.push(new Promise<void>((resolve, reject) => w.write(Buffer.alloc(CHUNK, i & 0xff), (err) => {
-          if (err) return reject(err);
-          calls++;
-          resolve();
-        })));
+        done.push(
+          new Promise<void>((resolve, reject) =>
+            w.write(Buffer.alloc(CHUNK, i & 0xff), (err) => {
+              if (err) return reject(err);
+              calls++;
+              resolve();
+            }),
+          ),
+        );
       }
       assert.equal(calls, 0, 'no callback runs synchronously');
       assert.ok(w.pending() > 0, `writes queued after ${done.length} chunks`);

@@ -52,7 +52,10 @@ export function settingsFor(quick: boolean, rounds: number): Settings {
 }
 
 /** The throughput scenarios, connections x pipeline, in the order they run. */
-const THROUGHPUT: ReadonlyArray<[connections: number, pipeline: number]> = [[50, 16], [50, 1]];
+const THROUGHPUT: ReadonlyArray<[connections: number, pipeline: number]> = [
+  [50, 16],
+  [50, 1],
+];
 
 const PLACE: Record<Placement, { server: string; client: string }> = { same: { server: '0', client: '0' }, split: { server: '0', client: '1' } };
 
@@ -215,7 +218,23 @@ async function throughput(s: Settings, conns: number, pipeline: number): Promise
   }
   const server = await ourServer(P.server, []);
   log(`throughput: bin/benchmark ${conns} x ${pipeline}`);
-  const j = JSON.parse(await run(bin('benchmark'), ['--port', String(server.port), '--client-cpu', P.client, '--connections', String(conns), '--pipeline', String(pipeline), '--duration', String(s.seconds), '--warmup', '1', '--json']));
+  const j = JSON.parse(
+    await run(bin('benchmark'), [
+      '--port',
+      String(server.port),
+      '--client-cpu',
+      P.client,
+      '--connections',
+      String(conns),
+      '--pipeline',
+      String(pipeline),
+      '--duration',
+      String(s.seconds),
+      '--warmup',
+      '1',
+      '--json',
+    ]),
+  );
   await server.stop();
   rows.push({ id: `ours-${conns}x${pipeline}`, what: `bin/benchmark -> our server, ${conns} conns x ${pipeline}`, placement: 'split', throughputPerSec: j.scenarios[0].throughputPerSec });
   return rows;

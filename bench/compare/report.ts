@@ -26,7 +26,9 @@ export function header(c: Comparison, cpuModel: string): string {
 export function rowsTable(rows: readonly Row[]): string {
   const lines = ['| measurement | placement | p50 us | p50 range | p99 us | p99.9 us | msg/s | value |', '|---|---|---|---|---|---|---|---|'];
   for (const r of rows) {
-    lines.push(`| ${r.what} | ${r.placement ?? ''} | ${f(r.latency?.p50)} | ${range(r)} | ${f(r.latency?.p99)} | ${f(r.latency?.p99_9, 1)} | ${r.throughputPerSec === undefined ? '' : Math.round(r.throughputPerSec).toLocaleString('en-US')} | ${r.value === undefined ? '' : `${r.value} ${r.unit}`} |`);
+    lines.push(
+      `| ${r.what} | ${r.placement ?? ''} | ${f(r.latency?.p50)} | ${range(r)} | ${f(r.latency?.p99)} | ${f(r.latency?.p99_9, 1)} | ${r.throughputPerSec === undefined ? '' : Math.round(r.throughputPerSec).toLocaleString('en-US')} | ${r.value === undefined ? '' : `${r.value} ${r.unit}`} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -40,7 +40,10 @@ export function targets(rows: readonly Row[], s: Pick<Settings, 'gcTrips' | 'idl
     if (server !== undefined) ratio(`5. server GC events per ${s.gcTrips} round trips, ${mode}`, 'same', server, 0);
     if (client !== undefined) ratio(`5. client GC events per ${s.gcTrips} round trips, ${mode}`, 'same', client, 0);
   }
-  for (const [c, p] of [[50, 16], [50, 1]]) {
+  for (const [c, p] of [
+    [50, 16],
+    [50, 1],
+  ]) {
     const ours = get(`ours-${c}x${p}`)?.throughputPerSec;
     const redis = get(`redis-${c}x${p}`)?.throughputPerSec;
     if (ours !== undefined && redis !== undefined) ratio(`6. throughput ${c} x ${p}: ours / redis`, 'split', ours / redis, 1.0, 'min');

@@ -55,8 +55,20 @@ Examples:
 
 parseArgs(program, process.argv);
 type Options = RequestOptions & {
-  connections: number[]; pipeline: number[]; rate?: number[]; duration: number; warmup: number; preset?: Preset;
-  threads: number; slo?: SloLimit[]; spawnServer: boolean; serverCpu?: string; clientCpu?: string; hgrm?: string; json: boolean; progress: boolean;
+  connections: number[];
+  pipeline: number[];
+  rate?: number[];
+  duration: number;
+  warmup: number;
+  preset?: Preset;
+  threads: number;
+  slo?: SloLimit[];
+  spawnServer: boolean;
+  serverCpu?: string;
+  clientCpu?: string;
+  hgrm?: string;
+  json: boolean;
+  progress: boolean;
   io: IoPath;
 };
 const o = program.opts<Options>();
@@ -132,7 +144,7 @@ function cpuWindow(): WindowProbe & { result(): { clientCpuPct: number | null; s
     },
     result() {
       if (elapsedMs === 0) return { clientCpuPct: null, serverCpuPct: null };
-      return { clientCpuPct: (selfUs / 10) / elapsedMs, serverCpuPct: serverUs === null ? null : (serverUs / 10) / elapsedMs };
+      return { clientCpuPct: selfUs / 10 / elapsedMs, serverCpuPct: serverUs === null ? null : serverUs / 10 / elapsedMs };
     },
   };
 }

@@ -47,16 +47,54 @@ type Row = [connections: number, pipeline: number, rate: number | null];
  */
 const PRESET_ROWS: Record<Preset, { warmupS: number; durationS: number; rows: Row[] }> = {
   // About 10 s: ping-pong on one and on ten connections.
-  light: { warmupS: 1, durationS: 3, rows: [[1, 1, null], [10, 1, null]] },
+  light: {
+    warmupS: 1,
+    durationS: 3,
+    rows: [
+      [1, 1, null],
+      [10, 1, null],
+    ],
+  },
   // About 30 s: fan-in, pipelining, and a steady 10 000 msg/s.
-  medium: { warmupS: 1, durationS: 5, rows: [[1, 1, null], [10, 1, null], [50, 1, null], [50, 16, null], [10, 1, 10_000]] },
+  medium: {
+    warmupS: 1,
+    durationS: 5,
+    rows: [
+      [1, 1, null],
+      [10, 1, null],
+      [50, 1, null],
+      [50, 16, null],
+      [10, 1, 10_000],
+    ],
+  },
   // About 40 s: hundreds of connections, deep pipelines, 20 000 and 50 000 msg/s.
-  heavy: { warmupS: 1, durationS: 5, rows: [[10, 1, null], [100, 1, null], [100, 16, null], [500, 1, null], [50, 1, 20_000], [100, 1, 50_000]] },
+  heavy: {
+    warmupS: 1,
+    durationS: 5,
+    rows: [
+      [10, 1, null],
+      [100, 1, null],
+      [100, 16, null],
+      [500, 1, null],
+      [50, 1, 20_000],
+      [100, 1, 50_000],
+    ],
+  },
   // About a minute: thousands of connections, 32-deep pipelines, open loop past saturation.
   stress: {
     warmupS: 1,
     durationS: 5,
-    rows: [[1, 1, null], [50, 1, null], [50, 16, null], [200, 32, null], [1000, 1, null], [2000, 4, null], [10, 1, 10_000], [100, 1, 40_000], [200, 4, 80_000]],
+    rows: [
+      [1, 1, null],
+      [50, 1, null],
+      [50, 16, null],
+      [200, 32, null],
+      [1000, 1, null],
+      [2000, 4, null],
+      [10, 1, 10_000],
+      [100, 1, 40_000],
+      [200, 4, 80_000],
+    ],
   },
 };
 

@@ -167,9 +167,20 @@ export function formatReport(b: BenchmarkReport): string {
   b.scenarios.forEach((s, i) => {
     const l = s.latencyUs;
     main.push([
-      i + 1, fmtInt(s.connections), s.pipeline, s.rate === null ? 'closed' : fmtInt(s.rate), fmtInt(s.throughputPerSec),
-      fmtUs(l?.p50), fmtUs(l?.p90), fmtUs(l?.p99), fmtUs(l?.p99_9), fmtUs(l?.p99_99), fmtUs(l?.max),
-      fmtPct(s.underTargetPct), fmtInt(s.errors), fmtCpu(s.clientCpuPct),
+      i + 1,
+      fmtInt(s.connections),
+      s.pipeline,
+      s.rate === null ? 'closed' : fmtInt(s.rate),
+      fmtInt(s.throughputPerSec),
+      fmtUs(l?.p50),
+      fmtUs(l?.p90),
+      fmtUs(l?.p99),
+      fmtUs(l?.p99_9),
+      fmtUs(l?.p99_99),
+      fmtUs(l?.max),
+      fmtPct(s.underTargetPct),
+      fmtInt(s.errors),
+      fmtCpu(s.clientCpuPct),
     ]);
   });
   out.push(main.toString());
@@ -201,7 +212,12 @@ export function formatReport(b: BenchmarkReport): string {
     out.push(`server      answered ${fmtInt(Number(b.server.messages ?? 0))} messages; GC events ${gc?.count ?? '?'} (${gc?.pauseMs ?? '?'} ms of pause)`);
   }
   if (b.failure !== null) out.push(`error: ${b.failure}`);
-  if (b.slo !== null) out.push(`slo         ${Object.entries(b.slo).map(([k, v]) => `${k} <= ${v} us`).join(', ')}: ${b.scenarios.every((s) => s.sloBreaches.length === 0) ? 'met' : 'BREACHED'}`);
+  if (b.slo !== null)
+    out.push(
+      `slo         ${Object.entries(b.slo)
+        .map(([k, v]) => `${k} <= ${v} us`)
+        .join(', ')}: ${b.scenarios.every((s) => s.sloBreaches.length === 0) ? 'met' : 'BREACHED'}`,
+    );
   out.push(`result      ${b.ok ? 'ok' : 'FAILED'}`);
   return out.join('\n');
 }

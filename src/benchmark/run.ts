@@ -157,8 +157,20 @@ function merge(parts: WorkerDone[], threads: number): ScenarioResult {
     h.destroy();
   };
   const total: ScenarioResult = {
-    sent: 0, completed: 0, messages: 0, underTarget: 0, wrong: 0, lost: 0, behind: 0, durationNs: 0, failure: null,
-    threads, throughputPerSec: 0, latency, uncorrected, sendLag,
+    sent: 0,
+    completed: 0,
+    messages: 0,
+    underTarget: 0,
+    wrong: 0,
+    lost: 0,
+    behind: 0,
+    durationNs: 0,
+    failure: null,
+    threads,
+    throughputPerSec: 0,
+    latency,
+    uncorrected,
+    sendLag,
   };
   for (const p of parts) {
     const c = p.counts;

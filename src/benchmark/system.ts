@@ -67,4 +67,3 @@ export function processCpuUs(pid: number): number | null {
     return null;
   }
 }
-

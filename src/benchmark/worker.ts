@@ -40,15 +40,17 @@ try {
 }
 post({ type: 'connected' });
 port.once('message', () => {
-  void load.run((replies) => post({ type: 'progress', replies })).then(() => {
-    post({
-      type: 'done',
-      counts: { ...load.counts },
-      latency: encodeHistogram(load.latency),
-      uncorrected: load.uncorrected === null ? null : encodeHistogram(load.uncorrected),
-      sendLag: load.sendLag === null ? null : encodeHistogram(load.sendLag),
+  void load
+    .run((replies) => post({ type: 'progress', replies }))
+    .then(() => {
+      post({
+        type: 'done',
+        counts: { ...load.counts },
+        latency: encodeHistogram(load.latency),
+        uncorrected: load.uncorrected === null ? null : encodeHistogram(load.uncorrected),
+        sendLag: load.sendLag === null ? null : encodeHistogram(load.sendLag),
+      });
+      load.destroy();
+      port.close();
     });
-    load.destroy();
-    port.close();
-  });
 });

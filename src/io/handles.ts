@@ -51,7 +51,6 @@ interface Shutdown extends ShutdownRequest {
   stream: HandleStream | null;
 }
 
-
 /** Set by `takeConnections`, which runs before any HandleStream exists. */
 let b: StreamBinding;
 

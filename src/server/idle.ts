@@ -19,9 +19,12 @@ export class IdleSweep<C extends Idler> {
 
   /** Sweep `live` every `timeoutMs / IDLE_TICKS`, calling `onIdle` for each connection silent for the timeout. */
   constructor(live: Iterable<C>, timeoutMs: number, onIdle: (conn: C) => void) {
-    this.timer = setInterval(() => {
-      for (const conn of live) if (++conn.idleTicks > IDLE_TICKS && !conn.closing) onIdle(conn);
-    }, Math.ceil(timeoutMs / IDLE_TICKS));
+    this.timer = setInterval(
+      () => {
+        for (const conn of live) if (++conn.idleTicks > IDLE_TICKS && !conn.closing) onIdle(conn);
+      },
+      Math.ceil(timeoutMs / IDLE_TICKS),
+    );
     this.timer.unref();
   }
 

@@ -50,9 +50,23 @@ Examples:
 
 parseArgs(program, process.argv);
 const opts = program.opts<{
-  host: string; port?: number; unix?: string; framing: Framing; mode: Mode; response: string; maxFrame: number; graceMs: number;
-  maxConnections: number; idleTimeout: number; maxPending: number; unixMode: number; statsInterval: number; json: boolean;
-  cpu?: string; busyPoll: boolean; io: IoPath;
+  host: string;
+  port?: number;
+  unix?: string;
+  framing: Framing;
+  mode: Mode;
+  response: string;
+  maxFrame: number;
+  graceMs: number;
+  maxConnections: number;
+  idleTimeout: number;
+  maxPending: number;
+  unixMode: number;
+  statsInterval: number;
+  json: boolean;
+  cpu?: string;
+  busyPoll: boolean;
+  io: IoPath;
 }>();
 
 if (opts.io === 'sockets') usePublicIo();

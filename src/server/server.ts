@@ -88,8 +88,17 @@ export interface LimitEvent {
 export class ResponderServer extends EventEmitter implements ConnectionOwner {
   readonly options: ServerOptions;
   readonly stats = {
-    connections: 0, messages: 0, ignored: 0, bytesIn: 0, bytesOut: 0, protocolErrors: 0, socketErrors: 0, forcedCloses: 0,
-    rejectedConnections: 0, idleTimeouts: 0, outputPauses: 0,
+    connections: 0,
+    messages: 0,
+    ignored: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    protocolErrors: 0,
+    socketErrors: 0,
+    forcedCloses: 0,
+    rejectedConnections: 0,
+    idleTimeouts: 0,
+    outputPauses: 0,
   };
   readonly maxPending: number;
   /** What carries connections (binding.ts decides, for the whole process). */
