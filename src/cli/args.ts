@@ -95,3 +95,29 @@ export function fatal(program: string, message: string): never {
 export function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** Exit statuses after a signal, as a shell reports them: 128 + the signal's number. */
+export const EXIT_SIGNAL: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Call `stop` on the first SIGINT or SIGTERM (stop the load, report what was
+ * measured, exit with EXIT_SIGNAL); a second signal exits at once, with one
+ * line on stderr. Returns a function that removes the handlers.
+ */
+export function onInterrupt(program: string, stop: (signal: 'SIGINT' | 'SIGTERM') => void): () => void {
+  let seen = false;
+  const handler = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (seen) {
+      process.stderr.write(`${program}: ${signal} again: exiting without a report\n`);
+      process.exit(EXIT_SIGNAL[signal]);
+    }
+    seen = true;
+    stop(signal);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
