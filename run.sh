@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh clone.
 #   ./run.sh                 install if needed, build, start the server on TCP and a
-#                            Unix socket, probe both, run a short benchmark, stop
+#                            Unix socket, probe both, run a short benchmark, stop, verdict
 #   ./run.sh test            install if needed, check format and lint, build, run the tests
 #   ./run.sh build           install if needed and build
 #   ./run.sh server|client|benchmark [args...]   build, then run that program
@@ -64,9 +64,63 @@ run_tests() {
   node --import tsx --test ${flags[@]+"${flags[@]}"} "${files[@]}"
 }
 
+# One client run: its JSON is kept in $1 for the verdict, and the same report
+# is shown as the client's usual text (its own formatter, dist/client/report.js),
+# so the verdict quotes the figures printed above it.
+probe() {
+  local json=$1
+  shift
+  ./bin/client "$@" --json >"$json" || true
+  [ -s "$json" ] || return 0
+  node --input-type=module -e '
+    import { readFileSync } from "node:fs";
+    import { formatReport } from "./dist/client/report.js";
+    console.log(formatReport(JSON.parse(readFileSync(process.argv[1], "utf8"))));' "$json"
+}
+
+# The end of the demo: each transport's p50 and p99 against the client's
+# target (1 ms by default), where the processes could run, and what to try
+# next. Exit status 1 when a run failed.
+verdict() {
+  node - "$@" <<'EOF'
+const { readFileSync } = require('node:fs');
+const [tcp, unix, serverCpus, benchFailed] = process.argv.slice(2);
+const on = process.stdout.isTTY === true && (process.env.NO_COLOR ?? '') === '' && process.env.TERM !== 'dumb';
+const paint = (code, s) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
+const read = (file) => { try { return JSON.parse(readFileSync(file, 'utf8')); } catch { return null; } };
+let failed = benchFailed !== '';
+const clientCpus = new Set();
+// As the client prints them (fmtUs in src/stats/report.ts).
+const us = (v) => `${v < 100 ? v.toFixed(2) : v < 10_000 ? v.toFixed(1) : v.toFixed(0)} us`;
+function row(name, r) {
+  const head = name.padEnd(13);
+  if (r === null || r.latencyUs === null) { failed = true; return head + paint(31, 'no figures: the client failed (its message is above)'); }
+  clientCpus.add(r.cpus ?? '?');
+  const { p50, p99 } = r.latencyUs;
+  const t = r.targetUs;
+  const ms = t % 1000 === 0 ? `${t / 1000} ms` : `${t} us`;
+  const figures = `p50 ${us(p50).padEnd(10)} p99 ${us(p99).padEnd(10)} `;
+  if (r.failure !== null || r.errors > 0 || r.received !== r.sent) { failed = true; return head + figures + paint(31, `failed: ${r.failure ?? `${r.errors} wrong replies`}`); }
+  if (p99 < t) return head + figures + paint(32, `both under the ${ms} target`);
+  return head + figures + paint(31, p50 < t ? `p99 misses the ${ms} target` : `p50 and p99 miss the ${ms} target`);
+}
+const lines = [row('TCP', read(tcp)), row('Unix socket', read(unix))];
+if (benchFailed !== '') lines.push('benchmark'.padEnd(13) + paint(31, `failed: ${benchFailed} (above)`));
+lines.push(`placement    not pinned: the server could use CPUs ${serverCpus || '?'}, the clients CPUs ${[...clientCpus].join(', ') || '?'}; the scheduler chose`);
+lines.push(
+  'next         ./run.sh test                                     format, lint, types, tests',
+  '             ./bin/server --cpu 0   and in another terminal    ./bin/client --cpu 0 --count 100000',
+  '             ./bin/benchmark --preset medium --spawn-server    about 30 s of scenarios',
+  '             README.md (reading this output), docs/PERFORMANCE.md (against sockperf and redis)',
+);
+console.log(lines.join('\n'));
+process.exitCode = failed ? 1 : 0;
+EOF
+}
+
 demo() {
   build
-  local port sock
+  local port sock server_cpus bench_failed=''
   tmp=$(mktemp -d)
   sock="$tmp/respuesta.sock"
   trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
@@ -82,21 +136,27 @@ demo() {
   cat "$tmp/server.log"
   port=$(sed -n 's#^ready: tcp://127\.0\.0\.1:\([0-9]*\) .*#\1#p' "$tmp/server.log")
   [ -n "$port" ] || die "server printed no TCP port"
+  server_cpus=$(sed -n 's/.* cpus=\([^ ]*\)$/\1/p' "$tmp/server.log" | head -n 1)
 
   say "client over TCP (placement: left to the scheduler)"
-  ./bin/client --port "$port" --count 20000 --warmup 2000
+  probe "$tmp/tcp.json" --port "$port" --count 20000 --warmup 2000
   say "client over the Unix socket"
-  ./bin/client --unix "$sock" --count 20000 --warmup 2000
+  probe "$tmp/unix.json" --unix "$sock" --count 20000 --warmup 2000
 
   say "benchmark: closed loop, 1 and 16 connections, 1 and 8 in flight each"
-  ./bin/benchmark --port "$port" --connections 1,16 --pipeline 1,8 --duration 1 --warmup 0.5
+  ./bin/benchmark --port "$port" --connections 1,16 --pipeline 1,8 --duration 1 --warmup 0.5 ||
+    bench_failed="closed loop, exit $?"
   say "benchmark: open loop, 10 000 msg/s over 16 connections over the Unix socket"
-  ./bin/benchmark --unix "$sock" --connections 16 --rate 10000 --duration 2 --warmup 0.5
+  ./bin/benchmark --unix "$sock" --connections 16 --rate 10000 --duration 2 --warmup 0.5 ||
+    bench_failed="${bench_failed:+$bench_failed; }open loop, exit $?"
 
   say "stopping the server (SIGTERM)"
   kill -TERM "$server_pid"
   wait "$server_pid"
   tail -n 2 "$tmp/server.log"
+
+  say "verdict: the client's round trips above against its target"
+  verdict "$tmp/tcp.json" "$tmp/unix.json" "$server_cpus" "$bench_failed"
 }
 
 case "${1:-}" in

@@ -2,12 +2,15 @@
 # program from wherever the launcher is called (symlinks included) and run it
 # under node with the GC flags below.
 #
-# GC is tuned, never disabled: a young generation fixed at 2 MiB keeps every
-# scavenge near 0.5 ms, well under the 1 ms target, where a larger one trades
-# fewer scavenges for pauses of several milliseconds each (README.md, "GC
-# flags", and bench/gc-flags.sh). The flags go on the command line because
-# node refuses some of them inside NODE_OPTIONS. RESPUESTA_NODE_FLAGS, when
-# set, replaces them.
+# GC is tuned, never disabled: the young generation is fixed at 2 MiB, so
+# that V8 cannot grow it under load, for a scavenge's pause grows with it.
+# At 2 MiB, bench/gc-flags.sh 200000 0 fixed (server and client on CPU 0,
+# 200 000 round trips; both runs in docs/PERFORMANCE.md, "GC flags")
+# measured 8 scavenges of 1.41 ms on average at commit bd52ff3, above the
+# 1 ms target, and 7 of 0.52 ms at commit aa61f04 on another VM. At 8 MiB
+# the same runs measured 2 scavenges, of 5.99 and of 2.19 ms on average.
+# The flags go on the command line because node refuses some of them inside
+# NODE_OPTIONS. RESPUESTA_NODE_FLAGS, when set, replaces them.
 RESPUESTA_GC_FLAGS=${RESPUESTA_NODE_FLAGS-"--max-semi-space-size=2 --min-semi-space-size=2"}
 
 launch() {
