@@ -18,8 +18,12 @@ launch() {
   shift
   root=$(CDPATH='' cd -- "$(dirname -- "$(readlink -f -- "$0")")/.." && pwd)
   main="$root/dist/$program/main.js"
+  # The name it was called by (respuesta-server when installed, server in a
+  # checkout): the program's usage line, examples and messages use it.
+  RESPUESTA_PROGRAM=$(basename -- "$0")
+  export RESPUESTA_PROGRAM
   if [ ! -f "$main" ]; then
-    echo "$program: not built yet; run ./run.sh build (in $root)" >&2
+    echo "$RESPUESTA_PROGRAM: not built yet; run ./run.sh build (in $root)" >&2
     exit 1
   fi
   # shellcheck disable=SC2086 # the flags are meant to split

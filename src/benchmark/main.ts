@@ -13,11 +13,13 @@ import { processCpuUs, serverArgs } from './system.js';
 import { type ServerProcess, startServerProcess } from '../server/spawn.js';
 import { allowedCpus } from '../io/placement.js';
 import { type IoPath, usePublicIo } from '../io/binding.js';
+import { programName } from '../cli/args.js';
+import { packageVersion } from '../cli/meta.js';
 
-const NAME = 'benchmark';
+const NAME = programName('benchmark');
 
 const program = addRequestOptions(
-  new Command(NAME).description('Concurrency report: many connections, pipelining, closed or open loop (corrected for coordinated omission), HDR percentiles.'),
+  new Command(NAME).version(packageVersion()).description('Concurrency report: many connections, pipelining, closed or open loop (corrected for coordinated omission), HDR percentiles.'),
   'a request unanswered this long is lost',
 )
   .addOption(new Option('-c, --connections <list>', 'connections, comma-separated: one scenario each').argParser(parseIntList(100_000)).default([10], '10'))
@@ -46,11 +48,11 @@ Exit status: 0 on a clean run, 1 when a reply was wrong or lost or an --slo
 was breached, 2 for bad usage.
 
 Examples:
-  $ benchmark --connections 1,10,50 --pipeline 1,16
-  $ benchmark --rate 10000,50000 --connections 50 --slo p99=1000
-  $ benchmark --spawn-server --server-cpu 0 --client-cpu 1 --preset medium
-  $ benchmark --framing sockperf --port 11111          # sockperf's own server
-  $ benchmark --unix /tmp/resp.sock --json --hgrm results/`,
+  $ ${NAME} --connections 1,10,50 --pipeline 1,16
+  $ ${NAME} --rate 10000,50000 --connections 50 --slo p99=1000
+  $ ${NAME} --spawn-server --server-cpu 0 --client-cpu 1 --preset medium
+  $ ${NAME} --framing sockperf --port 11111          # sockperf's own server
+  $ ${NAME} --unix /tmp/resp.sock --json --hgrm results/`,
   );
 
 parseArgs(program, process.argv);

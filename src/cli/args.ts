@@ -121,3 +121,14 @@ export function onInterrupt(program: string, stop: (signal: 'SIGINT' | 'SIGTERM'
     process.off('SIGTERM', handler);
   };
 }
+
+/**
+ * The name this program was invoked by, for its usage line, its examples and
+ * its error messages: `respuesta-server` when installed, `server` in a
+ * checkout. The launchers (bin/launch.sh) export it as RESPUESTA_PROGRAM;
+ * run without them (node dist/server/main.js), the program is `fallback`.
+ */
+export function programName(fallback: string): string {
+  const name = process.env.RESPUESTA_PROGRAM;
+  return name === undefined || name === '' ? fallback : name;
+}

@@ -7,11 +7,13 @@ import { type IoPath, usePublicIo } from '../io/binding.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
 import { type ProbeResult, runProbe } from './probe.js';
 import { buildReport, formatReport } from './report.js';
+import { programName } from '../cli/args.js';
+import { packageVersion } from '../cli/meta.js';
 
-const NAME = 'client';
+const NAME = programName('client');
 
 const program = addRequestOptions(
-  new Command('client').description('Latency probe: one message at a time, every round trip timed in nanoseconds into an HDR histogram.'),
+  new Command(NAME).version(packageVersion()).description('Latency probe: one message at a time, every round trip timed in nanoseconds into an HDR histogram.'),
   'fail when a reply takes longer than this',
 )
   .option('-n, --count <n>', 'measured round trips', parseInteger(1), 10_000)
@@ -27,10 +29,10 @@ const program = addRequestOptions(
 Exit status: 0 when every reply arrived and was right, 1 otherwise, 2 for bad usage.
 
 Examples:
-  $ client                                    # tcp://127.0.0.1:8080, 10 000 round trips of 64 B
-  $ client --unix /tmp/resp.sock --count 100000 --json
-  $ client --framing sockperf --port 11111 --size 64   # measure sockperf's own server
-  $ taskset -c 0 client --hgrm rtt.hgrm       # pin to CPU 0, keep the distribution`,
+  $ ${NAME}                                    # tcp://127.0.0.1:8080, 10 000 round trips of 64 B
+  $ ${NAME} --unix /tmp/resp.sock --count 100000 --json
+  $ ${NAME} --framing sockperf --port 11111 --size 64   # measure sockperf's own server
+  $ taskset -c 0 ${NAME} --hgrm rtt.hgrm       # pin to CPU 0, keep the distribution`,
   );
 
 parseArgs(program, process.argv);

@@ -8,8 +8,10 @@ import { allowedCpus } from '../io/placement.js';
 import { describeConfig, describeSummary } from './report.js';
 import { type LimitEvent, type ProtocolErrorEvent, ResponderServer, type ServerOptions } from './server.js';
 import { type IoPath, usePublicIo } from '../io/binding.js';
+import { programName } from '../cli/args.js';
+import { packageVersion } from '../cli/meta.js';
 
-const NAME = 'server';
+const NAME = programName('server');
 const DEFAULT_PORT = 8080;
 /** The longest Unix socket path Linux takes (sun_path is 108 bytes with its NUL). */
 const UNIX_PATH_MAX = 107;
@@ -19,7 +21,8 @@ function parseMode(value: string): number {
   return parseInt(value, 8);
 }
 
-const program = new Command('server')
+const program = new Command(NAME)
+  .version(packageVersion())
   .description('Answer every framed message on TCP loopback and/or a Unix socket with a fixed response or an echo.')
   .option('-H, --host <addr>', 'TCP address to listen on (loopback unless you say otherwise)', '127.0.0.1')
   .option('-p, --port <n>', `TCP port, 0 for an ephemeral one (default ${DEFAULT_PORT}; with --unix alone, no TCP)`, parsePort)
@@ -42,10 +45,10 @@ const program = new Command('server')
     'after',
     `
 Examples:
-  $ server                                   # tcp://127.0.0.1:${DEFAULT_PORT}, length framing, replies "respuesta"
-  $ server --port 0 --unix /tmp/resp.sock    # ephemeral TCP port and a Unix socket
-  $ server --framing line --mode echo        # try it: printf 'hola\\n' | nc -q1 127.0.0.1 ${DEFAULT_PORT}
-  $ server --framing sockperf --port 11111   # then: sockperf ping-pong --tcp -i 127.0.0.1 -p 11111`,
+  $ ${NAME}                                   # tcp://127.0.0.1:${DEFAULT_PORT}, length framing, replies "respuesta"
+  $ ${NAME} --port 0 --unix /tmp/resp.sock    # ephemeral TCP port and a Unix socket
+  $ ${NAME} --framing line --mode echo        # try it: printf 'hola\\n' | nc -q1 127.0.0.1 ${DEFAULT_PORT}
+  $ ${NAME} --framing sockperf --port 11111   # then: sockperf ping-pong --tcp -i 127.0.0.1 -p 11111`,
   );
 
 parseArgs(program, process.argv);

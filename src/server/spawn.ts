@@ -51,6 +51,10 @@ export interface ServerProcess {
 }
 
 export interface StartOptions {
+  /** The server program to run: this checkout's bin/server by default (a test gives an installed `respuesta-server`). */
+  command?: string;
+  /** The working directory; this process's by default. */
+  cwd?: string;
   /** The environment (for example other Node flags in RESPUESTA_NODE_FLAGS); this process's by default. */
   env?: NodeJS.ProcessEnv;
   /** Run once the server has exited (removing a temporary directory, say). */
@@ -58,12 +62,14 @@ export interface StartOptions {
 }
 
 /**
- * Start bin/server with `--json` and `args`; resolves once it has printed its
- * `ready` event. Rejects, with the server's first line of stderr, when it
- * exits first or is not ready within 10 s (and then kills it).
+ * Start bin/server (or `options.command`) with `--json` and `args`;
+ * resolves once it has printed its `ready` event. Rejects, with the server's
+ * first line of stderr, when it exits first or is not ready within 10 s (and
+ * then kills it).
  */
 export async function startServerProcess(args: string[], options: StartOptions = {}): Promise<ServerProcess> {
-  const proc = spawn(SERVER_BIN, ['--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+  const command = options.command ?? SERVER_BIN;
+  const proc = spawn(command, ['--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env, cwd: options.cwd });
   const events: ServerEvent[] = [];
   const waiters = new Set<() => void>();
   let stderr = '';
@@ -71,7 +77,7 @@ export async function startServerProcess(args: string[], options: StartOptions =
   let done = false;
   const exited = new Promise<number | null>((resolve) => {
     proc.once('error', (err) => {
-      stderr += `cannot start ${SERVER_BIN}: ${err.message}\n`;
+      stderr += `cannot start ${command}: ${err.message}\n`;
       resolve(null);
     });
     proc.once('exit', (code) => resolve(code));
