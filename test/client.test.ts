@@ -130,3 +130,27 @@ describe('bad usage exits 2 with one line naming the option', () => {
     [['--cpu', '4095'], /option --cpu: taskset could not pin to CPUs 4095/],
   ]);
 });
+
+describe('range errors in human terms', () => {
+  // Limits as a person reads them; never the parsers' unbounded defaults (Number.MAX_VALUE, Number.MAX_SAFE_INTEGER).
+  const cases: Array<['client' | 'server' | 'benchmark', string[], RegExp]> = [
+    ['client', ['--count', '0'], /expected an integer of at least 1\.$/],
+    ['client', ['--count', '1e3'], /expected an integer of at least 1\.$/],
+    ['client', ['--count', '123456789012345678901'], /expected an integer of at least 1; 123456789012345678901 is too large\.$/],
+    ['client', ['--warmup', '-1'], /expected an integer of at least 0\.$/],
+    ['client', ['--timeout-ms', '0'], /expected an integer of at least 1\.$/],
+    ['client', ['--target-us', '0'], /expected a number of at least 0\.001\.$/],
+    ['client', ['--max-frame', '0'], /expected an integer from 1 to 4,294,967,295\.$/],
+    ['client', ['--port', '65536'], /expected an integer from 0 to 65535\.$/],
+    ['server', ['--grace-ms', '-1'], /expected an integer from 0 to 3,600,000\.$/],
+    ['benchmark', ['--duration', '0'], /expected a number of at least 0\.1\.$/],
+  ];
+  for (const [name, args, message] of cases) {
+    it(`${name} ${args.join(' ')}`, async () => {
+      const r = await runBin(name, args);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr.trim(), message);
+      assert.doesNotMatch(r.stderr, /1\.797|e\+308|9007199254740991|Infinity/);
+    });
+  }
+});
