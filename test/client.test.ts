@@ -37,6 +37,17 @@ describe('against the real server', () => {
     const l = j.latencyUs;
     assert.ok(l.min > 0 && l.min <= l.p50 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p99_9 && l.p99_9 <= l.p99_99 && l.p99_99 <= l.max);
     assert.equal(j.writes, 'direct');
+    assert.equal(j.error, null);
+    assert.equal(j.partial, false);
+    assert.deepEqual(j.warnings, []);
+    // The run as it ran, and what it ran on.
+    assert.equal(j.options.count, 500);
+    assert.equal(j.options.duration, null);
+    assert.equal(j.options.rate, null);
+    assert.equal(j.options.port, server.port);
+    assert.equal(j.meta.schema, 1);
+    assert.equal(j.meta.node, process.version);
+    assert.match(j.meta.startedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
   it('prints the text report over the Unix socket and writes an .hgrm file', async () => {
@@ -48,6 +59,8 @@ describe('against the real server', () => {
     assert.match(r.stdout, /p50 [\d.]+ +p90 [\d.]+ +p99 [\d.]+ +p99\.9 [\d.]+ +p99\.99 [\d.]+/);
     assert.match(r.stdout, /of round trips under 1000 us/);
     assert.match(r.stdout, /msg\/s/);
+    assert.match(r.stdout, /^result +ok$/m);
+    assert.doesNotMatch(r.stdout, /\x1b\[/, 'no colour into a pipe');
     const text = readFileSync(hgrm, 'utf8');
     assert.match(text, /Value +Percentile +TotalCount +1\/\(1-Percentile\)/);
     assert.match(text, /#\[Max += +[\d.]+, Total count += +300\]/);
@@ -92,6 +105,7 @@ describe('failures', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1);
     assert.match(r.stderr, /cannot connect to tcp:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.equal(r.stdout, '', 'nothing half-built on stdout');
   });
 
   it('a server that closes mid-run: exit 1 with the reason', async (t) => {
@@ -107,15 +121,16 @@ describe('failures', () => {
     assert.equal(r.code, 1);
     const j = JSON.parse(r.stdout);
     assert.equal(j.received, 5);
-    assert.match(j.failure, /(server closed the connection|connection lost) after 5 replies/);
+    assert.match(j.error, /(server closed the connection|connection lost) after 5 replies/);
     assert.ok(j.errors >= 1);
+    assert.equal(j.hint, null, 'right replies came: no hint about framing');
   });
 
   it('a server that never answers: times out, exit 1', async (t) => {
     const { port } = await listenRaw(t, () => {});
     const r = await runBin('client', ['--port', String(port), '--count', '3', '--timeout-ms', '200', '--json']);
     assert.equal(r.code, 1);
-    assert.match(JSON.parse(r.stdout).failure, /no reply within 200 ms/);
+    assert.match(JSON.parse(r.stdout).error, /no reply within 200 ms/);
   });
 });
 
@@ -128,5 +143,32 @@ describe('bad usage exits 2 with one line naming the option', () => {
     [['--target-us', '-5'], /--target-us/],
     [['--bogus'], /--bogus/],
     [['--cpu', '4095'], /option --cpu: taskset could not pin to CPUs 4095/],
+    [['--duration', '0'], /--duration.* expected a number from 0\.001 to 604,800\./],
+    [['--rate', '-1'], /--rate/],
+    [['--count', '5', '--duration', '1'], /options --count and --duration: give one, not both/],
   ]);
+});
+
+describe('range errors in human terms', () => {
+  // Limits as a person reads them; never the parsers' unbounded defaults (Number.MAX_VALUE, Number.MAX_SAFE_INTEGER).
+  const cases: Array<['client' | 'server' | 'benchmark', string[], RegExp]> = [
+    ['client', ['--count', '0'], /expected an integer of at least 1\.$/],
+    ['client', ['--count', '1e3'], /expected an integer of at least 1\.$/],
+    ['client', ['--count', '123456789012345678901'], /expected an integer of at least 1; 123456789012345678901 is too large\.$/],
+    ['client', ['--warmup', '-1'], /expected an integer of at least 0\.$/],
+    ['client', ['--timeout-ms', '0'], /expected an integer of at least 1\.$/],
+    ['client', ['--target-us', '0'], /expected a number of at least 0\.001\.$/],
+    ['client', ['--max-frame', '0'], /expected an integer from 1 to 4,294,967,295\.$/],
+    ['client', ['--port', '65536'], /expected an integer from 0 to 65535\.$/],
+    ['server', ['--grace-ms', '-1'], /expected an integer from 0 to 3,600,000\.$/],
+    ['benchmark', ['--duration', '0'], /expected a number of at least 0\.1\.$/],
+  ];
+  for (const [name, args, message] of cases) {
+    it(`${name} ${args.join(' ')}`, async () => {
+      const r = await runBin(name, args);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr.trim(), message);
+      assert.doesNotMatch(r.stderr, /1\.797|e\+308|9007199254740991|Infinity/);
+    });
+  }
 });

@@ -366,3 +366,90 @@ describe('listening', () => {
     }
   });
 });
+
+describe('a peer with another framing: the log says what to check', () => {
+  it("printf 'hola\\n' to a length server: the protocol error carries a hint to use --framing line", async (t) => {
+    const server = await startServer(['--port', '0']);
+    const s = await rawConnect(t, server);
+    s.write('hola\n');
+    await closed(s);
+    const e = await server.waitFor('protocol-error');
+    assert.equal(e.code, 'ERR_FRAME_TOO_LARGE');
+    assert.equal(e.actual, 0x686f6c61); // "hola" read as a length
+    assert.match(String(e.hint), /reads as text \("hola"\).*--framing line/);
+    await server.stop();
+  });
+
+  it('the same in the text log, on one line', async (t) => {
+    const proc = spawn(BIN('server'), ['--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = once(proc, 'exit');
+    onTeardown(t, () => proc.kill('SIGKILL'));
+    let out = '';
+    let err = '';
+    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    await waitUntil(() => /^ready: tcp:\/\/127\.0\.0\.1:\d+\n/m.test(out), 'the ready line');
+    const port = Number(/^ready: tcp:\/\/127\.0\.0\.1:(\d+)/m.exec(out)![1]);
+    const s = await rawConnect(t, { port });
+    s.write('hola\n');
+    await closed(s);
+    await waitUntil(() => err.includes('\n'), 'the protocol error on stderr');
+    proc.kill('SIGTERM');
+    await withDeadline(exited, 'the server to exit');
+    const lines = err.trim().split('\n');
+    assert.equal(lines.length, 1, err);
+    assert.match(lines[0], /^protocol error from 127\.0\.0\.1:\d+: frame length 1752132705 exceeds max-frame \d+ \(ERR_FRAME_TOO_LARGE\); connection closed; hint: .*"hola".*--framing line/);
+  });
+
+  it('an HTTP request to a length server: the hint says this is not HTTP', async (t) => {
+    const server = await startServer(['--port', '0']);
+    const s = await rawConnect(t, server);
+    s.on('error', () => {}); // closed on us: the rest of the request may meet a reset
+    s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await closed(s);
+    assert.match(String((await server.waitFor('protocol-error')).hint), /speaks HTTP/);
+    await server.stop();
+  });
+
+  it('binary frames to a line server: a line over max-frame without a newline names --framing', async (t) => {
+    const server = await startServer(['--port', '0', '--framing', 'line', '--max-frame', '64']);
+    const s = await rawConnect(t, server);
+    s.on('error', () => {});
+    s.write(Buffer.concat([lengthFrame('a'.repeat(60)), lengthFrame('b'.repeat(60))]));
+    await closed(s);
+    const e = await server.waitFor('protocol-error');
+    assert.equal(e.code, 'ERR_LINE_TOO_LONG');
+    assert.match(String(e.hint), /length-prefixed or sockperf frames.*--framing/);
+    await server.stop();
+  });
+
+  it('a length frame to a sockperf server: the hint names --framing', async (t) => {
+    const server = await startServer(['--port', '0', '--framing', 'sockperf']);
+    const s = await rawConnect(t, server);
+    s.on('error', () => {});
+    s.write(lengthFrame('abcdefghijklmnopqrstuvwxyz'));
+    await closed(s);
+    const e = await server.waitFor('protocol-error');
+    assert.match(String(e.code), /^ERR_SOCKPERF_TOO_/);
+    assert.match(String(e.hint), /sockperf messages.*--framing/);
+    await server.stop();
+  });
+
+  it('a protocol error with nothing to guess from has no hint', async (t) => {
+    const server = await startServer(['--port', '0', '--max-frame', '16']);
+    const s = await rawConnect(t, server);
+    s.on('error', () => {});
+    s.write(Buffer.from([0, 0, 1, 0])); // a length of 256: binary, only too large
+    await closed(s);
+    assert.equal((await server.waitFor('protocol-error')).hint, null);
+    await server.stop();
+  });
+});
+
+describe('help', () => {
+  it('shows the --unix-mode default in octal, as it is typed', async () => {
+    const r = await runBin('server', ['--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /--unix-mode <octal> +permission bits of the Unix socket file \(default: 600\)/);
+  });
+});

@@ -11,23 +11,35 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
+/**
+ * An integer option in [min, max]. The message names the range as a person
+ * would: "an integer of at least 1" when there is no upper limit worth
+ * stating, never JavaScript's largest safe integer.
+ */
 export function parseInteger(min: number, max = Number.MAX_SAFE_INTEGER) {
+  const expected = max === Number.MAX_SAFE_INTEGER ? `expected an integer of at least ${fmtLimit(min)}` : `expected an integer from ${fmtLimit(min)} to ${fmtLimit(max)}`;
   return (value: string): number => {
-    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
+    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`${expected}.`);
     const n = Number(value);
-    if (n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
+    if (n > Number.MAX_SAFE_INTEGER) throw new InvalidArgumentError(`${expected}; ${value.trim()} is too large.`);
+    if (n < min || n > max) throw new InvalidArgumentError(`${expected}.`);
     return n;
   };
 }
 
+/** A number option in [min, max]; without a max, "a number of at least 0.1" (never Number.MAX_VALUE). */
 export function parseNumber(min: number, max = Number.MAX_VALUE) {
+  const expected = max === Number.MAX_VALUE ? `expected a number of at least ${fmtLimit(min)}` : `expected a number from ${fmtLimit(min)} to ${fmtLimit(max)}`;
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected a number from ${min} to ${max}.`);
-    }
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`${expected}.`);
     return n;
   };
+}
+
+/** A limit as a person reads it: 4,294,967,295 rather than 4294967295 (a port stays 65535), 0.001 rather than 1e-3. */
+function fmtLimit(n: number): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: 20, useGrouping: n >= 100_000 });
 }
 
 export const parsePort = parseInteger(0, 65535);

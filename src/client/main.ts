@@ -1,32 +1,41 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { EXIT_FAILED, EXIT_OK, describeError, fatal, parseArgs, parseCpuList, parseInteger, ioOption, pinOrExit } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_SIGNAL, describeError, ioOption, onInterrupt, parseArgs, parseCpuList, parseInteger, parseNumber, pinOrExit, programName, usageError } from '../cli/args.js';
+import { paintFor } from '../cli/colour.js';
+import { packageVersion, runMeta } from '../cli/meta.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
 import { allowedCpus } from '../io/placement.js';
 import { type IoPath, usePublicIo } from '../io/binding.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
 import { type ProbeResult, runProbe } from './probe.js';
-import { buildReport, formatReport } from './report.js';
-import { programName } from '../cli/args.js';
-import { packageVersion } from '../cli/meta.js';
+import { type ClientFailure, type ClientOptions, buildReport, formatReport } from './report.js';
 
 const NAME = programName('client');
+const startedAt = new Date();
 
 const program = addRequestOptions(
   new Command(NAME).version(packageVersion()).description('Latency probe: one message at a time, every round trip timed in nanoseconds into an HDR histogram.'),
   'fail when a reply takes longer than this',
 )
   .option('-n, --count <n>', 'measured round trips', parseInteger(1), 10_000)
+  .option('-d, --duration <s>', 'measure for this many seconds instead of --count round trips', parseNumber(0.001, 604_800))
+  .option(
+    '-R, --rate <n>',
+    'messages per second on a fixed schedule, latency counted from when each was due (as sockperf --mps); default: each as soon as the last reply is in',
+    parseNumber(0.001, 10_000_000),
+  )
   .option('-w, --warmup <n>', 'round trips before measuring', parseInteger(0), 1_000)
   .option('--cpu <list>', 'pin the client to these CPUs (taskset), e.g. 1', parseCpuList)
   .option('--busy-poll', 'never let the event loop sleep during the run: lower latency across CPUs, one CPU burnt', false)
   .addOption(ioOption("handles: write straight to the socket's handle, one reused request (Node internals; used when this Node has them); sockets: socket.write only"))
-  .option('--hgrm <file>', 'write the HdrHistogram percentile distribution (microseconds) to this file')
+  .option('--hgrm <file>', 'write the HdrHistogram percentile distribution (microseconds) to this file (with --rate, the uncorrected one too, as FILE-uncorrected)')
   .option('--json', 'print one JSON object instead of the text report', false)
   .addHelpText(
     'after',
     `
-Exit status: 0 when every reply arrived and was right, 1 otherwise, 2 for bad usage.
+Exit status: 0 when every reply arrived and was right, 1 otherwise, 2 for bad
+usage; 130 (SIGINT) or 143 (SIGTERM) after an interrupt, which still reports
+what was measured, marked partial.
 
 Examples:
   $ ${NAME}                                    # tcp://127.0.0.1:8080, 10 000 round trips of 64 B
@@ -36,31 +45,85 @@ Examples:
   );
 
 parseArgs(program, process.argv);
-const o = program.opts<RequestOptions & { count: number; warmup: number; cpu?: string; busyPoll: boolean; io: IoPath; hgrm?: string; json: boolean }>();
+type Options = RequestOptions & { count: number; duration?: number; rate?: number; warmup: number; cpu?: string; busyPoll: boolean; io: IoPath; hgrm?: string; json: boolean };
+const o = program.opts<Options>();
 checkRequestOptions(NAME, o);
+if (o.duration !== undefined && program.getOptionValueSource('count') === 'cli') usageError(NAME, 'options --count and --duration: give one, not both');
 if (o.io === 'sockets') usePublicIo();
 pinOrExit(NAME, '--cpu', o.cpu);
 const target = targetOf(o);
+const options: ClientOptions = {
+  host: o.unix === undefined ? o.host : null,
+  port: o.unix === undefined ? o.port : null,
+  unix: o.unix ?? null,
+  framing: o.framing,
+  mode: o.mode,
+  response: o.response,
+  size: o.size,
+  targetUs: o.targetUs,
+  timeoutMs: o.timeoutMs,
+  maxFrame: o.maxFrame,
+  count: o.duration === undefined ? o.count : null,
+  duration: o.duration ?? null,
+  rate: o.rate ?? null,
+  warmup: o.warmup,
+  cpu: o.cpu ?? null,
+  busyPoll: o.busyPoll,
+  io: o.io,
+  hgrm: o.hgrm ?? null,
+  json: o.json,
+};
+const paintOut = paintFor(process.stdout);
+const paintErr = paintFor(process.stderr);
+
+/** One line on stderr, the program's name first. */
+function complain(message: string): void {
+  process.stderr.write(paintErr.error(`${NAME}: ${message}`) + '\n');
+}
+
+// The first SIGINT or SIGTERM stops the probe, which then reports what it measured; a second exits at once (onInterrupt).
+let signal: 'SIGINT' | 'SIGTERM' | null = null;
+const abort = new AbortController();
+onInterrupt(NAME, (s) => {
+  signal = s;
+  abort.abort(s);
+});
 
 await initHistograms();
 let result: ProbeResult;
 try {
-  result = await runProbe({ ...o, target });
+  result = await runProbe({ ...o, durationS: o.duration, target, signal: abort.signal });
 } catch (err) {
-  fatal(NAME, describeError(err));
+  // No run: nothing half-built on stdout; with --json, one object that says why.
+  const error = describeError(err);
+  if (o.json) process.stdout.write(JSON.stringify({ meta: runMeta(NAME, startedAt), options, error } satisfies ClientFailure) + '\n');
+  complain(error);
+  process.exit(signal === null ? EXIT_FAILED : EXIT_SIGNAL[signal]);
 }
-const report = buildReport(result, o, allowedCpus('self'));
-let written = true;
+
+let fileError: string | undefined;
 if (o.hgrm !== undefined) {
   try {
     writeFileSync(o.hgrm, toHgrm(result.histogram));
+    if (result.uncorrected !== null) writeFileSync(uncorrectedPath(o.hgrm), toHgrm(result.uncorrected));
   } catch (err) {
-    process.stderr.write(`${NAME}: cannot write --hgrm: ${describeError(err)}\n`);
-    written = false;
+    fileError = `cannot write --hgrm: ${describeError(err)}`;
   }
 }
+const report = buildReport(result, options, { meta: runMeta(NAME, startedAt), cpus: allowedCpus('self'), signal, error: fileError });
 result.histogram.destroy();
-process.stdout.write(o.json ? JSON.stringify(report) + '\n' : formatReport(report) + '\n');
-if (report.failure !== null) process.stderr.write(`${NAME}: ${report.failure}\n`);
-const ok = written && report.failure === null && report.errors === 0 && report.received === report.sent;
-process.exitCode = ok ? EXIT_OK : EXIT_FAILED;
+result.uncorrected?.destroy();
+result.sendLag?.destroy();
+
+if (o.json) process.stdout.write(JSON.stringify(report) + '\n');
+// A run that got no reply at all has no figures to show: its one line on stderr says why, and what to check.
+else if (report.error === null || report.received > 0 || report.partial) process.stdout.write(formatReport(report, paintOut) + '\n');
+if (report.error !== null) complain(report.hint === null ? report.error : `${report.error} (hint: ${report.hint})`);
+const ok = report.error === null && report.errors === 0 && report.received === report.sent;
+process.exitCode = signal !== null && report.partial ? EXIT_SIGNAL[signal] : ok ? EXIT_OK : EXIT_FAILED;
+
+/** rtt.hgrm -> rtt-uncorrected.hgrm; rtt -> rtt-uncorrected. */
+function uncorrectedPath(path: string): string {
+  const m = /^(.*?)(\.[^./]*)?$/.exec(path)!;
+  return `${m[1]}-uncorrected${m[2] ?? ''}`;
+}

@@ -1,17 +1,27 @@
+/**
+ * The probe: one connection, one message in flight, every round trip timed
+ * into an HDR histogram, in closed loop or at a fixed rate (round-trips.ts
+ * does the per-message work); connect, run until done, stopped or failed,
+ * and hand back what was measured.
+ */
 import type { Socket } from 'node:net';
-import { codecs, type Decoder, type MessageHandler } from '../protocol/index.js';
+import type { RequestSpec } from '../protocol/exchange.js';
 import { nowNs } from '../stats/clock.js';
-import { createHistogram, type Histogram } from '../stats/histogram.js';
-import { GcMonitor, type GcStats, gcSince } from '../stats/gc.js';
+import type { Histogram } from '../stats/histogram.js';
+import { type GcStats, gcSince } from '../stats/gc.js';
 import { BusyPoll } from '../io/busy-poll.js';
-import { type WritePath, type Writer, createWriter } from '../io/writes.js';
-import { Exchange, type RequestSpec } from '../protocol/exchange.js';
+import { type WritePath, createWriter } from '../io/writes.js';
 import { type Target, connectTo, targetUrl } from '../io/connect.js';
+import { RoundTrips } from './round-trips.js';
 
 export interface ProbeOptions extends RequestSpec {
   target: Target;
-  /** Measured round trips. */
+  /** Measured round trips; ignored when `durationS` is given. */
   count: number;
+  /** Measure for this many seconds instead of `count` round trips (sockperf's -t). */
+  durationS?: number;
+  /** Messages per second on a fixed schedule (sockperf's --mps); without it, closed loop. */
+  rate?: number;
   /** Round trips before measuring starts. */
   warmup: number;
   targetUs: number;
@@ -20,23 +30,43 @@ export interface ProbeOptions extends RequestSpec {
   maxFrame: number;
   /** Keep the event loop polling for the whole run (BusyPoll). */
   busyPoll?: boolean;
+  /** Aborting it stops the run and keeps what was measured (SIGINT, SIGTERM). */
+  signal?: AbortSignal;
 }
 
 export interface ProbeResult {
   transport: Target['transport'];
   address: string;
+  /** Requests written, warm-up included. */
   sent: number;
+  /** Replies received, warm-up included. */
   received: number;
-  /** Wrong replies, plus the reply that never came when the run was cut short. */
-  errors: number;
-  /** Measured round trips at or under the target. */
+  /** Replies that were the expected one. */
+  correct: number;
+  /** Replies that were not, or came with no request outstanding. */
+  wrong: number;
+  /** Requests never answered: the run failed, or was interrupted, with one in flight. */
+  lost: number;
+  /** Measured round trips at or under the target (corrected latency with a rate). */
   underTarget: number;
-  /** Measured phase, first send to last reply. */
+  /** Measured phase, from its start to the last reply (or the stop); 0 when it never began. */
   durationNs: number;
-  /** Round-trip times of the measured phase, nanoseconds. The caller destroys it. */
+  /** Latency of the measured phase, nanoseconds: from when each message was due with a rate, else from its write. The caller destroys it. */
   histogram: Histogram;
-  /** Why the run stopped early, or what the first wrong reply was. */
+  /** With a rate: the same replies timed from the actual write. The caller destroys it. */
+  uncorrected: Histogram | null;
+  /** With a rate: how late each measured write left, nanoseconds. The caller destroys it. */
+  sendLag: Histogram | null;
+  /** With a rate: messages due before the run stopped that were never sent. */
+  behind: number;
+  /** Why the run stopped early (not counting an interrupt). */
   failure: string | null;
+  /** What was wrong with the first wrong reply. */
+  mismatch: string | null;
+  /** A guess at the cause of a protocol error in the replies, from its bytes (framingHint). */
+  hint: string | null;
+  /** The run was stopped by `signal`. */
+  interrupted: boolean;
   /** Garbage collections in this process during the measured phase. */
   gc: GcStats;
   /** How requests were written: 'direct' on the 'handles' I/O path, 'stream' on 'sockets' (src/io/binding.ts). */
@@ -45,109 +75,37 @@ export interface ProbeResult {
 
 const READ_BUFFER = 64 * 1024;
 
-/**
- * Ping-pong: one message in flight, each round trip timed from just before
- * the write to the moment its reply is decoded. One clock read per reply
- * serves as both the end of that round trip and the start of the next, so
- * the small cost of recording is charged to the next round trip rather than
- * hidden. Replies are read into one reused buffer.
- */
-class Probe implements MessageHandler {
-  private readonly exchange: Exchange;
-  private readonly decoder: Decoder;
-  private readonly total: number;
-  private readonly warmup: number;
-  private readonly targetNs: number;
-  readonly histogram = createHistogram();
-  socket!: Socket;
-  writer!: Writer;
-  sent = 0;
-  received = 0;
-  errors = 0;
-  underTarget = 0;
-  sentAt = 0;
-  measureStart = 0;
-  measureEnd = 0;
-  failure: string | null = null;
-  readonly gc = new GcMonitor();
-  gcAtStart: GcStats | null = null;
-  /** What was wrong with the first wrong reply. */
-  mismatch: string | null = null;
-  private done!: () => void;
-  readonly finished = new Promise<void>((resolve) => {
-    this.done = resolve;
+/** `p`, or a rejection once `signal` aborts (the connection attempt is then left to the exit). */
+function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return p;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new Error(`interrupted (${String(signal.reason)}) before the connection was made`));
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
   });
-
-  constructor(o: ProbeOptions) {
-    this.exchange = new Exchange(o);
-    this.decoder = codecs[o.framing].createDecoder(this, o.maxFrame);
-    this.total = o.warmup + o.count;
-    this.warmup = o.warmup;
-    this.targetNs = o.targetUs * 1000;
-  }
-
-  /** `onread` callback: returning true keeps reading. */
-  onRead(buf: Buffer, end: number): boolean {
-    const err = this.decoder.push(buf, 0, end);
-    if (err !== null) this.fail(`bad reply stream: ${err.message}`);
-    return true;
-  }
-
-  onMessage(buf: Buffer, start: number, end: number): void {
-    const now = nowNs();
-    if (this.received === this.sent) {
-      this.errors++;
-      this.fail('a reply arrived with no request outstanding');
-      return;
-    }
-    this.received++;
-    if (!this.exchange.matches(buf, start, end, this.received)) {
-      if (this.errors++ === 0) this.mismatch = this.exchange.describeMismatch(buf, start, end, this.received);
-    } else if (this.received > this.warmup) {
-      const rtt = now - this.sentAt;
-      this.histogram.recordValue(rtt);
-      if (rtt <= this.targetNs) this.underTarget++;
-    }
-    if (this.received === this.warmup) {
-      this.measureStart = now;
-      this.gcAtStart = this.gc.snapshot();
-    }
-    if (this.sent < this.total) this.send(now);
-    else this.finish(now);
-  }
-
-  send(now: number): void {
-    if (this.exchange.sockperf) this.exchange.setSeq(this.sent + 1); // numbered from 1, as sockperf does
-    this.sent++;
-    this.sentAt = now;
-    this.writer.write(this.exchange.request, null);
-  }
-
-  finish(now: number): void {
-    if (this.measureEnd !== 0) return;
-    this.measureEnd = now;
-    this.socket.setTimeout(0);
-    this.socket.destroy();
-    this.done();
-  }
-
-  fail(reason: string): void {
-    if (this.measureEnd !== 0) return;
-    this.failure ??= reason;
-    this.errors += this.sent - this.received; // the replies that never came
-    this.finish(nowNs());
-  }
 }
 
-/** Run one ping-pong probe to completion. Rejects only when it cannot connect. */
+/** Run one probe to completion, or until `o.signal` aborts. Rejects only when it cannot connect (or is interrupted first). */
 export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
-  const probe = new Probe(o);
+  const probe = new RoundTrips(o);
   const readBuffer = Buffer.allocUnsafe(READ_BUFFER);
   let socket: Socket;
   try {
-    socket = await connectTo(o.target, { buffer: readBuffer, callback: (n) => probe.onRead(readBuffer, n) });
+    socket = await unlessAborted(connectTo(o.target, { buffer: readBuffer, callback: (n) => probe.onRead(readBuffer, n) }), o.signal);
   } catch (err) {
     probe.histogram.destroy();
+    probe.uncorrected?.destroy();
+    probe.sendLag?.destroy();
     throw err;
   }
   probe.socket = socket;
@@ -155,14 +113,17 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
   const busy = o.busyPoll === true ? new BusyPoll() : null;
   busy?.acquire();
   probe.gc.start();
-  if (o.warmup === 0) probe.gcAtStart = probe.gc.snapshot();
-  socket.setTimeout(o.timeoutMs, () => probe.fail(`no reply within ${o.timeoutMs} ms (message ${probe.sent})`));
+  socket.setTimeout(o.timeoutMs);
+  socket.on('timeout', () => probe.onTimeout());
   socket.on('error', (err) => probe.fail(`connection lost after ${probe.received} replies: ${err.message}`));
   socket.on('close', () => probe.fail(`server closed the connection after ${probe.received} replies`));
   socket.on('end', () => probe.fail(`server closed the connection after ${probe.received} replies`));
-  probe.measureStart = nowNs();
-  probe.send(probe.measureStart);
+  const onAbort = () => probe.interrupt();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  if (o.signal?.aborted === true) probe.interrupt();
+  else probe.begin(nowNs());
   await probe.finished;
+  o.signal?.removeEventListener('abort', onAbort);
   busy?.release();
   await new Promise((r) => setImmediate(r)); // let the last GC entries arrive
   const gcEnd = probe.gc.stop();
@@ -171,11 +132,19 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
     address: targetUrl(o.target),
     sent: probe.sent,
     received: probe.received,
-    errors: probe.errors,
+    correct: probe.correct,
+    wrong: probe.wrong,
+    lost: probe.lost,
     underTarget: probe.underTarget,
-    durationNs: probe.measureEnd - probe.measureStart,
+    durationNs: probe.measuring ? probe.measureEnd - probe.measureStart : 0,
     histogram: probe.histogram,
-    failure: probe.failure ?? probe.mismatch,
+    uncorrected: probe.uncorrected,
+    sendLag: probe.sendLag,
+    behind: probe.behind(),
+    failure: probe.failure,
+    mismatch: probe.mismatch,
+    hint: probe.hint,
+    interrupted: probe.interrupted,
     writes: probe.writer.path,
     gc: gcSince(probe.gcAtStart ?? gcEnd, gcEnd),
   };

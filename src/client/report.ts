@@ -1,27 +1,92 @@
+/**
+ * The client's report: built from a probe's result as data (what `--json`
+ * prints), then rendered as text. Functions that return values; main.ts
+ * prints them.
+ */
+import type { Paint } from '../cli/colour.js';
+import type { RunMeta } from '../cli/meta.js';
 import type { Framing, Mode } from '../protocol/index.js';
 import { type LatencyUs, summarize } from '../stats/histogram.js';
-import { fmtInt, fmtPct, formatLatency, pct } from '../stats/report.js';
-import type { ProbeResult } from './probe.js';
+import { fmtInt, fmtPct, fmtUs, formatLatency, pct } from '../stats/report.js';
 import type { GcStats } from '../stats/gc.js';
+import type { ProbeResult } from './probe.js';
+
+/** With a rate, a throughput under this share of it means the rate was not kept. */
+const RATE_KEPT = 0.97;
+/** With a rate, writes leaving later than this (p99, microseconds) make part of the corrected latency the client's own. */
+const LAG_US = 100;
+
+/** The options as the run used them (null: not used), as `--json` records them. */
+export interface ClientOptions {
+  host: string | null;
+  port: number | null;
+  unix: string | null;
+  framing: Framing;
+  mode: Mode;
+  response: string;
+  size: number;
+  targetUs: number;
+  timeoutMs: number;
+  maxFrame: number;
+  /** Measured round trips; null when the run was timed (`duration`). */
+  count: number | null;
+  /** Measured seconds; null when the run was counted. */
+  duration: number | null;
+  /** Messages per second; null for closed loop. */
+  rate: number | null;
+  warmup: number;
+  cpu: string | null;
+  busyPoll: boolean;
+  io: string;
+  hgrm: string | null;
+  json: boolean;
+}
+
+/** What `--json` prints when the run could not start (no connection): the reason, and what was asked. */
+export interface ClientFailure {
+  meta: RunMeta;
+  options: ClientOptions;
+  error: string;
+}
 
 /** The client's result as `--json` prints it. */
 export interface ClientReport {
+  meta: RunMeta;
+  options: ClientOptions;
   transport: string;
   address: string;
   framing: Framing;
   mode: Mode;
   size: number;
   warmup: number;
-  count: number;
+  /** Measured round trips asked for; null for a timed run. */
+  count: number | null;
+  /** Messages per second asked for; null for closed loop. */
+  rate: number | null;
+  /** The run was cut short by a signal: the figures cover `durationS`. */
+  partial: boolean;
+  interrupted: 'SIGINT' | 'SIGTERM' | null;
+  /** Requests written and replies received, warm-up included. */
   sent: number;
   received: number;
+  /** Wrong replies plus requests never answered. */
   errors: number;
+  wrong: number;
+  lost: number;
+  /** Right replies / requests sent: never negative, null when nothing was sent. */
   successPct: number | null;
   targetUs: number;
   underTargetPct: number | null;
   throughputPerSec: number;
   durationS: number;
+  /** From when each message was due with a rate (corrected for coordinated omission), else from its write. */
   latencyUs: LatencyUs | null;
+  /** With a rate: the same replies from each actual write. */
+  uncorrectedUs: LatencyUs | null;
+  /** With a rate: how late the writes left their schedule. */
+  sendLagUs: LatencyUs | null;
+  /** With a rate: messages due before the end that were never sent. */
+  behind: number | null;
   /** CPUs this process could run on, and whether it busy-polled. */
   cpus: string | null;
   busyPoll: boolean;
@@ -29,49 +94,110 @@ export interface ClientReport {
   writes: 'direct' | 'stream';
   /** Garbage collections in the client during the measured phase. */
   gc: GcStats;
-  failure: string | null;
+  warnings: string[];
+  /** What to check when no right reply came back (framing, mode, response); null otherwise. */
+  hint: string | null;
+  /** Why the run failed (exit 1), in one line; null when it did not. */
+  error: string | null;
 }
 
-export function buildReport(
-  r: ProbeResult,
-  o: { framing: Framing; mode: Mode; size: number; warmup: number; count: number; targetUs: number; busyPoll: boolean },
-  cpus: string | null,
-): ClientReport {
+/** Build the report; `error` overrides the probe's own (a file that could not be written). */
+export function buildReport(r: ProbeResult, options: ClientOptions, context: { meta: RunMeta; cpus: string | null; signal: 'SIGINT' | 'SIGTERM' | null; error?: string }): ClientReport {
   const measured = r.histogram.totalCount;
   const durationS = r.durationNs / 1e9;
+  const throughputPerSec = durationS > 0 ? Math.round(measured / durationS) : 0;
+  const sendLagUs = r.sendLag === null ? null : summarize(r.sendLag);
+  const warnings: string[] = [];
+  if (options.rate !== null && measured > 0 && (throughputPerSec < options.rate * RATE_KEPT || r.behind > 0)) {
+    warnings.push(
+      `the asked rate was not kept: ${fmtInt(throughputPerSec)} of ${fmtInt(options.rate)} msg/s` +
+        (r.behind > 0 ? `, ${fmtInt(r.behind)} messages due were never sent` : '') +
+        ' (one message in flight: a reply slower than the interval holds the next one back)',
+    );
+  }
+  if (sendLagUs !== null && sendLagUs.p99 > LAG_US) {
+    warnings.push(`writes left late (p99 ${fmtUs(sendLagUs.p99)} us behind schedule): part of the corrected latency is the client's own delay; give it a CPU of its own (--cpu)`);
+  }
   return {
+    meta: context.meta,
+    options,
     transport: r.transport,
     address: r.address,
-    framing: o.framing,
-    mode: o.mode,
-    size: o.size,
-    warmup: o.warmup,
-    count: o.count,
+    framing: options.framing,
+    mode: options.mode,
+    size: options.size,
+    warmup: options.warmup,
+    count: options.count,
+    rate: options.rate,
+    partial: r.interrupted,
+    interrupted: r.interrupted ? context.signal : null,
     sent: r.sent,
     received: r.received,
-    errors: r.errors,
-    successPct: pct(r.received - r.errors, r.sent),
-    targetUs: o.targetUs,
+    errors: r.wrong + r.lost,
+    wrong: r.wrong,
+    lost: r.lost,
+    successPct: pct(r.correct, r.sent),
+    targetUs: options.targetUs,
     underTargetPct: pct(r.underTarget, measured),
-    throughputPerSec: durationS > 0 ? Math.round(measured / durationS) : 0,
+    throughputPerSec,
     durationS: Math.round(durationS * 1e6) / 1e6,
     latencyUs: summarize(r.histogram),
-    cpus,
-    busyPoll: o.busyPoll,
+    uncorrectedUs: r.uncorrected === null ? null : summarize(r.uncorrected),
+    sendLagUs,
+    behind: options.rate === null ? null : r.behind,
+    cpus: context.cpus,
+    busyPoll: options.busyPoll,
     writes: r.writes,
     gc: r.gc,
-    failure: r.failure,
+    warnings,
+    hint: hintFor(r, options),
+    error: r.failure ?? r.mismatch ?? context.error ?? null,
   };
 }
 
-export function formatReport(c: ClientReport): string {
+/**
+ * When no right reply came back, the two sides most likely disagree on the
+ * framing (nothing decodes, or the server closes on what it cannot parse),
+ * or on the reply (--mode, --response): say which to check.
+ */
+function hintFor(r: ProbeResult, o: ClientOptions): string | null {
+  if (r.correct > 0 || (r.failure === null && r.mismatch === null)) return null;
+  if (r.hint !== null) return r.hint;
+  if (r.wrong > 0) {
+    const expected = o.framing === 'sockperf' ? "sockperf's reply" : o.mode === 'echo' ? 'an echo' : `the fixed reply ${JSON.stringify(o.response)}`;
+    return `the replies are not the ones expected (${expected}): check --mode and --response (and --framing) against the server's`;
+  }
+  return `no reply came back: check that the server runs with the same --framing (this client: ${o.framing}), and --mode/--response; the server's log says what it read`;
+}
+
+/** The report as text, one fact per line, the verdict last (coloured by `paint`). */
+export function formatReport(c: ClientReport, paint: Paint): string {
   const reply = c.framing === 'sockperf' ? 'sockperf reply' : c.mode;
-  return [
-    `${c.address}  framing ${c.framing}  reply ${reply}  size ${c.size} B  warm-up ${fmtInt(c.warmup)}  measured ${fmtInt(c.count)}`,
+  const amount = c.count === null ? `for ${c.options.duration} s` : `measured ${fmtInt(c.count)}`;
+  const open = c.rate !== null;
+  const lines = [
+    `${c.address}  framing ${c.framing}  reply ${reply}  size ${c.size} B  warm-up ${fmtInt(c.warmup)}  ${amount}` +
+      (open ? `  rate ${fmtInt(c.rate!)}/s (latency from when each message was due)` : ''),
     `messages     sent ${fmtInt(c.sent)}  received ${fmtInt(c.received)}  errors ${fmtInt(c.errors)}  success ${fmtPct(c.successPct)}`,
-    ...formatLatency(c.latencyUs, 'latency us   '),
+    ...formatLatency(c.latencyUs, open ? 'corrected us ' : 'latency us   '),
+  ];
+  if (open) {
+    lines.push(...formatLatency(c.uncorrectedUs, 'uncorrected  '));
+    const g = c.sendLagUs;
+    lines.push(`send lag us  ${g === null ? '-' : `p50 ${fmtUs(g.p50)}  p99 ${fmtUs(g.p99)}  max ${fmtUs(g.max)}`}  never sent ${fmtInt(c.behind ?? 0)}`);
+  }
+  lines.push(
     `target       ${fmtPct(c.underTargetPct)} of round trips under ${c.targetUs} us`,
-    `throughput   ${fmtInt(c.throughputPerSec)} msg/s, one message in flight`,
+    `throughput   ${fmtInt(c.throughputPerSec)} msg/s over ${c.durationS.toFixed(3)} s, one message in flight`,
     `client       CPUs ${c.cpus ?? '?'}, busy-poll ${c.busyPoll ? 'on' : 'off'}, writes ${c.writes}, GC while measuring ${c.gc.count} (${c.gc.pauseMs.toFixed(3)} ms)`,
-  ].join('\n');
+  );
+  for (const w of c.warnings) lines.push(paint.warn(`warning      ${w}`));
+  lines.push(`result       ${verdict(c, paint)}`);
+  return lines.join('\n');
+}
+
+function verdict(c: ClientReport, paint: Paint): string {
+  if (c.partial) return paint.warn(`partial: interrupted by ${c.interrupted ?? 'a signal'} after ${c.durationS.toFixed(3)} s measured`);
+  if (c.error !== null || c.errors > 0) return paint.error('FAILED');
+  return paint.ok('ok');
 }

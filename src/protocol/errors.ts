@@ -52,3 +52,45 @@ export function protocolError(code: ErrorCode, limit: number, actual: number): P
   }
   return new ProtocolError(code, message, limit, actual);
 }
+
+/**
+ * The four bytes of a big-endian header field as text, when every one of
+ * them is printable ASCII (or a tab, CR or LF); null otherwise. A length
+ * header that reads as text ("hola" is 1752132705) was most likely never a
+ * length: the peer sent text.
+ */
+export function headerText(field: number): string | null {
+  let text = '';
+  for (let shift = 24; shift >= 0; shift -= 8) {
+    const b = (field >>> shift) & 0xff;
+    if (!((b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d)) return null;
+    text += String.fromCharCode(b);
+  }
+  return text;
+}
+
+const HTTP_METHODS = /^(GET |POST|PUT |HEAD|DELE|PATC|OPTI|CONN|TRAC|PRI )/;
+
+/**
+ * A guess, for a person, at why a peer broke the framing, when the error's
+ * figures allow one; null when they do not. Either side can log it: a
+ * server whose client sends another framing, or a client whose server does.
+ * Worded for the reader of either log: "the peer" is the other side.
+ */
+export function framingHint(code: string, actual: number): string | null {
+  switch (code) {
+    case ErrorCodes.FRAME_TOO_LARGE: {
+      const text = headerText(actual);
+      if (text === null) return null;
+      if (HTTP_METHODS.test(text)) return `the peer speaks HTTP (it sent ${JSON.stringify(text)}); this protocol is length-framed messages, not HTTP`;
+      return `the 4-byte length reads as text (${JSON.stringify(text)}): the peer seems to send lines, which --framing line reads; both sides need the same --framing`;
+    }
+    case ErrorCodes.LINE_TOO_LONG:
+      return `no newline in ${actual} bytes: if the peer sends length-prefixed or sockperf frames, both sides need the same --framing`;
+    case ErrorCodes.SOCKPERF_TOO_SHORT:
+    case ErrorCodes.SOCKPERF_TOO_LARGE:
+      return 'the peer does not seem to send sockperf messages: both sides need the same --framing';
+    default:
+      return null;
+  }
+}

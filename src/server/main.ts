@@ -1,9 +1,10 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode } from '../protocol/index.js';
 import { EXIT_FAILED, EXIT_OK, describeError, fatal, framingOption, modeOption, parseArgs, parseCpuList, parseInteger, parsePort, ioOption, pinOrExit, usageError } from '../cli/args.js';
 import { createLogger } from '../cli/log.js';
+import { framingHint } from '../protocol/errors.js';
 import { allowedCpus } from '../io/placement.js';
 import { describeConfig, describeSummary } from './report.js';
 import { type LimitEvent, type ProtocolErrorEvent, ResponderServer, type ServerOptions } from './server.js';
@@ -35,7 +36,8 @@ const program = new Command(NAME)
   .option('--max-connections <n>', 'connections beyond this many are closed at once and counted', parseInteger(1, 1_000_000), 10_000)
   .option('--idle-timeout <ms>', 'close a connection silent for this long (0: never)', parseInteger(0, 86_400_000), 0)
   .option('--max-pending <bytes>', 'unsent reply bytes at which a connection stops reading until they are out', parseInteger(1, 1 << 30), 256 * 1024)
-  .option('--unix-mode <octal>', 'permission bits of the Unix socket file', parseMode, 0o600)
+  // The default shown as the octal a person types (600), not the number it is (384).
+  .addOption(new Option('--unix-mode <octal>', 'permission bits of the Unix socket file').argParser(parseMode).default(0o600, '600'))
   .option('--stats-interval <ms>', 'log memory and counters every this many ms (0: never)', parseInteger(0, 86_400_000), 0)
   .option('--cpu <list>', 'pin the server to these CPUs (taskset), e.g. 0 or 0-1', parseCpuList)
   .option('--busy-poll', 'never let the event loop sleep while a connection is open: lower latency across CPUs, one CPU burnt', false)
@@ -108,7 +110,9 @@ const options: ServerOptions = {
 const log = createLogger(opts.json);
 const server = new ResponderServer(options);
 server.on('protocol-error', (e: ProtocolErrorEvent) => {
-  log.warn('protocol-error', { ...e }, `protocol error from ${e.peer}: ${e.reason} (${e.code}); connection closed`);
+  // The peer that breaks the framing is most often a client with another --framing (or nc, or curl): say so when the bytes show it.
+  const hint = framingHint(e.code, e.actual);
+  log.warn('protocol-error', { ...e, hint }, `protocol error from ${e.peer}: ${e.reason} (${e.code}); connection closed${hint === null ? '' : `; hint: ${hint}`}`);
 });
 server.on('idle-timeout', (e: LimitEvent) => {
   log.info('idle-timeout', { ...e }, `idle timeout: ${e.peer} sent nothing for ${e.limit} ms; connection closed`);
