@@ -15,6 +15,9 @@ import { type TestContext, after, before, describe, it } from 'node:test';
 import { codecs, type MessageHandler } from '../src/protocol/index.js';
 import { type RunningServer, listenRaw, listeningPort, onTeardown, runBin, startServer, tempDir, unusedPort, usageErrorTests } from './helpers.js';
 
+// The tables' borders follow the locale (box drawing in UTF-8, ASCII otherwise: benchmark-output.test.ts); these tests read the UTF-8 ones.
+process.env.LC_ALL = 'C.UTF-8';
+
 const LATENCY_KEYS = ['min', 'mean', 'stdev', 'p50', 'p90', 'p99', 'p99_9', 'p99_99', 'max'];
 const SHORT = ['--duration', '0.5', '--warmup', '0.2'];
 
@@ -70,7 +73,10 @@ describe('against the real server', () => {
     assert.equal(code, 0);
     assert.equal(report.ok, true);
     assert.equal(report.address, `tcp://127.0.0.1:${server.port}`);
-    assert.deepEqual(report.options.connections, [1, 3]);
+    assert.deepEqual(
+      report.options.scenarios.map((s: { connections: number }) => s.connections),
+      [1, 3],
+    );
     assert.equal(report.placement.serverSpawned, false);
     assert.match(report.placement.clientCpus, /^[\d,-]+$/);
     assert.equal(report.scenarios.length, 2);
@@ -90,6 +96,8 @@ describe('against the real server', () => {
       assert.equal(s.messages, s.sent);
       assert.equal(s.errors, 0);
       assert.equal(s.lost, 0);
+      assert.equal(s.partial, false);
+      assert.equal(s.unanswered, 0);
       assert.ok(s.throughputPerSec > 0);
       for (const k of LATENCY_KEYS) assert.equal(typeof s.latencyUs[k], 'number', k);
       assert.equal(s.uncorrectedUs, null);
@@ -241,12 +249,46 @@ describe('against servers that misbehave', () => {
     assert.match(s.failure, /no reply within 300 ms/);
   });
 
-  it('no server: one line on stderr, exit 1', async (t) => {
+  it('no server: one line on stderr, nothing on stdout, exit 1', async (t) => {
     const port = await unusedPort(t);
     const r = await runBin('benchmark', ['--port', String(port), ...SHORT]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^benchmark: scenario 1: cannot connect to tcp:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
     assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.equal(r.stdout, '');
+  });
+
+  it('no server, --json: one object with an error field on stdout, exit 1', async (t) => {
+    const port = await unusedPort(t);
+    const { code, report, stderr } = await bench(['--port', String(port), ...SHORT]);
+    assert.equal(code, 1);
+    assert.equal(report.ok, false);
+    assert.match(report.error, /^scenario 1: cannot connect to tcp:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
+    assert.equal(report.meta.tool, 'benchmark');
+    assert.equal(report.scenarios, undefined);
+    assert.equal(stderr.trim().split('\n').length, 1);
+  });
+
+  it('--hgrm that cannot be created: one line on stderr before anything runs, exit 1', async () => {
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, '');
+    const r = await runBin('benchmark', ['--hgrm', join(file, 'results'), ...SHORT]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^benchmark: cannot create the --hgrm directory: ENOTDIR/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.equal(r.stdout, '');
+  });
+
+  it('a second scenario that cannot connect: the first is reported, then the error; exit 1', async (t) => {
+    // Accepts one connection, then stops listening: scenario 1 (one connection) runs, scenario 2 cannot connect.
+    const { server, port } = await framedServer(t, (s) => s.write(RESPONSE));
+    server.once('connection', () => server.close());
+    const r = await runBin('benchmark', ['--port', String(port), '--connections', '1,2', ...SHORT]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /│ +1 │ +1 │ +1 │ +closed │/);
+    assert.match(r.stdout, /^error: scenario 2: cannot connect to /m);
+    assert.match(r.stdout, /^result +FAILED$/m);
+    assert.equal(r.stderr, '');
   });
 });
 

@@ -51,8 +51,24 @@ export abstract class LoadState {
   readonly latency = createHistogram();
   readonly uncorrected: Histogram | null;
   readonly sendLag: Histogram | null;
-  readonly counts: LoadCounts = { sent: 0, completed: 0, messages: 0, underTarget: 0, wrong: 0, lost: 0, behind: 0, durationNs: 0, failure: null };
+  readonly counts: LoadCounts = {
+    sent: 0,
+    completed: 0,
+    messages: 0,
+    underTarget: 0,
+    wrong: 0,
+    lost: 0,
+    dropped: 0,
+    unanswered: 0,
+    behind: 0,
+    durationNs: 0,
+    interrupted: false,
+    failure: null,
+    droppedBy: null,
+  };
   phase = WARMUP;
+  /** Set by Load.stop (an interrupt): what is in flight from then on is abandoned, not lost. Read when a connection fails, never per message. */
+  stopping = false;
   /** Clock of the read being decoded, ns. */
   now = 0;
   inFlight = 0;
@@ -216,15 +232,27 @@ export class LoadConnection implements MessageHandler {
     this.requests.write(this.out, first, n);
   }
 
-  /** Give up on this connection: what it had in flight is lost. */
-  fail(reason: string): void {
+  /**
+   * Give up on this connection: what it had in flight is lost (`dropped`
+   * too when the server closed or reset it). After an interrupt (Load.stop)
+   * it is unanswered instead, and no failure: the benchmark stopped waiting.
+   */
+  fail(reason: string, dropped = false): void {
     if (this.dead) return;
     this.dead = true;
     const load = this.load;
-    load.counts.lost += this.inFlight;
+    const c = load.counts;
+    if (load.stopping) c.unanswered += this.inFlight;
+    else if (dropped) {
+      c.lost += this.inFlight;
+      c.dropped += this.inFlight;
+      c.droppedBy ??= `connection ${this.index + 1}: ${reason}`;
+    } else {
+      c.lost += this.inFlight;
+      c.failure ??= `connection ${this.index + 1}: ${reason}`;
+    }
     load.inFlight -= this.inFlight;
     this.inFlight = 0;
-    load.counts.failure ??= `connection ${this.index + 1}: ${reason}`;
     this.socket.destroy();
     load.onConnectionLost();
   }

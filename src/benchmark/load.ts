@@ -12,6 +12,13 @@
  * a drain that waits for what is still in flight, done. What happens per
  * message (the ring of requests in flight, the counts and histograms) is in
  * connection.ts; this file holds the run around it.
+ *
+ * An interrupt (stop) moves the same phases along early, from the signal's
+ * path, so that nothing is checked per message: the window closes at once
+ * and keeps its real length; what is in flight gets a short drain, and what
+ * is still unanswered after it is counted `unanswered`, not lost (the
+ * benchmark stopped waiting; the server did not fail). Stopped during the
+ * warm-up, the run ends with nothing measured.
  */
 import type { RequestSpec } from '../protocol/exchange.js';
 import { type Target, connectTo } from '../io/connect.js';
@@ -57,10 +64,19 @@ export interface LoadCounts {
   wrong: number;
   /** Requests never answered: timed out, or their connection was closed. */
   lost: number;
+  /** Of `lost`: those in flight on a connection the server closed or reset (as a server does when it is stopped). */
+  dropped: number;
+  /** After an interrupt: requests still in flight when the benchmark stopped waiting for them. */
+  unanswered: number;
   /** Open loop: messages due in the measured window that were never sent. */
   behind: number;
   durationNs: number;
+  /** The window was cut short by an interrupt (stop), or never opened. */
+  interrupted: boolean;
+  /** The first thing that went wrong, other than the server closing a connection. */
   failure: string | null;
+  /** The first connection the server closed or reset, if it did. */
+  droppedBy: string | null;
 }
 
 export interface LoadResult extends LoadCounts {
@@ -84,6 +100,8 @@ const READ_BUFFER = 64 * 1024;
 const CONNECT_BATCH = 128;
 /** How often lost replies are looked for and progress is reported. */
 const WATCH_MS = 100;
+/** After an interrupt, the longest wait for replies still in flight (or --timeout-ms, if shorter): a working server answers in microseconds. */
+const STOP_DRAIN_MS = 1000;
 
 /** One thread's part of a scenario, from connecting to the last reply. */
 export class Load extends LoadState {
@@ -118,9 +136,9 @@ export class Load extends LoadState {
           this.conns.slice(i, i + CONNECT_BATCH).map(async (c) => {
             c.socket = await connectTo(this.spec.target, { buffer: readBuffer, callback: (n) => c.onRead(readBuffer, n) });
             c.out = createWriter(c.socket);
-            c.socket.on('error', (err) => c.fail(`connection lost: ${err.message}`));
-            c.socket.on('end', () => c.fail('the server closed the connection'));
-            c.socket.on('close', () => c.fail('the server closed the connection'));
+            c.socket.on('error', (err) => c.fail(`connection lost: ${err.message}`, true));
+            c.socket.on('end', () => c.fail('the server closed the connection', true));
+            c.socket.on('close', () => c.fail('the server closed the connection', true));
           }),
         );
       }
@@ -163,6 +181,37 @@ export class Load extends LoadState {
     this.window.onMeasured?.();
     if (this.schedule !== null) this.counts.behind += this.schedule.behind(this.measureStart, this.measureEnd);
     if (this.inFlight === 0) this.finish();
+  }
+
+  /**
+   * Stop early (an interrupt): close the measured window now, give what is
+   * in flight a short drain, then abandon it as unanswered. Idempotent; a
+   * stop after the window has closed only shortens the drain.
+   */
+  stop(): void {
+    if (this.phase === DONE || this.stopping) return;
+    this.stopping = true;
+    if (this.phase === WARMUP) {
+      // Nothing measured yet: what is in flight was warm-up traffic.
+      this.counts.interrupted = true;
+      this.finish();
+      return;
+    }
+    if (this.phase === MEASURE) {
+      this.counts.interrupted = true;
+      this.endMeasure();
+    }
+    if (this.phase === DRAIN) this.timers.push(setTimeout(() => this.abandon(), Math.min(STOP_DRAIN_MS, this.spec.timeoutMs)));
+  }
+
+  /** The drain after a stop is over: what is still in flight is unanswered. */
+  private abandon(): void {
+    for (const c of this.conns) {
+      this.counts.unanswered += c.inFlight;
+      c.inFlight = 0;
+    }
+    this.inFlight = 0;
+    this.finish();
   }
 
   /** Fail connections whose oldest request has waited longer than the timeout. */

@@ -1,20 +1,42 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+/**
+ * bin/benchmark: the options, then the run. Scenarios run one after the
+ * other; each one's row is printed the moment it finishes (the head of the
+ * report with the first, the tail at the end), or with --json the whole
+ * report is one object at the end.
+ *
+ * One failure, one place. A failure before anything was measured (the
+ * server cannot start, the first scenario cannot connect, --hgrm cannot be
+ * created) prints one line on stderr and nothing on stdout, or with --json
+ * one object with an `error` field; exit 1. A failure later is part of the
+ * report that follows the rows already printed.
+ *
+ * SIGINT or SIGTERM stops the load (Load.stop: the window closes at once,
+ * what is in flight gets a short drain), and the report covers every
+ * finished scenario and the partial one, as the run would have printed it,
+ * with its --hgrm files; a spawned server is stopped; exit 130 or 143. A
+ * second signal exits at once (src/cli/args.ts).
+ */
+import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { EXIT_FAILED, EXIT_OK, describeError, parseArgs, parseCpuList, parseInteger, parseNumber, ioOption, pinOrExit, usageError } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_SIGNAL, describeError, ioOption, onInterrupt, parseArgs, parseCpuList, parseInteger, parseNumber, pinOrExit, programName, usageError } from '../cli/args.js';
+import { paintFor } from '../cli/colour.js';
+import { packageVersion, runMeta } from '../cli/meta.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
+import { type IoPath, ioPath, usePublicIo } from '../io/binding.js';
 import { type Target, targetUrl } from '../io/connect.js';
-import { initHistograms, toHgrm } from '../stats/histogram.js';
-import { PRESETS, type Preset, type Scenario, parseIntList, parseSlo, presetScenarios, scenarioMatrix, sloBreaches, type SloLimit } from './options.js';
-import { createProgress } from './progress.js';
-import { type BenchmarkReport, type ScenarioReport, buildScenarioReport, formatReport, formatSlo, scenarioOk } from './report.js';
-import { type ScenarioResult, type WindowProbe, runScenario } from './run.js';
-import { processCpuUs, serverArgs } from './system.js';
-import { type ServerProcess, startServerProcess } from '../server/spawn.js';
 import { allowedCpus } from '../io/placement.js';
-import { type IoPath, usePublicIo } from '../io/binding.js';
-import { programName } from '../cli/args.js';
-import { packageVersion } from '../cli/meta.js';
+import { initHistograms } from '../stats/histogram.js';
+import type { CpuPlacement } from './advice.js';
+import { PRESETS, type Preset, type Scenario, parseIntList, parseSlo, presetScenarios, scenarioMatrix, sloBreaches, type SloLimit } from './options.js';
+import { writeHgrm } from './hgrm.js';
+import { createProgress } from './progress.js';
+import { type BenchmarkOptions, type BenchmarkReport, type ScenarioReport, buildScenarioReport, formatSlo, scenarioOk } from './report.js';
+import { type ScenarioResult, runScenario, settleInterrupt } from './run.js';
+import { SpawnedServer } from './spawned.js';
+import { onlineCpus, parseCpuSet } from './system.js';
+import { bordersFor } from './table.js';
+import { formatHead, formatNotes, formatRow, scenarioColumns } from './text.js';
+import { cpuWindow } from './window.js';
 
 const NAME = programName('benchmark');
 
@@ -36,6 +58,7 @@ const program = addRequestOptions(
   .addOption(ioOption("handles: write straight to each socket's handle, one reused request (Node internals; used when this Node has them); sockets: socket.write only"))
   .option('--hgrm <dir>', 'write one HdrHistogram percentile distribution (microseconds) per scenario into this directory')
   .option('--json', 'print one JSON object instead of the tables', false)
+  .option('--ascii', 'draw the tables with ASCII characters (the default when the locale is not UTF-8)', false)
   .option('--no-progress', 'no progress bar (it is drawn only on a terminal anyway)')
   .addHelpText(
     'after',
@@ -44,8 +67,12 @@ Closed loop (default): each connection keeps --pipeline requests in flight.
 Open loop (--rate): messages leave on a fixed schedule; latency runs from when
 each was due, so a stalled server is charged for the messages it held back.
 
+Each scenario's row is printed as soon as it finishes. Ctrl-C (SIGINT) or
+SIGTERM stops the run and prints what was measured: the finished scenarios
+and the interrupted one, marked partial; a second Ctrl-C exits at once.
+
 Exit status: 0 on a clean run, 1 when a reply was wrong or lost or an --slo
-was breached, 2 for bad usage.
+was breached, 2 for bad usage, 130 after SIGINT, 143 after SIGTERM.
 
 Examples:
   $ ${NAME} --connections 1,10,50 --pipeline 1,16
@@ -70,6 +97,7 @@ type Options = RequestOptions & {
   clientCpu?: string;
   hgrm?: string;
   json: boolean;
+  ascii: boolean;
   progress: boolean;
   io: IoPath;
 };
@@ -93,14 +121,45 @@ const slo = o.slo ?? [];
 
 pinOrExit(NAME, '--client-cpu', o.clientCpu);
 
+const startedAt = new Date();
+let spawned: SpawnedServer | null = null;
+let interrupted: 'SIGINT' | 'SIGTERM' | null = null;
+const stopLoad = new AbortController();
+onInterrupt(NAME, (signal) => {
+  interrupted = signal;
+  stopLoad.abort();
+  // Stopping may take a moment (a short drain, a spawned server's own stop): say what is happening.
+  const again = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+  process.stderr.write(paintFor(process.stderr).warn(`${NAME}: ${signal}: stopping, then reporting what was measured (${again} again to exit at once)`) + '\n');
+});
+// A second signal exits at once (onInterrupt): not leaving the server this process started.
+process.on('exit', () => spawned?.kill());
+
+/**
+ * A failure before anything was measured: one line on stderr, nothing half
+ * built on stdout (with --json, one object with `error`); exit 1.
+ */
+async function failEarly(message: string): Promise<never> {
+  await spawned?.stop(false);
+  if (o.json) process.stdout.write(JSON.stringify({ ok: false, error: message, meta: runMeta(NAME, startedAt) }) + '\n');
+  process.stderr.write(paintFor(process.stderr).error(`${NAME}: ${message}`) + '\n');
+  process.exit(EXIT_FAILED);
+}
+
+if (o.hgrm !== undefined) {
+  try {
+    mkdirSync(o.hgrm, { recursive: true });
+  } catch (err) {
+    await failEarly(`cannot create the --hgrm directory: ${describeError(err)}`);
+  }
+}
+
 await initHistograms();
 
-let spawned: ServerProcess | null = null;
-let serverCpus: string | null = null;
 let target: Target = targetOf(o);
 if (o.spawnServer) {
   try {
-    const { args, cleanup } = serverArgs({
+    spawned = await SpawnedServer.start({
       transport: target.transport,
       host: o.host,
       port: given('port') ? o.port : 0,
@@ -111,100 +170,122 @@ if (o.spawnServer) {
       maxFrame: o.maxFrame,
       cpus: o.serverCpu,
     });
-    spawned = await startServerProcess(args, { cleanup });
   } catch (err) {
-    process.stderr.write(`${NAME}: cannot start the server: ${describeError(err)}\n`);
-    process.exit(EXIT_FAILED);
+    await failEarly(`cannot start the server: ${describeError(err)}`);
   }
-  target = spawned.target;
-  serverCpus = allowedCpus(spawned.pid);
-  const stopOnSignal = () => void spawned!.stop().then(() => process.exit(130));
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
+  target = spawned!.server.target;
 }
 
-/** CPU use of this process and of the spawned server over the measured window. */
-function cpuWindow(): WindowProbe & { result(): { clientCpuPct: number | null; serverCpuPct: number | null } } {
-  let t0 = 0;
-  let elapsedMs = 0;
-  let self0: NodeJS.CpuUsage | null = null;
-  let selfUs = 0;
-  let server0: number | null = null;
-  let serverUs: number | null = null;
-  return {
-    begin() {
-      t0 = performance.now();
-      self0 = process.cpuUsage();
-      server0 = spawned === null ? null : processCpuUs(spawned.pid);
-    },
-    end() {
-      elapsedMs = performance.now() - t0;
-      const c = process.cpuUsage(self0 ?? undefined);
-      selfUs = c.user + c.system;
-      const s1 = spawned === null ? null : processCpuUs(spawned.pid);
-      serverUs = server0 === null || s1 === null ? null : s1 - server0;
-    },
-    result() {
-      if (elapsedMs === 0) return { clientCpuPct: null, serverCpuPct: null };
-      return { clientCpuPct: selfUs / 10 / elapsedMs, serverCpuPct: serverUs === null ? null : serverUs / 10 / elapsedMs };
-    },
-  };
-}
+const online = onlineCpus();
+const clientCpus = allowedCpus('self');
+const serverCpus = spawned?.cpus() ?? null;
+/** Where the benchmark and the server may run, for the warnings' advice. */
+const cpuPlacement: CpuPlacement = {
+  client: parseCpuSet(clientCpus) ?? online,
+  server: spawned === null ? null : (parseCpuSet(serverCpus) ?? online),
+  online,
+};
 
-function hgrmName(i: number, s: Scenario, suffix = ''): string {
-  const rate = s.rate === null ? 'closed' : `r${s.rate}`;
-  return `${String(i + 1).padStart(2, '0')}-c${s.connections}-p${s.pipeline}-${rate}${suffix}.hgrm`;
-}
-
-const progress = createProgress(o.progress && !o.json);
+const options: BenchmarkOptions = {
+  framing: o.framing,
+  mode: o.mode,
+  response: o.mode === 'fixed' && o.framing !== 'sockperf' ? o.response : null,
+  size: o.size,
+  targetUs: o.targetUs,
+  timeoutMs: o.timeoutMs,
+  maxFrame: o.maxFrame,
+  preset: o.preset ?? null,
+  scenarios,
+  threads: o.threads,
+  slo: formatSlo(slo),
+  spawnServer: o.spawnServer,
+  serverCpu: o.serverCpu ?? null,
+  clientCpu: o.clientCpu ?? null,
+  io: ioPath(),
+  hgrm: o.hgrm ?? null,
+};
 const reports: ScenarioReport[] = [];
-let failure: string | null = null;
-let written = true;
-if (o.hgrm !== undefined) mkdirSync(o.hgrm, { recursive: true });
-for (const [i, s] of scenarios.entries()) {
-  const label = `${i + 1}/${scenarios.length} ${s.connections}c x${s.pipeline} ${s.rate === null ? 'closed' : `${s.rate}/s`}`;
-  const cpu = cpuWindow();
-  progress.begin(label, s.warmupS + s.durationS);
-  let r: ScenarioResult;
-  try {
-    r = await runScenario(s, { ...o, target }, cpu, (n) => progress.update(n));
-  } catch (err) {
-    progress.end();
-    failure = `scenario ${i + 1}: ${describeError(err)}`;
-    break;
-  }
-  progress.end();
-  reports.push(buildScenarioReport(s, r, cpu.result(), (l) => sloBreaches(l, slo)));
-  if (o.hgrm !== undefined) {
-    try {
-      writeFileSync(join(o.hgrm, hgrmName(i, s)), toHgrm(r.latency));
-      if (r.uncorrected !== null) writeFileSync(join(o.hgrm, hgrmName(i, s, '-uncorrected')), toHgrm(r.uncorrected));
-    } catch (err) {
-      process.stderr.write(`${NAME}: cannot write --hgrm: ${describeError(err)}\n`);
-      written = false;
-    }
-  }
-  r.latency.destroy();
-  r.uncorrected?.destroy();
-  r.sendLag?.destroy();
-}
-
-const server = spawned === null ? null : ((await spawned.stop()).summary ?? null);
 const report: BenchmarkReport = {
+  meta: runMeta(NAME, startedAt),
   transport: target.transport,
   address: targetUrl(target),
   framing: o.framing,
   mode: o.mode,
   size: o.size,
   targetUs: o.targetUs,
-  options: { ...o, slo: formatSlo(slo), scenarios },
-  placement: { clientCpus: allowedCpus('self'), serverCpus, serverSpawned: spawned !== null },
+  options,
+  placement: { clientCpus, serverCpus, serverSpawned: spawned !== null },
   slo: formatSlo(slo),
   scenarios: reports,
-  server,
-  ok: failure === null && written && reports.length === scenarios.length && reports.every(scenarioOk),
-  failure,
+  server: null,
+  interrupted: null,
+  ok: false,
+  failure: null,
 };
-process.stdout.write(o.json ? JSON.stringify(report) + '\n' : formatReport(report) + '\n');
-if (failure !== null) process.stderr.write(`${NAME}: ${failure}\n`);
-process.exitCode = report.ok ? EXIT_OK : EXIT_FAILED;
+
+const borders = bordersFor(o.ascii);
+const cols = scenarioColumns(scenarios, o.targetUs, o.threads, borders);
+const progress = createProgress(o.progress && !o.json, scenarios, borders.bar === '|');
+const print = (text: string) => !o.json && process.stdout.write(text + '\n');
+/**
+ * One turn of the event loop, before a scenario's end is judged: a Ctrl-C
+ * that stopped a spawned server too may have ended the scenario (its
+ * connections closed) in the same turn as it reached this process, ahead of
+ * this process's handler.
+ */
+const aTurn = () => new Promise((resolve) => setImmediate(resolve));
+let written = true;
+
+for (const [i, s] of scenarios.entries()) {
+  if (interrupted !== null) break;
+  const cpu = cpuWindow(spawned?.pid ?? null, cpuPlacement.client);
+  progress.begin(i);
+  let r: ScenarioResult;
+  try {
+    r = await runScenario(s, { ...o, target }, cpu, stopLoad.signal, (n) => progress.update(n));
+  } catch (err) {
+    progress.end();
+    await aTurn();
+    // Interrupted while connecting (a spawned server, signalled too, may have stopped listening): nothing of it to report.
+    if (interrupted === null) report.failure = `scenario ${i + 1}: ${describeError(err)}`;
+    break;
+  }
+  progress.end();
+  await aTurn();
+  if (interrupted !== null) settleInterrupt(r, s.durationS, (await spawned?.signalledToo()) === true);
+  const sr = buildScenarioReport(s, r, cpu.result(), cpuPlacement, (l) => sloBreaches(l, slo));
+  reports.push(sr);
+  print((i === 0 ? formatHead(report, cols) + '\n' : '') + formatRow(sr, i, cols));
+  if (o.hgrm !== undefined) {
+    try {
+      writeHgrm(o.hgrm, i, s, r, sr.partial);
+    } catch (err) {
+      process.stderr.write(paintFor(process.stderr).error(`${NAME}: cannot write --hgrm: ${describeError(err)}`) + '\n');
+      written = false;
+    }
+  }
+  r.latency.destroy();
+  r.uncorrected?.destroy();
+  r.sendLag?.destroy();
+  if (sr.partial) break;
+}
+
+if (reports.length === 0 && report.failure !== null) await failEarly(report.failure);
+
+report.interrupted = interrupted;
+report.ok = interrupted === null && report.failure === null && written && reports.length === scenarios.length && reports.every(scenarioOk);
+if (o.json) {
+  report.server = (await spawned?.stop(interrupted !== null)) ?? null;
+  process.stdout.write(JSON.stringify(report) + '\n');
+} else if (reports.length === 0) {
+  // Interrupted before the first scenario: nothing was measured, nothing to draw.
+  await spawned?.stop(true);
+  process.stderr.write(paintFor(process.stderr).warn(`${NAME}: interrupted (${interrupted}) before the first scenario`) + '\n');
+} else {
+  print(cols.bottom());
+  // The bar's last line goes under the table, before the notes.
+  progress.finish(interrupted !== null ? `interrupted (${interrupted})` : report.failure !== null ? 'stopped by an error' : null);
+  report.server = (await spawned?.stop(interrupted !== null)) ?? null;
+  print(formatNotes(report, paintFor(process.stdout), borders));
+}
+process.exitCode = interrupted !== null ? EXIT_SIGNAL[interrupted] : report.ok ? EXIT_OK : EXIT_FAILED;

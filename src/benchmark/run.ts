@@ -1,7 +1,9 @@
 /**
  * Run one scenario: in this thread, or split over worker threads whose
  * histograms are merged exactly. The run only measures; it reports progress
- * through a callback and leaves drawing and printing to others.
+ * through a callback and leaves drawing and printing to others. An abort
+ * signal (an interrupt) stops it early, in every thread, with what it
+ * measured so far (Load.stop).
  */
 import { Worker } from 'node:worker_threads';
 import type { RequestSpec } from '../protocol/exchange.js';
@@ -9,7 +11,7 @@ import type { Target } from '../io/connect.js';
 import { createHistogram, decodeHistogram, type Histogram } from '../stats/histogram.js';
 import { Load, type LoadCounts, type LoadSpec, type WindowHooks } from './load.js';
 import type { Scenario } from './options.js';
-import type { FromWorker } from './worker.js';
+import type { FromWorker, ToWorker } from './worker.js';
 
 export interface RunOptions extends RequestSpec {
   target: Target;
@@ -71,14 +73,28 @@ function loadSpecs(s: Scenario, o: RunOptions): LoadSpec[] {
 
 const perSecond = (c: LoadCounts) => (c.durationNs > 0 ? (c.completed * 1e9) / c.durationNs : 0);
 
-/** Run a scenario to its end. Rejects only when a connection cannot be opened. */
-export async function runScenario(s: Scenario, o: RunOptions, probe: WindowProbe, onProgress?: (replies: number) => void): Promise<ScenarioResult> {
+/**
+ * Run a scenario to its end, or until `stop` aborts (then `interrupted` is
+ * set when the window was cut short). Rejects only when a connection cannot
+ * be opened.
+ */
+export async function runScenario(s: Scenario, o: RunOptions, probe: WindowProbe, stop: AbortSignal, onProgress?: (replies: number) => void): Promise<ScenarioResult> {
   const specs = loadSpecs(s, o);
-  if (specs.length === 1) return runHere(specs[0], probe, onProgress);
-  return runInWorkers(specs, probe, onProgress);
+  if (specs.length === 1) return runHere(specs[0], probe, stop, onProgress);
+  return runInWorkers(specs, probe, stop, onProgress);
 }
 
-async function runHere(spec: LoadSpec, probe: WindowProbe, onProgress?: (replies: number) => void): Promise<ScenarioResult> {
+/** Call `fn` when `signal` aborts, or now if it has; returns what removes it. */
+function onAbort(signal: AbortSignal, fn: () => void): () => void {
+  if (signal.aborted) {
+    fn();
+    return () => {};
+  }
+  signal.addEventListener('abort', fn, { once: true });
+  return () => signal.removeEventListener('abort', fn);
+}
+
+async function runHere(spec: LoadSpec, probe: WindowProbe, stop: AbortSignal, onProgress?: (replies: number) => void): Promise<ScenarioResult> {
   const hooks: WindowHooks = { onMeasure: () => probe.begin(), onMeasured: () => probe.end() };
   const load = new Load(spec, hooks);
   try {
@@ -87,7 +103,10 @@ async function runHere(spec: LoadSpec, probe: WindowProbe, onProgress?: (replies
     load.destroy();
     throw err;
   }
-  await load.run(onProgress);
+  const running = load.run(onProgress);
+  const off = onAbort(stop, () => load.stop());
+  await running;
+  off();
   const r = load.result();
   return { ...r, threads: 1, throughputPerSec: perSecond(r) };
 }
@@ -99,7 +118,7 @@ interface WorkerDone {
   sendLag: string | null;
 }
 
-async function runInWorkers(specs: LoadSpec[], probe: WindowProbe, onProgress?: (replies: number) => void): Promise<ScenarioResult> {
+async function runInWorkers(specs: LoadSpec[], probe: WindowProbe, stop: AbortSignal, onProgress?: (replies: number) => void): Promise<ScenarioResult> {
   const url = new URL('./worker.js', import.meta.url);
   const workers = specs.map((spec) => new Worker(url, { workerData: spec }));
   const progress = new Array<number>(workers.length).fill(0);
@@ -139,9 +158,32 @@ async function runInWorkers(specs: LoadSpec[], probe: WindowProbe, onProgress?: 
     throw err;
   }
   // Every thread has its connections open: start them together.
-  for (const w of workers) w.postMessage('go');
+  const post = (m: ToWorker) => {
+    for (const w of workers) w.postMessage(m);
+  };
+  post('go');
+  // Messages arrive in order: a stop that came while connecting follows the go.
+  const off = onAbort(stop, () => post('stop'));
   const results = await Promise.all(done);
+  off();
   return merge(results, workers.length);
+}
+
+/**
+ * After an interrupt, settle what the interrupt did to this scenario rather
+ * than the server. A window that ended short is partial, whoever ended it.
+ * A spawned server stopped by the same Ctrl-C (a terminal signals the whole
+ * process group) closes its connections, maybe before this process's stop
+ * has reached every thread: what it dropped then is unanswered, not lost.
+ */
+export function settleInterrupt(r: ScenarioResult, plannedS: number, serverStopped: boolean): void {
+  // 1% short: a window that ran its course may end a hair early by the event loop's cached clock.
+  if (r.durationNs < plannedS * 1e9 * 0.99) r.interrupted = true;
+  if (!serverStopped) return;
+  r.lost -= r.dropped;
+  r.unanswered += r.dropped;
+  r.dropped = 0;
+  r.droppedBy = null;
 }
 
 /** Add the threads' counts and histograms: the merged histogram holds every recorded value. */
@@ -163,9 +205,13 @@ function merge(parts: WorkerDone[], threads: number): ScenarioResult {
     underTarget: 0,
     wrong: 0,
     lost: 0,
+    dropped: 0,
+    unanswered: 0,
     behind: 0,
     durationNs: 0,
+    interrupted: false,
     failure: null,
+    droppedBy: null,
     threads,
     throughputPerSec: 0,
     latency,
@@ -180,9 +226,13 @@ function merge(parts: WorkerDone[], threads: number): ScenarioResult {
     total.underTarget += c.underTarget;
     total.wrong += c.wrong;
     total.lost += c.lost;
+    total.dropped += c.dropped;
+    total.unanswered += c.unanswered;
     total.behind += c.behind;
+    total.interrupted ||= c.interrupted;
     total.durationNs = Math.max(total.durationNs, c.durationNs);
     total.failure ??= c.failure;
+    total.droppedBy ??= c.droppedBy;
     total.throughputPerSec += perSecond(c);
     addInto(latency, p.latency);
     addInto(uncorrected, p.uncorrected);

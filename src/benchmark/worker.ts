@@ -7,6 +7,7 @@
  *    |  <- { type: 'connected' }
  *    |  'go' ->                    run (progress every 100 ms)
  *    |  <- { type: 'measure' } / { type: 'measured' }   (window opens, closes)
+ *    |  'stop' ->                  (an interrupt, at any time after 'go') Load.stop
  *    |  <- { type: 'done', counts, histograms }
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -22,6 +23,9 @@ export type FromWorker =
   | { type: 'measure' }
   | { type: 'measured' }
   | { type: 'done'; counts: LoadCounts; latency: string; uncorrected: string | null; sendLag: string | null };
+
+/** From the main thread: start the run, or stop it early. */
+export type ToWorker = 'go' | 'stop';
 
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m);
@@ -39,7 +43,11 @@ try {
   process.exit(0);
 }
 post({ type: 'connected' });
-port.once('message', () => {
+port.on('message', (m: ToWorker) => {
+  if (m === 'stop') {
+    load.stop();
+    return;
+  }
   void load
     .run((replies) => post({ type: 'progress', replies }))
     .then(() => {
