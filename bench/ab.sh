@@ -26,8 +26,8 @@ case $what in
     if [ ! -f "$other/dist/server/main.js" ]; then
       rm -rf "$other"
       git worktree add -f --detach "$other" "$sha" >&2
-      ln -s "$here/node_modules" "$other/node_modules"
-      (cd "$other" && npx --no-install tsc -p tsconfig.json) >&2
+      # Its own dependencies, as its lock file has them (they may differ from this tree's).
+      (cd "$other" && npm ci --no-audit --no-fund --loglevel=error && npx --no-install tsc -p tsconfig.json) >&2
     fi
     labels=("$sha" "$(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src)" ] || echo +)")
     ;;
