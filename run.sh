@@ -77,9 +77,12 @@ probe() {
     const json = readFileSync(process.argv[1], "utf8");
     try {
       const { formatReport } = await import("./dist/client/report.js");
-      console.log(formatReport(JSON.parse(json)));
-    } catch {
-      process.stdout.write(json); // the formatter moved or changed: the figures as the client gave them
+      const { paintFor } = await import("./dist/cli/colour.js");
+      console.log(formatReport(JSON.parse(json), paintFor(process.stdout)));
+    } catch (err) {
+      // The formatter moved or changed: say so, and show the figures as the client gave them.
+      console.error(`run.sh: cannot render the client report as text (${err.message}); its JSON:`);
+      process.stdout.write(json);
     }' "$json"
 }
 
@@ -105,7 +108,7 @@ function row(name, r) {
   const t = r.targetUs;
   const ms = t % 1000 === 0 ? `${t / 1000} ms` : `${t} us`;
   const figures = `p50 ${us(p50).padEnd(10)} p99 ${us(p99).padEnd(10)} `;
-  if (r.failure !== null || r.errors > 0 || r.received !== r.sent) { failed = true; return head + figures + paint(31, `failed: ${r.failure ?? `${r.errors} wrong replies`}`); }
+  if (r.error !== null || r.errors > 0 || r.received !== r.sent) { failed = true; return head + figures + paint(31, `failed: ${r.error ?? `${r.wrong} wrong replies, ${r.lost} lost`}`); }
   if (p99 < t) return head + figures + paint(32, `both under the ${ms} target`);
   return head + figures + paint(31, p50 < t ? `p99 misses the ${ms} target` : `p50 and p99 miss the ${ms} target`);
 }
