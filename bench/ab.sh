@@ -7,6 +7,9 @@
 #   bench/ab.sh client-io [ROUNDS]    the client's --io handles (direct writes) against --io sockets (socket.write)
 #   bench/ab.sh rev REV [ROUNDS]      this tree against commit REV (server and client both from each tree;
 #                                     REV is checked out and built under $TMPDIR once)
+#   bench/ab.sh client-rev REV [ROUNDS]   the clients of this tree and of REV, against REV's server
+# The order of the two sides alternates from round to round (ABBA), so that a slow minute of this shared
+# machine does not fall on one side more than the other.
 # ROUNDS defaults to 3. CPU=1 bench/ab.sh ... picks another CPU; CLIENT_CPU=1 puts the client on
 # another CPU than the server (split placement). Run after ./run.sh build.
 set -euo pipefail
@@ -18,8 +21,8 @@ what=${1:-}
 shift || true
 case $what in
   io | client-io) labels=(handles sockets) ;;
-  rev)
-    rev=${1:?usage: bench/ab.sh rev REV [ROUNDS]}
+  rev | client-rev)
+    rev=${1:?usage: bench/ab.sh $what REV [ROUNDS]}
     shift
     sha=$(git rev-parse --short "$rev")
     other="${TMPDIR:-/tmp}/respuesta-ab-$sha"
@@ -31,7 +34,7 @@ case $what in
     fi
     labels=("$sha" "$(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src)" ] || echo +)")
     ;;
-  *) echo "usage: bench/ab.sh io|client-io|rev REV [ROUNDS]" >&2; exit 2 ;;
+  *) echo "usage: bench/ab.sh io|client-io|rev REV|client-rev REV [ROUNDS]" >&2; exit 2 ;;
 esac
 rounds=${1:-3}
 log=$(mktemp)
@@ -55,14 +58,18 @@ run_server() {
 echo "bench/ab.sh $what: bin/client (CPU $client_cpu) -> bin/server (CPU $cpu), 64 B, TCP, 200 000 round trips, $rounds rounds, node $(node --version)"
 printf '%-14s %7s %8s %9s %11s %11s\n' "" "p50 us" "p99 us" "p99.9 us" "client GCs" "server GCs"
 for i in $(seq "$rounds"); do
-  for label in "${labels[@]}"; do
+  order=("${labels[@]}")
+  [ $((i % 2)) -eq 0 ] && order=("${labels[1]}" "${labels[0]}")
+  for label in "${order[@]}"; do
     tree=$here server_args=() client_args=()
     case $what in
       io) server_args=(--io "$label") ;;
       client-io) client_args=(--io "$label") ;;
-      rev) [ "$label" = "$sha" ] && tree=$other ;;
+      rev | client-rev) [ "$label" = "$sha" ] && tree=$other ;;
     esac
-    run_server "$tree" "${server_args[@]}"
+    server_tree=$tree
+    [ "$what" = client-rev ] && server_tree=$other
+    run_server "$server_tree" "${server_args[@]}"
     out=$("$tree/bin/client" --port "$port" --cpu "$client_cpu" --count 200000 --warmup 20000 "${client_args[@]}" --json)
     kill -TERM "$server_pid"
     wait "$server_pid"
