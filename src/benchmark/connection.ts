@@ -22,7 +22,7 @@ import { nowNs } from '../stats/clock.js';
 import { createHistogram, type Histogram } from '../stats/histogram.js';
 import type { RequestWriter } from './requests.js';
 import type { Writer } from '../io/writes.js';
-import type { LoadCounts, LoadSpec } from './load.js';
+import { type LoadCounts, type LoadSpec, noCounts } from './load.js';
 
 // The phases of a run, in order. Load (load.ts) moves through them, but they
 // are defined here, beside every comparison made per message or per read:
@@ -51,21 +51,7 @@ export abstract class LoadState {
   readonly latency = createHistogram();
   readonly uncorrected: Histogram | null;
   readonly sendLag: Histogram | null;
-  readonly counts: LoadCounts = {
-    sent: 0,
-    completed: 0,
-    messages: 0,
-    underTarget: 0,
-    wrong: 0,
-    lost: 0,
-    dropped: 0,
-    unanswered: 0,
-    behind: 0,
-    durationNs: 0,
-    interrupted: false,
-    failure: null,
-    droppedBy: null,
-  };
+  readonly counts: LoadCounts = noCounts();
   phase = WARMUP;
   /** Set by Load.stop (an interrupt): what is in flight from then on is abandoned, not lost. Read when a connection fails, never per message. */
   stopping = false;

@@ -79,6 +79,25 @@ export interface LoadCounts {
   droppedBy: string | null;
 }
 
+/** Counts of nothing yet: a thread's at its start, and the sum's before the threads are added. */
+export function noCounts(): LoadCounts {
+  return {
+    sent: 0,
+    completed: 0,
+    messages: 0,
+    underTarget: 0,
+    wrong: 0,
+    lost: 0,
+    dropped: 0,
+    unanswered: 0,
+    behind: 0,
+    durationNs: 0,
+    interrupted: false,
+    failure: null,
+    droppedBy: null,
+  };
+}
+
 export interface LoadResult extends LoadCounts {
   /** Latency in ns; for open loop, from when each message was due. The caller destroys it. */
   latency: Histogram;

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { RequestSpec } from '../protocol/exchange.js';
 import type { Target } from '../io/connect.js';
 import { createHistogram, decodeHistogram, type Histogram } from '../stats/histogram.js';
-import { Load, type LoadCounts, type LoadSpec, type WindowHooks } from './load.js';
+import { Load, type LoadCounts, type LoadSpec, type WindowHooks, noCounts } from './load.js';
 import type { Scenario } from './options.js';
 import type { FromWorker, ToWorker } from './worker.js';
 
@@ -199,19 +199,7 @@ function merge(parts: WorkerDone[], threads: number): ScenarioResult {
     h.destroy();
   };
   const total: ScenarioResult = {
-    sent: 0,
-    completed: 0,
-    messages: 0,
-    underTarget: 0,
-    wrong: 0,
-    lost: 0,
-    dropped: 0,
-    unanswered: 0,
-    behind: 0,
-    durationNs: 0,
-    interrupted: false,
-    failure: null,
-    droppedBy: null,
+    ...noCounts(),
     threads,
     throughputPerSec: 0,
     latency,
