@@ -26,6 +26,8 @@ const OPTIONS: ClientOptions = {
   busyPoll: false,
   io: 'handles',
   hgrm: null,
+  interval: null,
+  hlog: null,
   json: false,
 };
 const GC = { count: 0, pauseMs: 0, minor: 0, major: 0 };

@@ -6,7 +6,10 @@ import { packageVersion, runMeta } from '../cli/meta.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
 import { allowedCpus } from '../io/placement.js';
 import { type IoPath, usePublicIo } from '../io/binding.js';
-import { initHistograms, toHgrm } from '../stats/histogram.js';
+import { initHistograms, summarize, toHgrm } from '../stats/histogram.js';
+import { HlogFile } from '../stats/hlog.js';
+import { DEFAULT_INTERVAL_S, type Interval } from '../stats/intervals.js';
+import { formatIntervalLine } from '../stats/report.js';
 import { type ProbeResult, runProbe } from './probe.js';
 import { type ClientFailure, type ClientOptions, buildReport, formatReport } from './report.js';
 
@@ -29,6 +32,12 @@ const program = addRequestOptions(
   .option('--busy-poll', 'never let the event loop sleep during the run: lower latency across CPUs, one CPU burnt', false)
   .addOption(ioOption("handles: write straight to the socket's handle, one reused request (Node internals; used when this Node has them); sockets: socket.write only"))
   .option('--hgrm <file>', 'write the HdrHistogram percentile distribution (microseconds) to this file (with --rate, the uncorrected one too, as FILE-uncorrected)')
+  .option(
+    '--interval <s>',
+    `seconds per interval histogram, and one live line per interval on stderr (default ${DEFAULT_INTERVAL_S}; the lines by default only when stderr is a terminal)`,
+    parseNumber(0.01, 3600),
+  )
+  .option('--hlog <file>', 'write the HdrHistogram interval log (nanoseconds; tags rtt, and rtt-uncorrected with --rate) to this file')
   .option('--json', 'print one JSON object instead of the text report', false)
   .addHelpText(
     'after',
@@ -41,11 +50,24 @@ Examples:
   $ ${NAME}                                    # tcp://127.0.0.1:8080, 10 000 round trips of 64 B
   $ ${NAME} --unix /tmp/resp.sock --count 100000 --json
   $ ${NAME} --framing sockperf --port 11111 --size 64   # measure sockperf's own server
-  $ taskset -c 0 ${NAME} --hgrm rtt.hgrm       # pin to CPU 0, keep the distribution`,
+  $ taskset -c 0 ${NAME} --hgrm rtt.hgrm       # pin to CPU 0, keep the distribution
+  $ ${NAME} -d 60 --interval 5 --hlog rtt.hlog  # a line every 5 s; the log for HdrHistogram's tools`,
   );
 
 parseArgs(program, process.argv);
-type Options = RequestOptions & { count: number; duration?: number; rate?: number; warmup: number; cpu?: string; busyPoll: boolean; io: IoPath; hgrm?: string; json: boolean };
+type Options = RequestOptions & {
+  count: number;
+  duration?: number;
+  rate?: number;
+  warmup: number;
+  cpu?: string;
+  busyPoll: boolean;
+  io: IoPath;
+  hgrm?: string;
+  interval?: number;
+  hlog?: string;
+  json: boolean;
+};
 const o = program.opts<Options>();
 checkRequestOptions(NAME, o);
 if (o.duration !== undefined && program.getOptionValueSource('count') === 'cli') usageError(NAME, 'options --count and --duration: give one, not both');
@@ -71,6 +93,8 @@ const options: ClientOptions = {
   busyPoll: o.busyPoll,
   io: o.io,
   hgrm: o.hgrm ?? null,
+  interval: o.interval ?? null,
+  hlog: o.hlog ?? null,
   json: o.json,
 };
 const paintOut = paintFor(process.stdout);
@@ -90,9 +114,41 @@ onInterrupt(NAME, (s) => {
 });
 
 await initHistograms();
+
+// Live lines: asked for with --interval, or on a terminal by default.
+const live = o.interval !== undefined || process.stderr.isTTY === true;
+let hlog: HlogFile | null = null;
+let fileError: string | undefined;
+if (o.hlog !== undefined) {
+  try {
+    hlog = new HlogFile(o.hlog, startedAt.getTime(), `[Logged with ${NAME} ${packageVersion()}]`);
+  } catch (err) {
+    // Nothing measured yet: fail now, as a connection failure does, rather than after the run.
+    const error = `cannot write --hlog: ${describeError(err)}`;
+    if (o.json) process.stdout.write(JSON.stringify({ meta: runMeta(NAME, startedAt), options, error } satisfies ClientFailure) + '\n');
+    complain(error);
+    process.exit(EXIT_FAILED);
+  }
+}
+
+/** Each closed interval: its line on stderr, its lines in the log. */
+function onInterval(iv: Interval): void {
+  if (live) {
+    const line = formatIntervalLine('rtt', iv.elapsedS, (iv.endMs - iv.startMs) / 1000, iv.latency.totalCount, summarize(iv.latency), iv.errors);
+    process.stderr.write(line + '\n');
+  }
+  if (hlog === null) return;
+  try {
+    hlog.write('rtt', iv.startMs, iv.endMs, iv.latency);
+    if (iv.uncorrected !== null) hlog.write('rtt-uncorrected', iv.startMs, iv.endMs, iv.uncorrected);
+  } catch (err) {
+    fileError ??= `cannot write --hlog: ${describeError(err)}`;
+  }
+}
+
 let result: ProbeResult;
 try {
-  result = await runProbe({ ...o, durationS: o.duration, target, signal: abort.signal });
+  result = await runProbe({ ...o, durationS: o.duration, target, signal: abort.signal, intervalS: o.interval, onInterval: live || hlog !== null ? onInterval : undefined });
 } catch (err) {
   // No run: nothing half-built on stdout; with --json, one object that says why.
   const error = describeError(err);
@@ -101,13 +157,17 @@ try {
   process.exit(signal === null ? EXIT_FAILED : EXIT_SIGNAL[signal]);
 }
 
-let fileError: string | undefined;
+try {
+  hlog?.close();
+} catch (err) {
+  fileError ??= `cannot write --hlog: ${describeError(err)}`;
+}
 if (o.hgrm !== undefined) {
   try {
     writeFileSync(o.hgrm, toHgrm(result.histogram));
     if (result.uncorrected !== null) writeFileSync(uncorrectedPath(o.hgrm), toHgrm(result.uncorrected));
   } catch (err) {
-    fileError = `cannot write --hgrm: ${describeError(err)}`;
+    fileError ??= `cannot write --hgrm: ${describeError(err)}`;
   }
 }
 const report = buildReport(result, options, { meta: runMeta(NAME, startedAt), cpus: allowedCpus('self'), signal, error: fileError });

@@ -12,6 +12,7 @@ import { type GcStats, gcSince } from '../stats/gc.js';
 import { BusyPoll } from '../io/busy-poll.js';
 import { type WritePath, createWriter } from '../io/writes.js';
 import { type Target, connectTo, targetUrl } from '../io/connect.js';
+import type { IntervalSink } from '../stats/intervals.js';
 import { RoundTrips } from './round-trips.js';
 
 export interface ProbeOptions extends RequestSpec {
@@ -30,6 +31,10 @@ export interface ProbeOptions extends RequestSpec {
   maxFrame: number;
   /** Keep the event loop polling for the whole run (BusyPoll). */
   busyPoll?: boolean;
+  /** Seconds per interval histogram (default 1). */
+  intervalS?: number;
+  /** Called as each interval closes, and with the last partial one (its histograms valid only during the call). */
+  onInterval?: IntervalSink;
   /** Aborting it stops the run and keeps what was measured (SIGINT, SIGTERM). */
   signal?: AbortSignal;
 }
@@ -106,6 +111,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
     probe.histogram.destroy();
     probe.uncorrected?.destroy();
     probe.sendLag?.destroy();
+    probe.intervals.destroy();
     throw err;
   }
   probe.socket = socket;
@@ -125,6 +131,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
   await probe.finished;
   o.signal?.removeEventListener('abort', onAbort);
   busy?.release();
+  probe.intervals.destroy();
   await new Promise((r) => setImmediate(r)); // let the last GC entries arrive
   const gcEnd = probe.gc.stop();
   return {

@@ -39,6 +39,9 @@ export interface ClientOptions {
   busyPoll: boolean;
   io: string;
   hgrm: string | null;
+  /** Seconds per interval, as given (null: the default, 1 s). */
+  interval: number | null;
+  hlog: string | null;
   json: boolean;
 }
 

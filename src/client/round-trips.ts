@@ -30,6 +30,7 @@ import { Exchange } from '../protocol/exchange.js';
 import { nowNs } from '../stats/clock.js';
 import { createHistogram, type Histogram } from '../stats/histogram.js';
 import { GcMonitor, type GcStats } from '../stats/gc.js';
+import { DEFAULT_INTERVAL_S, IntervalRecorder } from '../stats/intervals.js';
 import type { Writer } from '../io/writes.js';
 import type { ProbeOptions } from './probe.js';
 import { spinUntil } from './spin.js';
@@ -44,7 +45,9 @@ const INTERRUPT_GRACE_MS = 500;
  * time) to the moment its reply is decoded. One clock read per reply serves
  * as both the end of that round trip and the start of the next, so the
  * small cost of recording is charged to the next round trip rather than
- * hidden. Replies are read into one reused buffer. Stopping (the duration is
+ * hidden. Each is recorded into the current interval's histogram, which a
+ * timer adds into `histogram` once per interval (src/stats/intervals.ts):
+ * still one record per reply. Replies are read into one reused buffer. Stopping (the duration is
  * up, an interrupt) sets a flag that the next reply reads; no clock is read
  * for it.
  */
@@ -58,9 +61,14 @@ export class RoundTrips implements MessageHandler {
   private readonly durationS: number | undefined;
   /** Nanoseconds between due times; 0 in closed loop. */
   private readonly interval: number;
+  /** The measured phase's latency: the intervals added up (complete once finished). */
   readonly histogram = createHistogram();
   readonly uncorrected: Histogram | null;
   readonly sendLag: Histogram | null;
+  readonly intervals: IntervalRecorder;
+  /** The current interval's histograms (the recorder's), held here so that a reply reaches them in one load. */
+  private readonly current: Histogram;
+  private readonly currentUncorrected: Histogram | null;
   socket!: Socket;
   writer!: Writer;
   sent = 0;
@@ -107,6 +115,9 @@ export class RoundTrips implements MessageHandler {
     this.interval = o.rate === undefined ? 0 : 1e9 / o.rate;
     this.uncorrected = o.rate === undefined ? null : createHistogram();
     this.sendLag = o.rate === undefined ? null : createHistogram();
+    this.intervals = new IntervalRecorder(this.histogram, this.uncorrected, o.intervalS ?? DEFAULT_INTERVAL_S, o.onInterval ?? null, () => this.wrong + this.lost);
+    this.current = this.intervals.current;
+    this.currentUncorrected = this.intervals.currentUncorrected;
   }
 
   /** `onread` callback: returning true keeps reading. */
@@ -142,9 +153,9 @@ export class RoundTrips implements MessageHandler {
 
   private record(now: number): void {
     const latency = now - this.dueAt;
-    this.histogram.recordValue(latency);
+    this.current.recordValue(latency);
     if (latency <= this.targetNs) this.underTarget++;
-    if (this.uncorrected !== null) this.uncorrected.recordValue(now - this.sentAt);
+    if (this.currentUncorrected !== null) this.currentUncorrected.recordValue(now - this.sentAt);
   }
 
   /** Send the first message at `now`, which starts the schedule and, without a warm-up, the measured phase. */
@@ -159,6 +170,7 @@ export class RoundTrips implements MessageHandler {
     this.measuring = true;
     this.measureStart = now;
     this.gcAtStart = this.gc.snapshot();
+    this.intervals.start(now);
     if (this.durationS !== undefined) this.durationTimer = setTimeout(this.stop, this.durationS * 1000);
   }
 
@@ -239,6 +251,7 @@ export class RoundTrips implements MessageHandler {
     if (this.ended) return;
     this.ended = true;
     this.measureEnd = now;
+    this.intervals.stop(now); // the last, partial interval: the totals are complete from here
     for (const t of [this.wake, this.durationTimer, this.graceTimer]) if (t !== null) clearTimeout(t);
     this.socket.setTimeout(0);
     this.socket.destroy();

@@ -29,3 +29,14 @@ export function formatLatency(l: LatencyUs | null, label: string): string[] {
 export function pct(part: number, whole: number): number | null {
   return whole === 0 ? null : Math.round((part / whole) * 100_000) / 1000;
 }
+
+/**
+ * One live line for a closed interval (stderr, `--interval`): who, how far
+ * into the measured phase, the rate and latency of that interval alone
+ * (microseconds), and its errors. `count` is the messages measured in it.
+ */
+export function formatIntervalLine(label: string, elapsedS: number, durationS: number, count: number, l: LatencyUs | null, errors: number): string {
+  const rate = durationS > 0 ? count / durationS : 0;
+  const figures = l === null ? 'no replies' : `p50 ${fmtUs(l.p50)}  p99 ${fmtUs(l.p99)}  p99.9 ${fmtUs(l.p99_9)}  max ${fmtUs(l.max)} us`;
+  return `${label}  ${elapsedS.toFixed(1).padStart(6)} s  ${fmtInt(rate).padStart(11)} msg/s  ${figures}  errors ${fmtInt(errors)}`;
+}

@@ -1,0 +1,87 @@
+/**
+ * Interval histograms, live lines and `--hlog`, through the real programs
+ * against the real server: the intervals add up to the run's total, one
+ * live line per interval appears on stderr, and HdrHistogram's own Java
+ * tool reads the log and finds our counts and percentiles.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type RunningServer, runBin, startServer, tempDir } from './helpers.js';
+import { javaFigures, javaTool, readIntervals, sameBucket } from './hlog-helpers.js';
+
+/** `rtt     0.4 s   33,405 msg/s  p50 25.09  p99 47.74  p99.9 1125.4  max 12166 us  errors 0` */
+const LIVE_LINE = /^(\S+)\s+([\d.]+) s\s+([\d,]+) msg\/s\s+(?:p50 [\d.]+\s+p99 [\d.]+\s+p99\.9 [\d.]+\s+max [\d.]+ us|no replies)\s+errors (\d+)$/;
+
+function liveLines(stderr: string): RegExpExecArray[] {
+  return stderr
+    .split('\n')
+    .map((l) => LIVE_LINE.exec(l))
+    .filter((m) => m !== null);
+}
+
+const java = javaTool();
+
+describe('client', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer(['--port', '0']);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('--interval 0.2: live lines on stderr, with every field; the --hlog intervals add up to the measured count', async () => {
+    const log = join(tempDir(), 'rtt.hlog');
+    const r = await runBin('client', ['--port', String(server.port), '--duration', '1', '--warmup', '100', '--interval', '0.2', '--hlog', log, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    const lines = liveLines(r.stderr);
+    assert.ok(lines.length >= 1, `no live line in:\n${r.stderr}`);
+    for (const m of lines) assert.equal(m[1], 'rtt');
+    const counts = readIntervals(log, 'rtt');
+    assert.ok(counts.length >= 2, `intervals: ${counts.join(', ')}`);
+    assert.equal(counts.length, lines.length, 'one live line per logged interval');
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      j.received - j.warmup,
+    );
+  });
+
+  it('without --interval and with stderr not a terminal: no live lines', async () => {
+    const r = await runBin('client', ['--port', String(server.port), '--count', '2000', '--warmup', '0']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(liveLines(r.stderr).length, 0, r.stderr);
+  });
+
+  it('--rate: rtt and rtt-uncorrected, each adding up to the measured count', async () => {
+    const log = join(tempDir(), 'open.hlog');
+    const r = await runBin('client', ['--port', String(server.port), '--count', '600', '--warmup', '10', '--rate', '2000', '--interval', '0.1', '--hlog', log, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    for (const tag of ['rtt', 'rtt-uncorrected']) {
+      const counts = readIntervals(log, tag);
+      assert.ok(counts.length >= 2, `${tag}: ${counts.join(', ')}`);
+      assert.equal(
+        counts.reduce((a, b) => a + b, 0),
+        600,
+        tag,
+      );
+    }
+  });
+
+  it("HdrHistogram's HistogramLogProcessor reads --hlog: same count, p50 and p99 as the JSON report", async (t) => {
+    if ('skip' in java) {
+      t.skip(java.skip);
+      return;
+    }
+    const dir = tempDir();
+    const log = join(dir, 'rtt.hlog');
+    const r = await runBin('client', ['--port', String(server.port), '--count', '5000', '--warmup', '100', '--interval', '0.1', '--hlog', log, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    const f = javaFigures(java.jar, log, 'rtt', dir);
+    assert.equal(f.count, 5000);
+    assert.ok(sameBucket(j.latencyUs.p50, f.p50), `p50: ours ${j.latencyUs.p50}, Java's ${f.p50}`);
+    assert.ok(sameBucket(j.latencyUs.p99, f.p99), `p99: ours ${j.latencyUs.p99}, Java's ${f.p99}`);
+  });
+});
