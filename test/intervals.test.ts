@@ -85,3 +85,78 @@ describe('client', () => {
     assert.ok(sameBucket(j.latencyUs.p99, f.p99), `p99: ours ${j.latencyUs.p99}, Java's ${f.p99}`);
   });
 });
+
+describe('benchmark', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer(['--port', '0']);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  const SHORT = ['--warmup', '0.1', '--duration', '0.6', '--interval', '0.2'];
+
+  /** Run the benchmark with `args`, --hlog into a fresh directory and --json; its report, stderr and log. */
+  async function bench(args: string[]) {
+    const dir = tempDir();
+    const log = join(dir, 'run.hlog');
+    const r = await runBin('benchmark', ['--port', String(server.port), ...SHORT, ...args, '--hlog', log, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    return { dir, log, report: JSON.parse(r.stdout), stderr: r.stderr };
+  }
+
+  it("two scenarios: a tag each, intervals adding up to each scenario's count; live lines for both", async () => {
+    const { log, report, stderr } = await bench(['--connections', '1,2']);
+    const tags = ['c1-p1-closed', 'c2-p1-closed'];
+    for (const [i, tag] of tags.entries()) {
+      const counts = readIntervals(log, tag);
+      assert.ok(counts.length >= 2, `${tag}: ${counts.join(', ')}`);
+      assert.equal(
+        counts.reduce((a, b) => a + b, 0),
+        report.scenarios[i].messages,
+        tag,
+      );
+      const lines = liveLines(stderr).filter((m) => m[1] === tag);
+      assert.equal(lines.length, counts.length, `one live line per interval of ${tag}:\n${stderr}`);
+    }
+  });
+
+  it("--threads 2: the threads' intervals merged add up to the total", async () => {
+    const { log, report } = await bench(['--connections', '4', '--threads', '2']);
+    const counts = readIntervals(log, 'c4-p1-closed');
+    assert.ok(counts.length >= 2, counts.join(', '));
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      report.scenarios[0].messages,
+    );
+  });
+
+  it('open loop: corrected and uncorrected tags, each adding up to the count', async () => {
+    const { log, report } = await bench(['--connections', '2', '--rate', '2000']);
+    for (const tag of ['c2-p1-r2000', 'c2-p1-r2000-uncorrected']) {
+      const counts = readIntervals(log, tag);
+      assert.ok(counts.length >= 2, `${tag}: ${counts.join(', ')}`);
+      assert.equal(
+        counts.reduce((a, b) => a + b, 0),
+        report.scenarios[0].messages,
+        tag,
+      );
+    }
+  });
+
+  it("HdrHistogram's HistogramLogProcessor reads --hlog: per scenario tag, the same count, p50 and p99 as the JSON report", async (t) => {
+    if ('skip' in java) {
+      t.skip(java.skip);
+      return;
+    }
+    const { dir, log, report } = await bench(['--connections', '1,2']);
+    for (const [i, tag] of ['c1-p1-closed', 'c2-p1-closed'].entries()) {
+      const s = report.scenarios[i];
+      const f = javaFigures(java.jar, log, tag, dir);
+      assert.equal(f.count, s.messages, tag);
+      assert.ok(sameBucket(s.latencyUs.p50, f.p50), `${tag} p50: ours ${s.latencyUs.p50}, Java's ${f.p50}`);
+      assert.ok(sameBucket(s.latencyUs.p99, f.p99), `${tag} p99: ours ${s.latencyUs.p99}, Java's ${f.p99}`);
+    }
+  });
+});

@@ -11,7 +11,9 @@
  * at the head. Nothing is allocated per message.
  *
  * The connections of one thread share one LoadState: the phase of the run,
- * the clock of the read being decoded, the counts and the histograms. Load
+ * the clock of the read being decoded, the counts and the histograms (a
+ * reply is recorded into the current interval's, which a timer adds into
+ * the run's: src/stats/intervals.ts). Load
  * (load.ts) extends it with the run's lifecycle; the open-loop schedule that
  * sets the connections' `nextDue` and `interval` is in schedule.ts.
  */
@@ -20,6 +22,7 @@ import { codecs, type Decoder, type MessageHandler } from '../protocol/index.js'
 import { Exchange } from '../protocol/exchange.js';
 import { nowNs } from '../stats/clock.js';
 import { createHistogram, type Histogram } from '../stats/histogram.js';
+import { IntervalRecorder, type IntervalSink } from '../stats/intervals.js';
 import type { RequestWriter } from './requests.js';
 import type { Writer } from '../io/writes.js';
 import { type LoadCounts, type LoadSpec, noCounts } from './load.js';
@@ -48,9 +51,14 @@ export abstract class LoadState {
   readonly spec: LoadSpec;
   readonly open: boolean;
   readonly exchange: Exchange;
+  /** The measured window's latency: the intervals added up (complete once finished). */
   readonly latency = createHistogram();
   readonly uncorrected: Histogram | null;
   readonly sendLag: Histogram | null;
+  readonly intervals: IntervalRecorder;
+  /** The current interval's histograms (the recorder's), held here so that a reply reaches them in one load. */
+  private readonly current: Histogram;
+  private readonly currentUncorrected: Histogram | null;
   readonly counts: LoadCounts = noCounts();
   phase = WARMUP;
   /** Set by Load.stop (an interrupt): what is in flight from then on is abandoned, not lost. Read when a connection fails, never per message. */
@@ -66,13 +74,16 @@ export abstract class LoadState {
   protected measureEnd = Infinity;
   protected mismatch: string | null = null;
 
-  constructor(spec: LoadSpec) {
+  constructor(spec: LoadSpec, onInterval: IntervalSink | null) {
     this.spec = spec;
     this.open = spec.rate !== null;
     this.exchange = new Exchange(spec);
     this.uncorrected = this.open ? createHistogram() : null;
     this.sendLag = this.open ? createHistogram() : null;
     this.targetNs = spec.targetUs * 1000;
+    this.intervals = new IntervalRecorder(this.latency, this.uncorrected, spec.intervalS, onInterval, () => this.counts.wrong + this.counts.lost);
+    this.current = this.intervals.current;
+    this.currentUncorrected = this.intervals.currentUncorrected;
   }
 
   /** Every request is answered after the measured window, or the run is given up: stop. */
@@ -88,9 +99,9 @@ export abstract class LoadState {
     const start = this.open ? dueAt : sentAt;
     if (start < this.measureStart || start > this.measureEnd) return; // warm-up traffic
     const latency = now - start;
-    this.latency.recordValue(latency);
+    this.current.recordValue(latency);
     if (this.open) {
-      this.uncorrected!.recordValue(now - sentAt);
+      this.currentUncorrected!.recordValue(now - sentAt);
     }
     c.messages++;
     if (latency <= this.targetNs) c.underTarget++;

@@ -7,13 +7,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHgrm } from '../stats/histogram.js';
-import type { Scenario } from './options.js';
+import { type Scenario, scenarioTag } from './options.js';
 import type { ScenarioResult } from './run.js';
 
 /** `03-c50-p16-closed.hgrm`, `05-c10-p1-r10000-uncorrected-partial.hgrm`. */
 export function hgrmName(i: number, s: Scenario, suffix: string, partial: boolean): string {
-  const rate = s.rate === null ? 'closed' : `r${s.rate}`;
-  return `${String(i + 1).padStart(2, '0')}-c${s.connections}-p${s.pipeline}-${rate}${suffix}${partial ? '-partial' : ''}.hgrm`;
+  return `${String(i + 1).padStart(2, '0')}-${scenarioTag(s)}${suffix}${partial ? '-partial' : ''}.hgrm`;
 }
 
 /** Write scenario `i`'s files into `dir`; throws when one cannot be written. */

@@ -24,6 +24,7 @@ import type { RequestSpec } from '../protocol/exchange.js';
 import { type Target, connectTo } from '../io/connect.js';
 import { nowNs } from '../stats/clock.js';
 import type { Histogram } from '../stats/histogram.js';
+import type { IntervalSink } from '../stats/intervals.js';
 import { requestWriters } from './requests.js';
 import { createWriter } from '../io/writes.js';
 import type { IoPath } from '../io/binding.js';
@@ -47,6 +48,8 @@ export interface LoadSpec extends RequestSpec {
   timeoutMs: number;
   maxFrame: number;
   targetUs: number;
+  /** Seconds per interval histogram. */
+  intervalS: number;
   /** The I/O path the program chose (`--io`); a worker thread makes the same choice (worker.ts). */
   io: IoPath;
 }
@@ -107,10 +110,12 @@ export interface LoadResult extends LoadCounts {
   sendLag: Histogram | null;
 }
 
-/** Called as the measured window opens and closes (CPU use is sampled there). */
+/** Called as the measured window opens and closes (CPU use is sampled there), and as each interval closes. */
 export interface WindowHooks {
   onMeasure?(): void;
   onMeasured?(): void;
+  /** Each interval of the window, and after it the drain's replies, the last one partial (its histograms valid only during the call). */
+  onInterval?: IntervalSink;
 }
 
 /** One read buffer per thread, shared by its connections: each read is decoded in full before the next. */
@@ -138,7 +143,7 @@ export class Load extends LoadState {
   private readonly window: WindowHooks;
 
   constructor(spec: LoadSpec, window: WindowHooks = {}) {
-    super(spec);
+    super(spec, window.onInterval ?? null);
     this.window = window;
     this.timeoutNs = spec.timeoutMs * 1e6;
     this.schedule = spec.rate === null ? null : new Schedule(this.conns, spec.rate, spec.totalConnections);
@@ -187,6 +192,7 @@ export class Load extends LoadState {
     if (this.phase !== WARMUP) return;
     this.phase = MEASURE;
     this.measureStart = nowNs();
+    this.intervals.start(this.measureStart);
     this.window.onMeasure?.();
     this.timers.push(setTimeout(() => this.endMeasure(), this.spec.durationS * 1000));
   }
@@ -254,6 +260,7 @@ export class Load extends LoadState {
     if (this.phase === DONE) return;
     this.phase = DONE;
     this.counts.failure ??= this.mismatch;
+    this.intervals.stop(nowNs()); // the last, partial interval: the totals are complete from here
     this.close();
     this.done();
   }
@@ -276,5 +283,6 @@ export class Load extends LoadState {
     this.latency.destroy();
     this.uncorrected?.destroy();
     this.sendLag?.destroy();
+    this.intervals.destroy();
   }
 }

@@ -10,6 +10,13 @@
  * one object with an `error` field; exit 1. A failure later is part of the
  * report that follows the rows already printed.
  *
+ * Each scenario's measured window is cut into intervals (--interval, 1 s by
+ * default): with --interval, or by default when only stderr is a terminal,
+ * one line per interval on stderr, in place of the progress bar (a bar
+ * redrawn under printed lines would be garbled by its own cursor moves);
+ * with --hlog, the HdrHistogram
+ * interval log of every scenario, tagged by scenario.
+ *
  * SIGINT or SIGTERM stops the load (Load.stop: the window closes at once,
  * what is in flight gets a short drain), and the report covers every
  * finished scenario and the partial one, as the run would have printed it,
@@ -25,9 +32,12 @@ import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf }
 import { type IoPath, ioPath, usePublicIo } from '../io/binding.js';
 import { type Target, targetUrl } from '../io/connect.js';
 import { allowedCpus } from '../io/placement.js';
-import { initHistograms } from '../stats/histogram.js';
+import { initHistograms, summarize } from '../stats/histogram.js';
+import { HlogFile } from '../stats/hlog.js';
+import { DEFAULT_INTERVAL_S, type Interval } from '../stats/intervals.js';
+import { formatIntervalLine } from '../stats/report.js';
 import type { CpuPlacement } from './advice.js';
-import { PRESETS, type Preset, type Scenario, parseIntList, parseSlo, presetScenarios, scenarioMatrix, sloBreaches, type SloLimit } from './options.js';
+import { PRESETS, type Preset, type Scenario, parseIntList, parseSlo, presetScenarios, scenarioMatrix, scenarioTag, sloBreaches, type SloLimit } from './options.js';
 import { writeHgrm } from './hgrm.js';
 import { createProgress } from './progress.js';
 import { type BenchmarkOptions, type BenchmarkReport, type ScenarioReport, buildScenarioReport, formatSlo, scenarioOk } from './report.js';
@@ -57,9 +67,15 @@ const program = addRequestOptions(
   .option('--client-cpu <list>', 'CPUs for this benchmark (taskset)', parseCpuList)
   .addOption(ioOption("handles: write straight to each socket's handle, one reused request (Node internals; used when this Node has them); sockets: socket.write only"))
   .option('--hgrm <dir>', 'write one HdrHistogram percentile distribution (microseconds) per scenario into this directory')
+  .option(
+    '--interval <s>',
+    `seconds per interval histogram, and one live line per interval on stderr in place of the progress bar (default ${DEFAULT_INTERVAL_S}; the lines by default only when stderr is a terminal and stdout is not)`,
+    parseNumber(0.01, 3600),
+  )
+  .option('--hlog <file>', 'write the HdrHistogram interval log (nanoseconds) of every scenario to this file, tagged c10-p1-closed, c10-p1-r5000 and c10-p1-r5000-uncorrected')
   .option('--json', 'print one JSON object instead of the tables', false)
   .option('--ascii', 'draw the tables with ASCII characters (the default when the locale is not UTF-8)', false)
-  .option('--no-progress', 'no progress bar (it is drawn only on a terminal anyway)')
+  .option('--no-progress', 'no progress bar and, without --interval, no live lines (both are drawn only on a terminal anyway)')
   .addHelpText(
     'after',
     `
@@ -79,7 +95,8 @@ Examples:
   $ ${NAME} --rate 10000,50000 --connections 50 --slo p99=1000
   $ ${NAME} --spawn-server --server-cpu 0 --client-cpu 1 --preset medium
   $ ${NAME} --framing sockperf --port 11111          # sockperf's own server
-  $ ${NAME} --unix /tmp/resp.sock --json --hgrm results/`,
+  $ ${NAME} --unix /tmp/resp.sock --json --hgrm results/
+  $ ${NAME} -c 10,50 -d 30 --interval 5 --hlog run.hlog   # a line every 5 s, the log for HdrHistogram's tools`,
   );
 
 parseArgs(program, process.argv);
@@ -96,6 +113,8 @@ type Options = RequestOptions & {
   serverCpu?: string;
   clientCpu?: string;
   hgrm?: string;
+  interval?: number;
+  hlog?: string;
   json: boolean;
   ascii: boolean;
   progress: boolean;
@@ -154,6 +173,15 @@ if (o.hgrm !== undefined) {
   }
 }
 
+let hlog: HlogFile | null = null;
+if (o.hlog !== undefined) {
+  try {
+    hlog = new HlogFile(o.hlog, startedAt.getTime(), `[Logged with ${NAME} ${packageVersion()}]`);
+  } catch (err) {
+    await failEarly(`cannot write --hlog: ${describeError(err)}`);
+  }
+}
+
 await initHistograms();
 
 let target: Target = targetOf(o);
@@ -203,6 +231,8 @@ const options: BenchmarkOptions = {
   clientCpu: o.clientCpu ?? null,
   io: ioPath(),
   hgrm: o.hgrm ?? null,
+  interval: o.interval ?? null,
+  hlog: o.hlog ?? null,
 };
 const reports: ScenarioReport[] = [];
 const report: BenchmarkReport = {
@@ -225,7 +255,12 @@ const report: BenchmarkReport = {
 
 const borders = bordersFor(o.ascii);
 const cols = scenarioColumns(scenarios, o.targetUs, o.threads, borders);
-const progress = createProgress(o.progress && !o.json, scenarios, borders.bar === '|');
+// Live lines: asked for with --interval; by default when stderr is a terminal and stdout is not (the
+// table or JSON goes elsewhere). With both on one terminal the bar is drawn instead, as the table's rows
+// come between scenarios and lines would split it. The lines replace the bar: a bar redrawn under printed
+// lines is garbled by its own cursor moves.
+const live = o.interval !== undefined || (o.progress && process.stderr.isTTY === true && process.stdout.isTTY !== true);
+const progress = createProgress(o.progress && !o.json && !live, scenarios, borders.bar === '|');
 const print = (text: string) => !o.json && process.stdout.write(text + '\n');
 /**
  * One turn of the event loop, before a scenario's end is judged: a Ctrl-C
@@ -236,13 +271,33 @@ const print = (text: string) => !o.json && process.stdout.write(text + '\n');
 const aTurn = () => new Promise((resolve) => setImmediate(resolve));
 let written = true;
 
+/** Scenario `tag`'s closed intervals: a live line on stderr, lines in the --hlog file. */
+function intervalSink(tag: string): (iv: Interval) => void {
+  return (iv) => {
+    if (live) {
+      const line = formatIntervalLine(tag, iv.elapsedS, (iv.endMs - iv.startMs) / 1000, iv.latency.totalCount, summarize(iv.latency), iv.errors);
+      process.stderr.write(line + '\n');
+    }
+    if (hlog === null) return;
+    try {
+      hlog.write(tag, iv.startMs, iv.endMs, iv.latency);
+      if (iv.uncorrected !== null) hlog.write(`${tag}-uncorrected`, iv.startMs, iv.endMs, iv.uncorrected);
+    } catch (err) {
+      process.stderr.write(paintFor(process.stderr).error(`${NAME}: cannot write --hlog: ${describeError(err)}`) + '\n');
+      hlog = null;
+      written = false;
+    }
+  };
+}
+
 for (const [i, s] of scenarios.entries()) {
   if (interrupted !== null) break;
   const cpu = cpuWindow(spawned?.pid ?? null, cpuPlacement.client);
   progress.begin(i);
   let r: ScenarioResult;
   try {
-    r = await runScenario(s, { ...o, target }, cpu, stopLoad.signal, (n) => progress.update(n));
+    const onInterval = live || hlog !== null ? intervalSink(scenarioTag(s)) : undefined;
+    r = await runScenario(s, { ...o, target, intervalS: o.interval ?? DEFAULT_INTERVAL_S }, cpu, stopLoad.signal, (n) => progress.update(n), onInterval);
   } catch (err) {
     progress.end();
     await aTurn();
@@ -271,6 +326,12 @@ for (const [i, s] of scenarios.entries()) {
 }
 
 if (reports.length === 0 && report.failure !== null) await failEarly(report.failure);
+try {
+  hlog?.close();
+} catch (err) {
+  process.stderr.write(paintFor(process.stderr).error(`${NAME}: cannot write --hlog: ${describeError(err)}`) + '\n');
+  written = false;
+}
 
 report.interrupted = interrupted;
 report.ok = interrupted === null && report.failure === null && written && reports.length === scenarios.length && reports.every(scenarioOk);

@@ -15,6 +15,11 @@ export interface Scenario {
   durationS: number;
 }
 
+/** A scenario's name in file names and `--hlog` tags: `c50-p16-closed`, `c10-p1-r10000` (no spaces or commas). */
+export function scenarioTag(s: Scenario): string {
+  return `c${s.connections}-p${s.pipeline}-${s.rate === null ? 'closed' : `r${s.rate}`}`;
+}
+
 /** `1,10,50` -> [1, 10, 50]: positive integers, at most `max` each. */
 export function parseIntList(max: number) {
   return (value: string): number[] => {

@@ -90,6 +90,9 @@ export interface BenchmarkOptions {
   /** The I/O path actually taken (`--io handles` falls back to sockets on a Node without the internals). */
   io: IoPath;
   hgrm: string | null;
+  /** Seconds per interval, as given (null: the default, 1 s). */
+  interval: number | null;
+  hlog: string | null;
 }
 
 export interface BenchmarkReport {

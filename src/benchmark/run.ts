@@ -1,6 +1,6 @@
 /**
  * Run one scenario: in this thread, or split over worker threads whose
- * histograms are merged exactly. The run only measures; it reports progress
+ * histograms are merged exactly, in total and interval by interval. The run only measures; it reports progress
  * through a callback and leaves drawing and printing to others. An abort
  * signal (an interrupt) stops it early, in every thread, with what it
  * measured so far (Load.stop).
@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { RequestSpec } from '../protocol/exchange.js';
 import type { Target } from '../io/connect.js';
 import { createHistogram, decodeHistogram, type Histogram } from '../stats/histogram.js';
+import type { Interval, IntervalSink } from '../stats/intervals.js';
 import { Load, type LoadCounts, type LoadSpec, type WindowHooks, noCounts } from './load.js';
 import type { Scenario } from './options.js';
 import type { FromWorker, ToWorker } from './worker.js';
@@ -19,6 +20,8 @@ export interface RunOptions extends RequestSpec {
   timeoutMs: number;
   maxFrame: number;
   targetUs: number;
+  /** Seconds per interval histogram. */
+  intervalS: number;
   io: LoadSpec['io'];
 }
 
@@ -67,6 +70,7 @@ function loadSpecs(s: Scenario, o: RunOptions): LoadSpec[] {
     timeoutMs: o.timeoutMs,
     maxFrame: o.maxFrame,
     targetUs: o.targetUs,
+    intervalS: o.intervalS,
     io: o.io,
   }));
 }
@@ -76,12 +80,13 @@ const perSecond = (c: LoadCounts) => (c.durationNs > 0 ? (c.completed * 1e9) / c
 /**
  * Run a scenario to its end, or until `stop` aborts (then `interrupted` is
  * set when the window was cut short). Rejects only when a connection cannot
- * be opened.
+ * be opened. `onInterval` gets each interval of the scenario (all threads
+ * merged), the last one partial.
  */
-export async function runScenario(s: Scenario, o: RunOptions, probe: WindowProbe, stop: AbortSignal, onProgress?: (replies: number) => void): Promise<ScenarioResult> {
+export async function runScenario(s: Scenario, o: RunOptions, probe: WindowProbe, stop: AbortSignal, onProgress?: (replies: number) => void, onInterval?: IntervalSink): Promise<ScenarioResult> {
   const specs = loadSpecs(s, o);
-  if (specs.length === 1) return runHere(specs[0], probe, stop, onProgress);
-  return runInWorkers(specs, probe, stop, onProgress);
+  if (specs.length === 1) return runHere(specs[0], probe, stop, onProgress, onInterval);
+  return runInWorkers(specs, probe, stop, onProgress, onInterval);
 }
 
 /** Call `fn` when `signal` aborts, or now if it has; returns what removes it. */
@@ -94,8 +99,8 @@ function onAbort(signal: AbortSignal, fn: () => void): () => void {
   return () => signal.removeEventListener('abort', fn);
 }
 
-async function runHere(spec: LoadSpec, probe: WindowProbe, stop: AbortSignal, onProgress?: (replies: number) => void): Promise<ScenarioResult> {
-  const hooks: WindowHooks = { onMeasure: () => probe.begin(), onMeasured: () => probe.end() };
+async function runHere(spec: LoadSpec, probe: WindowProbe, stop: AbortSignal, onProgress?: (replies: number) => void, onInterval?: IntervalSink): Promise<ScenarioResult> {
+  const hooks: WindowHooks = { onMeasure: () => probe.begin(), onMeasured: () => probe.end(), onInterval };
   const load = new Load(spec, hooks);
   try {
     await load.connect();
@@ -108,6 +113,7 @@ async function runHere(spec: LoadSpec, probe: WindowProbe, stop: AbortSignal, on
   await running;
   off();
   const r = load.result();
+  load.intervals.destroy(); // the totals are handed on; the interval histograms are done
   return { ...r, threads: 1, throughputPerSec: perSecond(r) };
 }
 
@@ -118,9 +124,10 @@ interface WorkerDone {
   sendLag: string | null;
 }
 
-async function runInWorkers(specs: LoadSpec[], probe: WindowProbe, stop: AbortSignal, onProgress?: (replies: number) => void): Promise<ScenarioResult> {
+async function runInWorkers(specs: LoadSpec[], probe: WindowProbe, stop: AbortSignal, onProgress?: (replies: number) => void, onInterval?: IntervalSink): Promise<ScenarioResult> {
   const url = new URL('./worker.js', import.meta.url);
   const workers = specs.map((spec) => new Worker(url, { workerData: spec }));
+  const intervals = new IntervalMerger(workers.length, onInterval ?? null);
   const progress = new Array<number>(workers.length).fill(0);
   let opened = 0;
   let closed = 0;
@@ -133,7 +140,8 @@ async function runInWorkers(specs: LoadSpec[], probe: WindowProbe, stop: AbortSi
           else if (m.type === 'progress') {
             progress[i] = m.replies;
             if (i === 0) onProgress?.(progress.reduce((a, b) => a + b, 0));
-          } else if (m.type === 'measure' && ++opened === workers.length) probe.begin();
+          } else if (m.type === 'interval') intervals.add(i, m);
+          else if (m.type === 'measure' && ++opened === workers.length) probe.begin();
           else if (m.type === 'measured' && ++closed === workers.length) probe.end();
         });
         w.once('error', reject);
@@ -166,7 +174,88 @@ async function runInWorkers(specs: LoadSpec[], probe: WindowProbe, stop: AbortSi
   const off = onAbort(stop, () => post('stop'));
   const results = await Promise.all(done);
   off();
+  intervals.flush();
   return merge(results, workers.length);
+}
+
+/** An interval as a worker thread sends it: times, errors, and its histograms encoded. */
+export interface EncodedInterval {
+  startMs: number;
+  endMs: number;
+  elapsedS: number;
+  latency: string;
+  uncorrected: string | null;
+  errors: number;
+}
+
+/**
+ * The threads' intervals merged, the n-th of each thread with the n-th of
+ * the others: each thread's timer starts as its window opens, so these are
+ * within a moment of each other. An interval is handed on once every thread
+ * has sent it, which keeps them in order; at the end, those that not every
+ * thread reached (a thread's timer one tick behind) go with what they have.
+ */
+class IntervalMerger {
+  private readonly pending = new Map<number, { parts: number; interval: Interval }>();
+  private readonly seen: number[];
+  private readonly threads: number;
+  private readonly sink: IntervalSink | null;
+
+  constructor(threads: number, sink: IntervalSink | null) {
+    this.threads = threads;
+    this.sink = sink;
+    this.seen = new Array<number>(threads).fill(0);
+  }
+
+  add(thread: number, m: EncodedInterval): void {
+    if (this.sink === null) return;
+    const n = this.seen[thread]++;
+    let p = this.pending.get(n);
+    if (p === undefined) {
+      const interval: Interval = {
+        startMs: m.startMs,
+        endMs: m.endMs,
+        elapsedS: m.elapsedS,
+        latency: createHistogram(),
+        uncorrected: m.uncorrected === null ? null : createHistogram(),
+        errors: 0,
+      };
+      p = { parts: 0, interval };
+      this.pending.set(n, p);
+    }
+    const iv = p.interval;
+    iv.startMs = Math.min(iv.startMs, m.startMs);
+    iv.endMs = Math.max(iv.endMs, m.endMs);
+    iv.elapsedS = Math.max(iv.elapsedS, m.elapsedS);
+    iv.errors += m.errors;
+    addEncoded(iv.latency, m.latency);
+    addEncoded(iv.uncorrected, m.uncorrected);
+    if (++p.parts === this.threads) this.emit(n);
+  }
+
+  /** The run is over: hand on what is left, in order. */
+  flush(): void {
+    for (const n of [...this.pending.keys()].sort((a, b) => a - b)) this.emit(n);
+  }
+
+  private emit(n: number): void {
+    const { interval } = this.pending.get(n)!;
+    this.pending.delete(n);
+    try {
+      this.sink!(interval);
+    } finally {
+      interval.latency.destroy();
+      interval.uncorrected?.destroy();
+    }
+  }
+}
+
+/** Add an encoded histogram (from a worker) into `into`. */
+function addEncoded(into: Histogram | null, encoded: string | null): void {
+  if (into === null || encoded === null) return;
+  const h = decodeHistogram(encoded);
+  into.add(h);
+  h.destroy();
 }
 
 /**
@@ -192,12 +281,6 @@ function merge(parts: WorkerDone[], threads: number): ScenarioResult {
   const open = parts[0].uncorrected !== null;
   const uncorrected = open ? createHistogram() : null;
   const sendLag = open ? createHistogram() : null;
-  const addInto = (into: Histogram | null, encoded: string | null) => {
-    if (into === null || encoded === null) return;
-    const h = decodeHistogram(encoded);
-    into.add(h);
-    h.destroy();
-  };
   const total: ScenarioResult = {
     ...noCounts(),
     threads,
@@ -222,9 +305,9 @@ function merge(parts: WorkerDone[], threads: number): ScenarioResult {
     total.failure ??= c.failure;
     total.droppedBy ??= c.droppedBy;
     total.throughputPerSec += perSecond(c);
-    addInto(latency, p.latency);
-    addInto(uncorrected, p.uncorrected);
-    addInto(sendLag, p.sendLag);
+    addEncoded(latency, p.latency);
+    addEncoded(uncorrected, p.uncorrected);
+    addEncoded(sendLag, p.sendLag);
   }
   return total;
 }

@@ -7,6 +7,7 @@
  *    |  <- { type: 'connected' }
  *    |  'go' ->                    run (progress every 100 ms)
  *    |  <- { type: 'measure' } / { type: 'measured' }   (window opens, closes)
+ *    |  <- { type: 'interval', encoded histograms }   (each interval, the last partial, before 'done')
  *    |  'stop' ->                  (an interrupt, at any time after 'go') Load.stop
  *    |  <- { type: 'done', counts, histograms }
  */
@@ -14,7 +15,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { usePublicIo } from '../io/binding.js';
 import { describeError } from '../cli/args.js';
 import { encodeHistogram, initHistograms } from '../stats/histogram.js';
+import type { Interval } from '../stats/intervals.js';
 import { Load, type LoadCounts, type LoadSpec } from './load.js';
+import type { EncodedInterval } from './run.js';
 
 export type FromWorker =
   | { type: 'connected' }
@@ -22,6 +25,7 @@ export type FromWorker =
   | { type: 'progress'; replies: number }
   | { type: 'measure' }
   | { type: 'measured' }
+  | ({ type: 'interval' } & EncodedInterval)
   | { type: 'done'; counts: LoadCounts; latency: string; uncorrected: string | null; sendLag: string | null };
 
 /** From the main thread: start the run, or stop it early. */
@@ -34,7 +38,18 @@ const spec = workerData as LoadSpec;
 // The I/O decision is per module instance, and a thread has its own: make the main thread's.
 if (spec.io === 'sockets') usePublicIo();
 await initHistograms();
-const load = new Load(spec, { onMeasure: () => post({ type: 'measure' }), onMeasured: () => post({ type: 'measured' }) });
+/** Each closed interval goes to the main thread encoded, to be merged with the other threads' (run.ts). */
+const onInterval = (iv: Interval) =>
+  post({
+    type: 'interval',
+    startMs: iv.startMs,
+    endMs: iv.endMs,
+    elapsedS: iv.elapsedS,
+    latency: encodeHistogram(iv.latency),
+    uncorrected: iv.uncorrected === null ? null : encodeHistogram(iv.uncorrected),
+    errors: iv.errors,
+  });
+const load = new Load(spec, { onMeasure: () => post({ type: 'measure' }), onMeasured: () => post({ type: 'measured' }), onInterval });
 try {
   await load.connect();
 } catch (err) {
