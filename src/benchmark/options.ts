@@ -16,7 +16,7 @@ export interface Scenario {
 }
 
 /** A scenario's name in file names and `--hlog` tags: `c50-p16-closed`, `c10-p1-r10000` (no spaces or commas). */
-export function scenarioTag(s: Scenario): string {
+export function scenarioTag(s: Pick<Scenario, 'connections' | 'pipeline' | 'rate'>): string {
   return `c${s.connections}-p${s.pipeline}-${s.rate === null ? 'closed' : `r${s.rate}`}`;
 }
 

@@ -1,0 +1,95 @@
+/**
+ * `benchmark compare BASELINE NEW`: two runs saved with `--json`, scenario
+ * by scenario, and a regression gate for CI. Exit 0 when NEW is nowhere
+ * worse than BASELINE beyond --max-regression at the --at figures, 1 when it
+ * is (the verdict names where), 2 when the files cannot be compared (not
+ * benchmark reports, or no scenario in common), with one line on stderr.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { EXIT_FAILED, EXIT_OK, describeError, parseArgs, parseNumber, programName, usageError } from '../cli/args.js';
+import { paintFor } from '../cli/colour.js';
+import { packageVersion } from '../cli/meta.js';
+import { DEFAULT_FIGURES, DEFAULT_MAX_REGRESSION_PCT, FIGURES, type Figure, compareRuns } from './compare.js';
+import { formatComparisonNotes, formatComparisonTable, formatRunContext } from './compare-text.js';
+import type { BenchmarkReport } from './report.js';
+import { parseSavedRun } from './saved.js';
+import { bordersFor } from './table.js';
+
+const NAME = `${programName('benchmark')} compare`;
+
+/** `p50,p99,throughput` -> the figures, each once, in the order given. */
+function parseFigures(value: string): Figure[] {
+  const out: Figure[] = [];
+  for (const part of value.split(',').map((s) => s.trim())) {
+    const figure = FIGURES.find((f) => f === part);
+    if (figure === undefined) throw new InvalidArgumentError(`expected a comma-separated list of ${FIGURES.join(', ')}.`);
+    if (!out.includes(figure)) out.push(figure);
+  }
+  return out;
+}
+
+const program = new Command(NAME)
+  .version(packageVersion())
+  .description(
+    'Compare two runs saved with --json, scenario by scenario (same connections, pipeline and rate): NEW beside BASELINE with their ratio, exit 1 when NEW is worse beyond --max-regression.',
+  )
+  .argument('<baseline>', 'the reference run (benchmark --json saved to a file)')
+  .argument('<new>', 'the run to judge against it')
+  .option('--max-regression <pct>', 'allowed worsening, percent of BASELINE: latency higher, throughput lower', parseNumber(0), DEFAULT_MAX_REGRESSION_PCT)
+  .addOption(
+    new Option('--at <figures>', `figures to compare and gate on, comma-separated: ${FIGURES.join(', ')}`).argParser(parseFigures).default([...DEFAULT_FIGURES], DEFAULT_FIGURES.join(',')),
+  )
+  .option('--json', 'print the comparison as one JSON object instead of the table', false)
+  .option('--ascii', 'draw the table with ASCII characters (the default when the locale is not UTF-8)', false)
+  .addHelpText(
+    'after',
+    `
+Exit status: 0 when NEW is nowhere worse than BASELINE beyond --max-regression,
+1 when it is (the verdict names the scenarios and figures), 2 when the files
+cannot be compared (not benchmark reports, or no scenario in common).
+
+Examples:
+  $ ${programName('benchmark')} -c 1,10 -d 10 --json > before.json
+  $ ${programName('benchmark')} -c 1,10 -d 10 --json > after.json
+  $ ${NAME} before.json after.json --max-regression 5
+  $ ${NAME} before.json after.json --at p99,p99.9 --json`,
+  );
+
+parseArgs(program, process.argv);
+const o = program.opts<{ maxRegression: number; at: Figure[]; json: boolean; ascii: boolean }>();
+const [baselineFile, newFile] = program.args;
+
+/** The report in `file`, or exit 2 naming the file and what is wrong with it. */
+function readRun(file: string): BenchmarkReport {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    usageError(NAME, `${file}: ${describeError(err).split('\n')[0]}`);
+  }
+  const run = parseSavedRun(text);
+  if (!run.ok) usageError(NAME, `${file}: ${run.reason}`);
+  return run.report;
+}
+
+const baseline = readRun(baselineFile);
+const next = readRun(newFile);
+const result = compareRuns(baseline, next, o.at, o.maxRegression);
+if (!result.ok) usageError(NAME, result.reason);
+const c = result.comparison;
+
+if (o.json) {
+  const run = (file: string, r: BenchmarkReport) => ({ file, meta: r.meta, framing: r.framing, mode: r.mode, size: r.size, transport: r.transport, address: r.address });
+  const out = { baseline: run(baselineFile, baseline), new: run(newFile, next), ...c, ok: c.regressions.length === 0 };
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+} else {
+  const text = [
+    formatRunContext('baseline', baselineFile, baseline),
+    formatRunContext('new', newFile, next),
+    formatComparisonTable(c, bordersFor(o.ascii)),
+    formatComparisonNotes(c, paintFor(process.stdout)),
+  ];
+  process.stdout.write(`${text.join('\n')}\n`);
+}
+process.exitCode = c.regressions.length === 0 ? EXIT_OK : EXIT_FAILED;

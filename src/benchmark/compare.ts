@@ -1,0 +1,156 @@
+/**
+ * Two saved benchmark runs compared, as data: which scenarios match, the
+ * NEW/BASELINE ratio at each chosen figure, and whether NEW is worse beyond
+ * the allowed regression anywhere (the gate `benchmark compare` exits 1 on).
+ * Rendering is compare-text.ts; reading the files, saved.ts.
+ *
+ * A scenario is the same load in both runs when its connections, pipeline
+ * and rate are the same; nothing else about it is a key, so that a change of
+ * server, Node or machine is exactly what a comparison shows.
+ */
+import type { LatencyUs } from '../stats/histogram.js';
+import { scenarioTag } from './options.js';
+import type { BenchmarkReport, ScenarioReport } from './report.js';
+
+/** The figures a comparison can be made at: latency percentiles (microseconds), max, and throughput (msg/s). */
+export const FIGURES = ['p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'throughput'] as const;
+export type Figure = (typeof FIGURES)[number];
+
+export const DEFAULT_FIGURES: readonly Figure[] = ['p50', 'p99', 'p99.9', 'throughput'];
+export const DEFAULT_MAX_REGRESSION_PCT = 10;
+
+const LATENCY_KEY: Readonly<Record<Exclude<Figure, 'throughput'>, keyof LatencyUs>> = {
+  p50: 'p50',
+  p90: 'p90',
+  p99: 'p99',
+  'p99.9': 'p99_9',
+  'p99.99': 'p99_99',
+  max: 'max',
+};
+
+export interface FigureComparison {
+  figure: Figure;
+  /** Null when that run measured no reply in the scenario. */
+  baseline: number | null;
+  new: number | null;
+  /** NEW / BASELINE; null when either is missing or BASELINE is 0. */
+  ratio: number | null;
+  /** How much worse NEW is, percent of BASELINE: latency up, throughput down; negative when better. */
+  worsePct: number | null;
+  /** NEW is worse than BASELINE by more than the allowed regression (or measured nothing where BASELINE did). */
+  regression: boolean;
+}
+
+export interface ScenarioComparison {
+  scenario: string;
+  connections: number;
+  pipeline: number;
+  rate: number | null;
+  /** Interrupted in that run: its figures cover a shorter window. */
+  partial: { baseline: boolean; new: boolean };
+  figures: FigureComparison[];
+}
+
+export interface Regression {
+  scenario: string;
+  figure: Figure;
+  worsePct: number | null;
+}
+
+export interface Comparison {
+  maxRegressionPct: number;
+  /** The figures compared and gated on (`--at`), in order. */
+  at: Figure[];
+  scenarios: ScenarioComparison[];
+  /** Scenarios found in one run only, by tag. */
+  unmatched: { baseline: string[]; new: string[] };
+  /** What differs between the two runs' workloads besides the scenarios (framing, mode, size, transport): compared anyway, but said. */
+  differences: string[];
+  regressions: Regression[];
+}
+
+/** A comparison, or why the two runs cannot be compared. */
+export type CompareResult = { ok: true; comparison: Comparison } | { ok: false; reason: string };
+
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+/** A scenario's value at `figure`, or null when it measured no reply. */
+export function figureOf(s: ScenarioReport, figure: Figure): number | null {
+  if (figure === 'throughput') return s.throughputPerSec;
+  return s.latencyUs === null ? null : s.latencyUs[LATENCY_KEY[figure]];
+}
+
+/**
+ * One figure of one scenario. Latency is worse when higher, throughput when
+ * lower; beyond `maxPct` percent of BASELINE it is a regression. NEW with
+ * nothing measured where BASELINE measured something is a regression too;
+ * BASELINE with nothing measured leaves nothing to regress from.
+ */
+export function compareFigure(figure: Figure, baseline: number | null, next: number | null, maxPct: number): FigureComparison {
+  if (baseline === null || next === null) return { figure, baseline, new: next, ratio: null, worsePct: null, regression: baseline !== null };
+  const higherIsWorse = figure !== 'throughput';
+  const ratio = baseline === 0 ? null : next / baseline;
+  const worsePct = ratio === null ? null : (higherIsWorse ? ratio - 1 : 1 - ratio) * 100;
+  const regression = higherIsWorse ? next > baseline * (1 + maxPct / 100) : next < baseline * (1 - maxPct / 100);
+  return { figure, baseline, new: next, ratio: ratio === null ? null : round(ratio, 4), worsePct: worsePct === null ? null : round(worsePct, 2), regression };
+}
+
+/**
+ * Compare NEW with BASELINE at `figures`, allowing `maxRegressionPct`.
+ * Scenarios pair by (connections, pipeline, rate), in order when a run
+ * repeats one; the comparison is refused when none pair.
+ */
+export function compareRuns(baseline: BenchmarkReport, next: BenchmarkReport, figures: readonly Figure[], maxRegressionPct: number): CompareResult {
+  const waiting = new Map<string, ScenarioReport[]>();
+  for (const s of next.scenarios) {
+    const tag = scenarioTag(s);
+    waiting.set(tag, [...(waiting.get(tag) ?? []), s]);
+  }
+  const scenarios: ScenarioComparison[] = [];
+  const unmatchedBaseline: string[] = [];
+  for (const b of baseline.scenarios) {
+    const tag = scenarioTag(b);
+    const n = waiting.get(tag)?.shift();
+    if (n === undefined) {
+      unmatchedBaseline.push(tag);
+      continue;
+    }
+    scenarios.push({
+      scenario: tag,
+      connections: b.connections,
+      pipeline: b.pipeline,
+      rate: b.rate,
+      partial: { baseline: b.partial, new: n.partial },
+      figures: figures.map((f) => compareFigure(f, figureOf(b, f), figureOf(n, f), maxRegressionPct)),
+    });
+  }
+  const left = new Set([...waiting.values()].flat());
+  const unmatchedNew = next.scenarios.filter((s) => left.has(s)).map((s) => scenarioTag(s));
+  if (scenarios.length === 0) {
+    const list = (tags: string[]) => (tags.length === 0 ? 'none' : tags.join(', '));
+    return { ok: false, reason: `no scenario matches: BASELINE ran ${list(unmatchedBaseline)}; NEW ran ${list(unmatchedNew)}` };
+  }
+  const regressions = scenarios.flatMap((s) => s.figures.filter((f) => f.regression).map((f) => ({ scenario: s.scenario, figure: f.figure, worsePct: f.worsePct })));
+  return {
+    ok: true,
+    comparison: {
+      maxRegressionPct,
+      at: [...figures],
+      scenarios,
+      unmatched: { baseline: unmatchedBaseline, new: unmatchedNew },
+      differences: workloadDifferences(baseline, next),
+      regressions,
+    },
+  };
+}
+
+/** What the two runs did differently besides their scenarios, each as `name BASELINE -> NEW`. */
+function workloadDifferences(baseline: BenchmarkReport, next: BenchmarkReport): string[] {
+  const fields: Array<[string, (r: BenchmarkReport) => unknown]> = [
+    ['framing', (r) => r.framing],
+    ['mode', (r) => r.mode],
+    ['size', (r) => r.size],
+    ['transport', (r) => r.transport],
+  ];
+  return fields.filter(([, get]) => get(baseline) !== get(next)).map(([name, get]) => `${name} ${String(get(baseline))} -> ${String(get(next))}`);
+}
