@@ -96,7 +96,8 @@ Examples:
   $ ${NAME} --spawn-server --server-cpu 0 --client-cpu 1 --preset medium
   $ ${NAME} --framing sockperf --port 11111          # sockperf's own server
   $ ${NAME} --unix /tmp/resp.sock --json --hgrm results/
-  $ ${NAME} -c 10,50 -d 30 --interval 5 --hlog run.hlog   # a line every 5 s, the log for HdrHistogram's tools`,
+  $ ${NAME} -c 10,50 -d 30 --interval 5 --hlog run.hlog   # a line every 5 s, the log for HdrHistogram's tools
+  $ ${NAME} merge gen-1.hlog gen-2.hlog                   # exact percentiles of generators run at once (merge --help)`,
   );
 
 parseArgs(program, process.argv);
