@@ -97,7 +97,8 @@ Examples:
   $ ${NAME} --framing sockperf --port 11111          # sockperf's own server
   $ ${NAME} --unix /tmp/resp.sock --json --hgrm results/
   $ ${NAME} -c 10,50 -d 30 --interval 5 --hlog run.hlog   # a line every 5 s, the log for HdrHistogram's tools
-  $ ${NAME} compare before.json after.json   # two --json runs side by side; exit 1 on a regression (compare --help)`,
+  $ ${NAME} compare before.json after.json   # two --json runs side by side; exit 1 on a regression (compare --help)
+  $ ${NAME} merge gen-1.hlog gen-2.hlog                   # exact percentiles of generators run at once (merge --help)`,
   );
 
 parseArgs(program, process.argv);
