@@ -175,6 +175,10 @@ export class Load extends LoadState {
 
   /** Start sending: warm-up, then the measured window, then wait for what is still in flight. */
   run(onProgress?: (replies: number) => void): Promise<void> {
+    // Already over: every connection was lost while connecting (a server that
+    // is stopping closes them), or a stop came first. Start nothing: a timer
+    // started now would never be cleared and would keep the process alive.
+    if (this.phase === DONE) return this.finished;
     const t0 = nowNs();
     if (this.schedule !== null) this.schedule.start(t0);
     else for (const c of this.conns) c.refill(t0);
