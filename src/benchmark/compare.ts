@@ -9,7 +9,7 @@
  * server, Node or machine is exactly what a comparison shows.
  */
 import type { LatencyUs } from '../stats/histogram.js';
-import { scenarioTag } from './options.js';
+import { LATENCY_KEYS, scenarioTag } from './options.js';
 import type { BenchmarkReport, ScenarioReport } from './report.js';
 
 /** The figures a comparison can be made at: latency percentiles (microseconds), max, and throughput (msg/s). */
@@ -19,14 +19,7 @@ export type Figure = (typeof FIGURES)[number];
 export const DEFAULT_FIGURES: readonly Figure[] = ['p50', 'p99', 'p99.9', 'throughput'];
 export const DEFAULT_MAX_REGRESSION_PCT = 10;
 
-const LATENCY_KEY: Readonly<Record<Exclude<Figure, 'throughput'>, keyof LatencyUs>> = {
-  p50: 'p50',
-  p90: 'p90',
-  p99: 'p99',
-  'p99.9': 'p99_9',
-  'p99.99': 'p99_99',
-  max: 'max',
-};
+const LATENCY_KEY: Readonly<Record<Exclude<Figure, 'throughput'>, keyof LatencyUs>> = LATENCY_KEYS;
 
 export interface FigureComparison {
   figure: Figure;

@@ -109,8 +109,8 @@ export function presetScenarios(name: Preset, warmupS?: number, durationS?: numb
   return p.rows.map(([connections, pipeline, rate]) => ({ connections, pipeline, rate, warmupS: warmupS ?? p.warmupS, durationS: durationS ?? p.durationS }));
 }
 
-/** The keys an SLO may name, as written on the command line, and where they are in a latency summary. */
-const SLO_KEYS: Record<string, keyof LatencyUs> = {
+/** Latency figures as written on the command line (`--slo`, `compare --at`), and where they are in a latency summary. */
+export const LATENCY_KEYS = {
   mean: 'mean',
   p50: 'p50',
   p90: 'p90',
@@ -118,7 +118,8 @@ const SLO_KEYS: Record<string, keyof LatencyUs> = {
   'p99.9': 'p99_9',
   'p99.99': 'p99_99',
   max: 'max',
-};
+} as const satisfies Record<string, keyof LatencyUs>;
+const SLO_KEYS: Readonly<Record<string, keyof LatencyUs>> = LATENCY_KEYS;
 
 export interface SloLimit {
   /** As written: `p99.9`. */
