@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { type RunningServer, runBin, startServer, tempDir } from './helpers.js';
 import { javaFigures, javaTool, readIntervals, sameBucket } from './hlog-helpers.js';
 
@@ -119,6 +120,34 @@ describe('benchmark', () => {
       );
       const lines = liveLines(stderr).filter((m) => m[1] === tag);
       assert.equal(lines.length, counts.length, `one live line per interval of ${tag}:\n${stderr}`);
+    }
+  });
+
+  it('--json carries the histograms: the whole window and each interval, encoded; they decode to the reported counts and percentiles', async () => {
+    for (const args of [
+      ['--connections', '2', '--threads', '2'],
+      ['--connections', '2', '--rate', '2000'],
+    ]) {
+      const { report } = await bench(args);
+      const s = report.scenarios[0];
+      const h = s.histograms;
+      assert.ok(h, 'histograms in the JSON report');
+      const total = decodeFromCompressedBase64(h.latency, 32, false);
+      assert.equal(total.totalCount, s.messages);
+      assert.equal(Math.round(total.getValueAtPercentile(50)) / 1000, s.latencyUs.p50);
+      assert.ok(h.intervals.length >= 2, `${h.intervals.length} intervals`);
+      let sum = 0;
+      for (const iv of h.intervals) {
+        assert.ok(iv.endMs >= iv.startMs);
+        sum += decodeFromCompressedBase64(iv.latency, 32, false).totalCount;
+      }
+      assert.equal(sum, s.messages, 'the intervals add up to the window');
+      if (args.includes('--rate')) {
+        assert.equal(decodeFromCompressedBase64(h.uncorrected, 32, false).totalCount, s.messages);
+        assert.ok(h.intervals.every((iv: { uncorrected: string | null }) => iv.uncorrected !== null));
+      } else {
+        assert.equal(h.uncorrected, null);
+      }
     }
   });
 

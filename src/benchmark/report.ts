@@ -57,6 +57,22 @@ export interface ScenarioReport {
   warnings: string[];
   sloBreaches: string[];
   failure: string | null;
+  /** With --json: the histograms behind the figures, so that a saved report can be rebuilt, merged or compared later. */
+  histograms?: ScenarioHistograms;
+}
+
+/**
+ * Histograms as HdrHistogram's standard encoding (compressed base64, values
+ * in nanoseconds; hdr-histogram-js `decodeFromCompressedBase64`, or any
+ * HdrHistogram implementation, reads them back).
+ */
+export interface ScenarioHistograms {
+  /** The measured window: the latency whose percentiles are `latencyUs`. */
+  latency: string;
+  /** Open loop: the uncorrected latency (`uncorrectedUs`). */
+  uncorrected: string | null;
+  /** One per --interval, in order; their sum is `latency`. Times are milliseconds since the epoch. */
+  intervals: Array<{ startMs: number; endMs: number; latency: string; uncorrected: string | null }>;
 }
 
 export interface Placement {

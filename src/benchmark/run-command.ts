@@ -32,7 +32,7 @@ import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf }
 import { type IoPath, ioPath, usePublicIo } from '../io/binding.js';
 import { type Target, targetUrl } from '../io/connect.js';
 import { allowedCpus } from '../io/placement.js';
-import { initHistograms, summarize } from '../stats/histogram.js';
+import { encodeHistogram, initHistograms, summarize } from '../stats/histogram.js';
 import { HlogFile } from '../stats/hlog.js';
 import { DEFAULT_INTERVAL_S, type Interval } from '../stats/intervals.js';
 import { formatIntervalLine } from '../stats/report.js';
@@ -40,7 +40,7 @@ import type { CpuPlacement } from './advice.js';
 import { PRESETS, type Preset, type Scenario, parseIntList, parseSlo, presetScenarios, scenarioMatrix, scenarioTag, sloBreaches, type SloLimit } from './options.js';
 import { writeHgrm } from './hgrm.js';
 import { createProgress } from './progress.js';
-import { type BenchmarkOptions, type BenchmarkReport, type ScenarioReport, buildScenarioReport, formatSlo, scenarioOk } from './report.js';
+import { type BenchmarkOptions, type BenchmarkReport, type ScenarioHistograms, type ScenarioReport, buildScenarioReport, formatSlo, scenarioOk } from './report.js';
 import { type ScenarioResult, runScenario, settleInterrupt } from './run.js';
 import { SpawnedServer } from './spawned.js';
 import { onlineCpus, parseCpuSet } from './system.js';
@@ -273,9 +273,10 @@ const print = (text: string) => !o.json && process.stdout.write(text + '\n');
 const aTurn = () => new Promise((resolve) => setImmediate(resolve));
 let written = true;
 
-/** Scenario `tag`'s closed intervals: a live line on stderr, lines in the --hlog file. */
-function intervalSink(tag: string): (iv: Interval) => void {
+/** Scenario `tag`'s closed intervals: a live line on stderr, lines in the --hlog file, and with --json kept in `kept`, encoded. */
+function intervalSink(tag: string, kept: ScenarioHistograms['intervals'] | null): (iv: Interval) => void {
   return (iv) => {
+    kept?.push({ startMs: iv.startMs, endMs: iv.endMs, latency: encodeHistogram(iv.latency), uncorrected: iv.uncorrected === null ? null : encodeHistogram(iv.uncorrected) });
     if (live) {
       const line = formatIntervalLine(tag, iv.elapsedS, (iv.endMs - iv.startMs) / 1000, iv.latency.totalCount, summarize(iv.latency), iv.errors);
       process.stderr.write(line + '\n');
@@ -297,8 +298,9 @@ for (const [i, s] of scenarios.entries()) {
   const cpu = cpuWindow(spawned?.pid ?? null, cpuPlacement.client);
   progress.begin(i);
   let r: ScenarioResult;
+  const kept: ScenarioHistograms['intervals'] | null = o.json ? [] : null;
   try {
-    const onInterval = live || hlog !== null ? intervalSink(scenarioTag(s)) : undefined;
+    const onInterval = live || hlog !== null || kept !== null ? intervalSink(scenarioTag(s), kept) : undefined;
     r = await runScenario(s, { ...o, target, intervalS: o.interval ?? DEFAULT_INTERVAL_S }, cpu, stopLoad.signal, (n) => progress.update(n), onInterval);
   } catch (err) {
     progress.end();
@@ -311,6 +313,7 @@ for (const [i, s] of scenarios.entries()) {
   await aTurn();
   if (interrupted !== null) settleInterrupt(r, s.durationS, (await spawned?.signalledToo()) === true);
   const sr = buildScenarioReport(s, r, cpu.result(), cpuPlacement, (l) => sloBreaches(l, slo));
+  if (kept !== null) sr.histograms = { latency: encodeHistogram(r.latency), uncorrected: r.uncorrected === null ? null : encodeHistogram(r.uncorrected), intervals: kept };
   reports.push(sr);
   print((i === 0 ? formatHead(report, cols) + '\n' : '') + formatRow(sr, i, cols));
   if (o.hgrm !== undefined) {
