@@ -70,6 +70,20 @@ describe('client', () => {
     }
   });
 
+  it('--json carries the histograms, whole run and intervals, encoded: they decode to the measured count', async () => {
+    const r = await runBin('client', ['--port', String(server.port), '--count', '600', '--warmup', '10', '--rate', '2000', '--interval', '0.1', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    const h = j.histograms;
+    assert.ok(h, 'histograms in the JSON report');
+    for (const key of ['latency', 'uncorrected'] as const) {
+      assert.equal(decodeFromCompressedBase64(h[key], 32, false).totalCount, 600, key);
+      const sum = h.intervals.reduce((a: number, iv: Record<string, string>) => a + decodeFromCompressedBase64(iv[key], 32, false).totalCount, 0);
+      assert.equal(sum, 600, `${key}: the intervals add up to the run`);
+    }
+    assert.ok(h.intervals.length >= 2, `${h.intervals.length} intervals`);
+  });
+
   it("HdrHistogram's HistogramLogProcessor reads --hlog: same count, p50 and p99 as the JSON report", async (t) => {
     if ('skip' in java) {
       t.skip(java.skip);

@@ -5,7 +5,7 @@
 import type { RunMeta } from '../cli/meta.js';
 import type { IoPath } from '../io/binding.js';
 import type { Framing, Mode } from '../protocol/index.js';
-import { type LatencyUs, summarize } from '../stats/histogram.js';
+import { type EncodedHistograms, type LatencyUs, summarize } from '../stats/histogram.js';
 import { fmtInt, fmtUs, pct } from '../stats/report.js';
 import { type CpuPlacement, generatorAdvice } from './advice.js';
 import type { Preset, Scenario, SloLimit } from './options.js';
@@ -61,19 +61,7 @@ export interface ScenarioReport {
   histograms?: ScenarioHistograms;
 }
 
-/**
- * Histograms as HdrHistogram's standard encoding (compressed base64, values
- * in nanoseconds; hdr-histogram-js `decodeFromCompressedBase64`, or any
- * HdrHistogram implementation, reads them back).
- */
-export interface ScenarioHistograms {
-  /** The measured window: the latency whose percentiles are `latencyUs`. */
-  latency: string;
-  /** Open loop: the uncorrected latency (`uncorrectedUs`). */
-  uncorrected: string | null;
-  /** One per --interval, in order; their sum is `latency`. Times are milliseconds since the epoch. */
-  intervals: Array<{ startMs: number; endMs: number; latency: string; uncorrected: string | null }>;
-}
+export type ScenarioHistograms = EncodedHistograms;
 
 export interface Placement {
   clientCpus: string | null;

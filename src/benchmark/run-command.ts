@@ -32,7 +32,7 @@ import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf }
 import { type IoPath, ioPath, usePublicIo } from '../io/binding.js';
 import { type Target, targetUrl } from '../io/connect.js';
 import { allowedCpus } from '../io/placement.js';
-import { encodeHistogram, initHistograms, summarize } from '../stats/histogram.js';
+import { encodeHistogram, encodeInterval, initHistograms, summarize } from '../stats/histogram.js';
 import { HlogFile } from '../stats/hlog.js';
 import { DEFAULT_INTERVAL_S, type Interval } from '../stats/intervals.js';
 import { formatIntervalLine } from '../stats/report.js';
@@ -276,7 +276,7 @@ let written = true;
 /** Scenario `tag`'s closed intervals: a live line on stderr, lines in the --hlog file, and with --json kept in `kept`, encoded. */
 function intervalSink(tag: string, kept: ScenarioHistograms['intervals'] | null): (iv: Interval) => void {
   return (iv) => {
-    kept?.push({ startMs: iv.startMs, endMs: iv.endMs, latency: encodeHistogram(iv.latency), uncorrected: iv.uncorrected === null ? null : encodeHistogram(iv.uncorrected) });
+    kept?.push(encodeInterval(iv));
     if (live) {
       const line = formatIntervalLine(tag, iv.elapsedS, (iv.endMs - iv.startMs) / 1000, iv.latency.totalCount, summarize(iv.latency), iv.errors);
       process.stderr.write(line + '\n');

@@ -6,7 +6,7 @@ import { packageVersion, runMeta } from '../cli/meta.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
 import { allowedCpus } from '../io/placement.js';
 import { type IoPath, usePublicIo } from '../io/binding.js';
-import { initHistograms, summarize, toHgrm } from '../stats/histogram.js';
+import { type EncodedHistograms, encodeHistogram, encodeInterval, initHistograms, summarize, toHgrm } from '../stats/histogram.js';
 import { HlogFile } from '../stats/hlog.js';
 import { DEFAULT_INTERVAL_S, type Interval } from '../stats/intervals.js';
 import { formatIntervalLine } from '../stats/report.js';
@@ -131,8 +131,12 @@ if (o.hlog !== undefined) {
   }
 }
 
-/** Each closed interval: its line on stderr, its lines in the log. */
+/** With --json, each closed interval, encoded, for the report. */
+const keptIntervals: EncodedHistograms['intervals'] | null = o.json ? [] : null;
+
+/** Each closed interval: its line on stderr, its lines in the log, and with --json kept for the report. */
 function onInterval(iv: Interval): void {
+  keptIntervals?.push(encodeInterval(iv));
   if (live) {
     const line = formatIntervalLine('rtt', iv.elapsedS, (iv.endMs - iv.startMs) / 1000, iv.latency.totalCount, summarize(iv.latency), iv.errors);
     process.stderr.write(line + '\n');
@@ -148,7 +152,14 @@ function onInterval(iv: Interval): void {
 
 let result: ProbeResult;
 try {
-  result = await runProbe({ ...o, durationS: o.duration, target, signal: abort.signal, intervalS: o.interval, onInterval: live || hlog !== null ? onInterval : undefined });
+  result = await runProbe({
+    ...o,
+    durationS: o.duration,
+    target,
+    signal: abort.signal,
+    intervalS: o.interval,
+    onInterval: live || hlog !== null || keptIntervals !== null ? onInterval : undefined,
+  });
 } catch (err) {
   // No run: nothing half-built on stdout; with --json, one object that says why.
   const error = describeError(err);
@@ -171,6 +182,13 @@ if (o.hgrm !== undefined) {
   }
 }
 const report = buildReport(result, options, { meta: runMeta(NAME, startedAt), cpus: allowedCpus('self'), signal, error: fileError });
+if (keptIntervals !== null) {
+  report.histograms = {
+    latency: encodeHistogram(result.histogram),
+    uncorrected: result.uncorrected === null ? null : encodeHistogram(result.uncorrected),
+    intervals: keptIntervals,
+  };
+}
 result.histogram.destroy();
 result.uncorrected?.destroy();
 result.sendLag?.destroy();

@@ -6,7 +6,7 @@
 import type { Paint } from '../cli/colour.js';
 import type { RunMeta } from '../cli/meta.js';
 import type { Framing, Mode } from '../protocol/index.js';
-import { type LatencyUs, summarize } from '../stats/histogram.js';
+import { type EncodedHistograms, type LatencyUs, summarize } from '../stats/histogram.js';
 import { fmtInt, fmtPct, fmtUs, formatLatency, pct } from '../stats/report.js';
 import type { GcStats } from '../stats/gc.js';
 import type { ProbeResult } from './probe.js';
@@ -54,6 +54,8 @@ export interface ClientFailure {
 
 /** The client's result as `--json` prints it. */
 export interface ClientReport {
+  /** With --json: the histograms behind the figures (src/stats/histogram.ts). */
+  histograms?: EncodedHistograms;
   meta: RunMeta;
   options: ClientOptions;
   transport: string;

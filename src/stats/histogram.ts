@@ -82,6 +82,26 @@ export function toHgrm(h: Histogram): string {
   }
 }
 
+/**
+ * A run's histograms as `--json` carries them, in HdrHistogram's standard
+ * encoding (compressed base64, values in nanoseconds; hdr-histogram-js
+ * `decodeFromCompressedBase64`, or any HdrHistogram implementation, reads
+ * them back), so that a saved report can be rebuilt, merged or compared.
+ */
+export interface EncodedHistograms {
+  /** The measured window: the latency whose percentiles are `latencyUs`. */
+  latency: string;
+  /** With a rate (open loop): the uncorrected latency (`uncorrectedUs`). */
+  uncorrected: string | null;
+  /** One per --interval, in order; their sum is `latency`. Times are milliseconds since the epoch. */
+  intervals: Array<{ startMs: number; endMs: number; latency: string; uncorrected: string | null }>;
+}
+
+/** One closed interval, encoded for `EncodedHistograms.intervals`. */
+export function encodeInterval(iv: { startMs: number; endMs: number; latency: Histogram; uncorrected: Histogram | null }): EncodedHistograms['intervals'][number] {
+  return { startMs: iv.startMs, endMs: iv.endMs, latency: encodeHistogram(iv.latency), uncorrected: iv.uncorrected === null ? null : encodeHistogram(iv.uncorrected) };
+}
+
 /** Serialise for another thread or process (compressed base64), and back. */
 export function encodeHistogram(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
