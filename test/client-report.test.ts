@@ -28,6 +28,7 @@ const OPTIONS: ClientOptions = {
   hgrm: null,
   interval: null,
   hlog: null,
+  report: null,
   json: false,
 };
 const GC = { count: 0, pauseMs: 0, minor: 0, major: 0 };

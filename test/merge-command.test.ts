@@ -111,6 +111,19 @@ describe('benchmark merge', () => {
     assert.ok((r.stdout.match(/^ +\+\d+\.\d+ s +[\d,]+ +[\d,]+ +[\d.]+ +[\d.]+ +[\d.]+ +[12]$/gm) ?? []).length >= 4, r.stdout);
   });
 
+  it('--html: the merged load and each generator in one page, the merged total in its summary', async () => {
+    const page = join(dir, 'merged.html');
+    const r = await runBin('benchmark', ['merge', ...logs, '--html', page]);
+    assert.equal(r.code, 0, r.stderr);
+    const html = readFileSync(page, 'utf8');
+    // Three runs (merged, a, b), one tag: one spectrum overlaying them, and a timeline each.
+    for (const label of ['merged', 'a', 'b']) assert.match(html, new RegExp(`<span>${label}</span>`));
+    assert.equal(html.match(/class="chart spectrum"/g)?.length, 1);
+    assert.equal(html.match(/class="chart timeline"/g)?.length, 3);
+    const total = (messages[0] + messages[1]).toLocaleString('en-US');
+    assert.ok(html.includes(`<td>merged</td><td>${TAG}</td><td class="num">${total}</td>`), 'the merged row counts both runs');
+  });
+
   it('a file that is not an interval log: exit 2, one line naming it', async () => {
     const notLog = join(dir, 'a.json');
     const r = await runBin('benchmark', ['merge', logs[0], notLog]);

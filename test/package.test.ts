@@ -69,7 +69,17 @@ describe('package', () => {
     assert.equal(pack.code, 0, pack.stderr);
     const [packed] = JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const files = packed.files.map((f) => f.path);
-    for (const needed of ['bin/server', 'bin/launch.sh', 'dist/server/main.js', 'dist/client/main.js', 'dist/benchmark/worker.js', 'LICENSE', 'README.md']) {
+    for (const needed of [
+      'assets/report.js',
+      'assets/report.css',
+      'bin/server',
+      'bin/launch.sh',
+      'dist/server/main.js',
+      'dist/client/main.js',
+      'dist/benchmark/worker.js',
+      'LICENSE',
+      'README.md',
+    ]) {
       assert.ok(files.includes(needed), `the tarball lacks ${needed}`);
     }
     assert.deepEqual(
@@ -116,10 +126,12 @@ describe('package', () => {
 
     const server = await startServerProcess(['--port', '0'], { command: 'respuesta-server', cwd: elsewhere, env });
     t.after(() => server.stop('SIGKILL'));
-    const client = await run('respuesta-client', ['--port', String(server.port), '--count', '100', '--warmup', '0', '--json'], { cwd: elsewhere, env, timeoutMs: 30_000 });
+    // --report: the page's own script and style (assets/) and uPlot come with the package.
+    const client = await run('respuesta-client', ['--port', String(server.port), '--count', '100', '--warmup', '0', '--json', '--report', 'rtt.html'], { cwd: elsewhere, env, timeoutMs: 30_000 });
     assert.equal(client.code, 0, client.stderr);
     const report = JSON.parse(client.stdout) as { sent: number; received: number; errors: number };
     assert.deepEqual({ sent: report.sent, received: report.received, errors: report.errors }, { sent: 100, received: 100, errors: 0 });
+    assert.match(readFileSync(join(elsewhere, 'rtt.html'), 'utf8'), /uPlot/);
     const stopped = await server.stop('SIGTERM');
     assert.equal(stopped.code, 0, server.stderr());
     assert.equal(stopped.summary?.messages, 100);

@@ -4,7 +4,7 @@
  * kept from earlier runs. Each command is its own module, loaded only when
  * asked for.
  */
-const COMMANDS: Readonly<Record<string, string>> = { compare: './compare-command.js', merge: './merge-command.js' };
+const COMMANDS: Readonly<Record<string, string>> = { compare: './compare-command.js', merge: './merge-command.js', report: './report-command.js' };
 
 const command = process.argv[2];
 if (command !== undefined && Object.hasOwn(COMMANDS, command)) {

@@ -97,6 +97,7 @@ export interface BenchmarkOptions {
   /** Seconds per interval, as given (null: the default, 1 s). */
   interval: number | null;
   hlog: string | null;
+  report: string | null;
 }
 
 export interface BenchmarkReport {

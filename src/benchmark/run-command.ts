@@ -23,7 +23,7 @@
  * with its --hgrm files; a spawned server is stopped; exit 130 or 143. A
  * second signal exits at once (src/cli/args.ts).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { EXIT_FAILED, EXIT_OK, EXIT_SIGNAL, describeError, ioOption, onInterrupt, parseArgs, parseCpuList, parseInteger, parseNumber, pinOrExit, programName, usageError } from '../cli/args.js';
 import { paintFor } from '../cli/colour.js';
@@ -39,6 +39,8 @@ import { formatIntervalLine } from '../stats/report.js';
 import type { CpuPlacement } from './advice.js';
 import { PRESETS, type Preset, type Scenario, parseIntList, parseSlo, presetScenarios, scenarioMatrix, scenarioTag, sloBreaches, type SloLimit } from './options.js';
 import { writeHgrm } from './hgrm.js';
+import { benchmarkRun } from '../html/runs.js';
+import { labelOf, writeReportPage } from '../html/write.js';
 import { createProgress } from './progress.js';
 import { type BenchmarkOptions, type BenchmarkReport, type ScenarioHistograms, type ScenarioReport, buildScenarioReport, formatSlo, scenarioOk } from './report.js';
 import { type ScenarioResult, runScenario, settleInterrupt } from './run.js';
@@ -73,6 +75,7 @@ const program = addRequestOptions(
     parseNumber(0.01, 3600),
   )
   .option('--hlog <file>', 'write the HdrHistogram interval log (nanoseconds) of every scenario to this file, tagged c10-p1-closed, c10-p1-r5000 and c10-p1-r5000-uncorrected')
+  .option('--report <file.html>', "also write one self-contained HTML page: percentile spectra, timelines of the intervals, the run's context (opens with no network)")
   .option('--json', 'print one JSON object instead of the tables', false)
   .option('--ascii', 'draw the tables with ASCII characters (the default when the locale is not UTF-8)', false)
   .option('--no-progress', 'no progress bar and, without --interval, no live lines (both are drawn only on a terminal anyway)')
@@ -97,6 +100,8 @@ Examples:
   $ ${NAME} --framing sockperf --port 11111          # sockperf's own server
   $ ${NAME} --unix /tmp/resp.sock --json --hgrm results/
   $ ${NAME} -c 10,50 -d 30 --interval 5 --hlog run.hlog   # a line every 5 s, the log for HdrHistogram's tools
+  $ ${NAME} --spawn-server -c 1,50 --report run.html      # the report as a page to open in a browser
+  $ ${NAME} report before.json after.json --html ab.html # kept runs overlaid in one page (report --help)
   $ ${NAME} compare before.json after.json   # two --json runs side by side; exit 1 on a regression (compare --help)
   $ ${NAME} merge gen-1.hlog gen-2.hlog                   # exact percentiles of generators run at once (merge --help)`,
   );
@@ -117,6 +122,7 @@ type Options = RequestOptions & {
   hgrm?: string;
   interval?: number;
   hlog?: string;
+  report?: string;
   json: boolean;
   ascii: boolean;
   progress: boolean;
@@ -184,6 +190,15 @@ if (o.hlog !== undefined) {
   }
 }
 
+if (o.report !== undefined) {
+  // Found out now, not after the run: the page is written at the end.
+  try {
+    writeFileSync(o.report, '');
+  } catch (err) {
+    await failEarly(`cannot write --report: ${describeError(err)}`);
+  }
+}
+
 await initHistograms();
 
 let target: Target = targetOf(o);
@@ -235,6 +250,7 @@ const options: BenchmarkOptions = {
   hgrm: o.hgrm ?? null,
   interval: o.interval ?? null,
   hlog: o.hlog ?? null,
+  report: o.report ?? null,
 };
 const reports: ScenarioReport[] = [];
 const report: BenchmarkReport = {
@@ -298,7 +314,8 @@ for (const [i, s] of scenarios.entries()) {
   const cpu = cpuWindow(spawned?.pid ?? null, cpuPlacement.client);
   progress.begin(i);
   let r: ScenarioResult;
-  const kept: ScenarioHistograms['intervals'] | null = o.json ? [] : null;
+  // The histograms are kept for --json and for the page (--report), which is drawn from the report.
+  const kept: ScenarioHistograms['intervals'] | null = o.json || o.report !== undefined ? [] : null;
   try {
     const onInterval = live || hlog !== null || kept !== null ? intervalSink(scenarioTag(s), kept) : undefined;
     r = await runScenario(s, { ...o, target, intervalS: o.interval ?? DEFAULT_INTERVAL_S }, cpu, stopLoad.signal, (n) => progress.update(n), onInterval);
@@ -340,8 +357,21 @@ try {
 
 report.interrupted = interrupted;
 report.ok = interrupted === null && report.failure === null && written && reports.length === scenarios.length && reports.every(scenarioOk);
+/** With --report, the page, drawn from the finished report (the spawned server's summary included); a failure to write it fails the run. */
+function writePage(): void {
+  if (o.report === undefined || reports.length === 0) return;
+  try {
+    writeReportPage(o.report, [benchmarkRun(report, labelOf(o.report))], `${NAME} report`, `${NAME} ${packageVersion()}`);
+    process.stderr.write(`${NAME}: report written to ${o.report}\n`);
+  } catch (err) {
+    process.stderr.write(paintFor(process.stderr).error(`${NAME}: cannot write --report: ${describeError(err)}`) + '\n');
+    report.ok = false;
+  }
+}
+
 if (o.json) {
   report.server = (await spawned?.stop(interrupted !== null)) ?? null;
+  writePage();
   process.stdout.write(JSON.stringify(report) + '\n');
 } else if (reports.length === 0) {
   // Interrupted before the first scenario: nothing was measured, nothing to draw.
@@ -352,6 +382,7 @@ if (o.json) {
   // The bar's last line goes under the table, before the notes.
   progress.finish(interrupted !== null ? `interrupted (${interrupted})` : report.failure !== null ? 'stopped by an error' : null);
   report.server = (await spawned?.stop(interrupted !== null)) ?? null;
+  writePage();
   print(formatNotes(report, paintFor(process.stdout), borders));
 }
 process.exitCode = interrupted !== null ? EXIT_SIGNAL[interrupted] : report.ok ? EXIT_OK : EXIT_FAILED;

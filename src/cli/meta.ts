@@ -30,6 +30,8 @@ export interface RunMeta {
   node: string;
   /** V8 and Node flags the process runs with (the launchers' GC flags among them). */
   nodeFlags: string[];
+  /** The command line as typed: the program's name, then its arguments. */
+  argv: string[];
   hostname: string;
   cpu: { model: string; count: number };
   kernel: string;
@@ -48,6 +50,7 @@ export function runMeta(tool: string, startedAt: Date): RunMeta {
     version: packageVersion(),
     node: process.version,
     nodeFlags: process.execArgv,
+    argv: [tool, ...process.argv.slice(2)],
     hostname: hostname(),
     cpu: { model: list[0]?.model.trim() ?? 'unknown', count: list.length },
     kernel: `${type()} ${release()}`,

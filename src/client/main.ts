@@ -10,6 +10,8 @@ import { type EncodedHistograms, encodeHistogram, encodeInterval, initHistograms
 import { HlogFile } from '../stats/hlog.js';
 import { DEFAULT_INTERVAL_S, type Interval } from '../stats/intervals.js';
 import { formatIntervalLine } from '../stats/report.js';
+import { clientRun } from '../html/runs.js';
+import { labelOf, writeReportPage } from '../html/write.js';
 import { type ProbeResult, runProbe } from './probe.js';
 import { type ClientFailure, type ClientOptions, buildReport, formatReport } from './report.js';
 
@@ -38,6 +40,7 @@ const program = addRequestOptions(
     parseNumber(0.01, 3600),
   )
   .option('--hlog <file>', 'write the HdrHistogram interval log (nanoseconds; tags rtt, and rtt-uncorrected with --rate) to this file')
+  .option('--report <file.html>', "also write one self-contained HTML page: the percentile spectrum, the timeline of the intervals, the run's context (opens with no network)")
   .option('--json', 'print one JSON object instead of the text report', false)
   .addHelpText(
     'after',
@@ -51,7 +54,8 @@ Examples:
   $ ${NAME} --unix /tmp/resp.sock --count 100000 --json
   $ ${NAME} --framing sockperf --port 11111 --size 64   # measure sockperf's own server
   $ taskset -c 0 ${NAME} --hgrm rtt.hgrm       # pin to CPU 0, keep the distribution
-  $ ${NAME} -d 60 --interval 5 --hlog rtt.hlog  # a line every 5 s; the log for HdrHistogram's tools`,
+  $ ${NAME} -d 60 --interval 5 --hlog rtt.hlog  # a line every 5 s; the log for HdrHistogram's tools
+  $ ${NAME} -d 10 --report rtt.html            # the report as a page to open in a browser`,
   );
 
 parseArgs(program, process.argv);
@@ -66,6 +70,7 @@ type Options = RequestOptions & {
   hgrm?: string;
   interval?: number;
   hlog?: string;
+  report?: string;
   json: boolean;
 };
 const o = program.opts<Options>();
@@ -95,6 +100,7 @@ const options: ClientOptions = {
   hgrm: o.hgrm ?? null,
   interval: o.interval ?? null,
   hlog: o.hlog ?? null,
+  report: o.report ?? null,
   json: o.json,
 };
 const paintOut = paintFor(process.stdout);
@@ -131,8 +137,20 @@ if (o.hlog !== undefined) {
   }
 }
 
-/** With --json, each closed interval, encoded, for the report. */
-const keptIntervals: EncodedHistograms['intervals'] | null = o.json ? [] : null;
+if (o.report !== undefined) {
+  // Found out now, not after the run: the page is written at the end.
+  try {
+    writeFileSync(o.report, '');
+  } catch (err) {
+    const error = `cannot write --report: ${describeError(err)}`;
+    if (o.json) process.stdout.write(JSON.stringify({ meta: runMeta(NAME, startedAt), options, error } satisfies ClientFailure) + '\n');
+    complain(error);
+    process.exit(EXIT_FAILED);
+  }
+}
+
+/** With --json or --report, each closed interval, encoded, for the report. */
+const keptIntervals: EncodedHistograms['intervals'] | null = o.json || o.report !== undefined ? [] : null;
 
 /** Each closed interval: its line on stderr, its lines in the log, and with --json kept for the report. */
 function onInterval(iv: Interval): void {
@@ -188,6 +206,14 @@ if (keptIntervals !== null) {
     uncorrected: result.uncorrected === null ? null : encodeHistogram(result.uncorrected),
     intervals: keptIntervals,
   };
+}
+if (o.report !== undefined) {
+  try {
+    writeReportPage(o.report, [clientRun(report, labelOf(o.report))], `${NAME} report`, `${NAME} ${packageVersion()}`);
+    process.stderr.write(`${NAME}: report written to ${o.report}\n`);
+  } catch (err) {
+    report.error ??= `cannot write --report: ${describeError(err)}`;
+  }
 }
 result.histogram.destroy();
 result.uncorrected?.destroy();

@@ -42,6 +42,7 @@ export interface ClientOptions {
   /** Seconds per interval, as given (null: the default, 1 s). */
   interval: number | null;
   hlog: string | null;
+  report: string | null;
   json: boolean;
 }
 

@@ -93,13 +93,19 @@ export interface EncodedHistograms {
   latency: string;
   /** With a rate (open loop): the uncorrected latency (`uncorrectedUs`). */
   uncorrected: string | null;
-  /** One per --interval, in order; their sum is `latency`. Times are milliseconds since the epoch. */
-  intervals: Array<{ startMs: number; endMs: number; latency: string; uncorrected: string | null }>;
+  /** One per --interval, in order; their sum is `latency`. Times are milliseconds since the epoch; `errors` counts wrong replies and lost requests. */
+  intervals: Array<{ startMs: number; endMs: number; latency: string; uncorrected: string | null; errors: number }>;
 }
 
 /** One closed interval, encoded for `EncodedHistograms.intervals`. */
-export function encodeInterval(iv: { startMs: number; endMs: number; latency: Histogram; uncorrected: Histogram | null }): EncodedHistograms['intervals'][number] {
-  return { startMs: iv.startMs, endMs: iv.endMs, latency: encodeHistogram(iv.latency), uncorrected: iv.uncorrected === null ? null : encodeHistogram(iv.uncorrected) };
+export function encodeInterval(iv: { startMs: number; endMs: number; latency: Histogram; uncorrected: Histogram | null; errors: number }): EncodedHistograms['intervals'][number] {
+  return {
+    startMs: iv.startMs,
+    endMs: iv.endMs,
+    latency: encodeHistogram(iv.latency),
+    uncorrected: iv.uncorrected === null ? null : encodeHistogram(iv.uncorrected),
+    errors: iv.errors,
+  };
 }
 
 /** Serialise for another thread or process (compressed base64), and back. */

@@ -1,0 +1,111 @@
+/**
+ * `benchmark report RUN... --html OUT`: one HTML page from runs kept
+ * earlier, each a benchmark's or a client's `--json` report or an
+ * HdrHistogram interval log (`--hlog`). Several runs are overlaid in the
+ * same charts, scenario by scenario (sockperf's server against ours, Node 20
+ * against 24, before against after), each labelled by its file's name or by
+ * `--label`. Exit 0 with the page written; 2 when a file cannot be read or
+ * is none of those, with one line naming it; 1 when the page cannot be
+ * written.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Command } from 'commander';
+import { EXIT_FAILED, describeError, parseArgs, programName, usageError } from '../cli/args.js';
+import { paintFor } from '../cli/colour.js';
+import { packageVersion } from '../cli/meta.js';
+import type { ClientReport } from '../client/report.js';
+import { type ReportRun, benchmarkRun, clientRun, logsRun } from '../html/runs.js';
+import { labelOf, writeReportPage } from '../html/write.js';
+import { initHistograms } from '../stats/histogram.js';
+import { HlogInputError, mergeIntervalLogs, parseIntervalLog } from '../stats/merge.js';
+import { parseSavedRun } from './saved.js';
+
+const NAME = `${programName('benchmark')} report`;
+
+const program = new Command(NAME)
+  .version(packageVersion())
+  .description('Draw one self-contained HTML page from kept runs: --json reports of the benchmark or the client, or --hlog interval logs; several runs are overlaid, scenario by scenario.')
+  .argument('<run...>', 'saved runs: benchmark --json, client --json, or an HdrHistogram interval log (.hlog)')
+  .requiredOption('--html <file>', 'the page to write')
+  .option('--label <name>', 'the name of the next run in the charts, once per run in order (default: its file name)', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--title <text>', "the page's title", 'respuesta report')
+  .addHelpText(
+    'after',
+    `
+Runs whose scenarios have the same name (c50-p1-closed; rtt for the client;
+the tag in an interval log) share a spectrum chart, so a run of sockperf's
+server and one of ours, or a run on Node 20 and one on 24, read side by side.
+
+Exit status: 0 with the page written, 2 when a file cannot be read or is not
+a kept run, 1 when the page cannot be written.
+
+Examples:
+  $ ${programName('benchmark')} -c 1,50 -d 10 --json > node20.json
+  $ ${NAME} node20.json node24.json --html nodes.html
+  $ ${NAME} ours.json theirs.json --label respuesta --label sockperf --html vs.html
+  $ ${NAME} run.hlog --html run.html          # an interval log, from any HdrHistogram tool`,
+  );
+
+parseArgs(program, process.argv);
+const o = program.opts<{ html: string; label: string[]; title: string }>();
+const files = program.args;
+if (o.label.length > files.length) usageError(NAME, `${o.label.length} labels for ${files.length} run${files.length === 1 ? '' : 's'}: give at most one --label per run`);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A client's --json report, or why not: only what the page uses is checked. */
+function clientProblem(v: Record<string, unknown>): string | null {
+  if (typeof v.error === 'string' && v.received === undefined) return `a run that measured nothing: ${v.error}`;
+  if (typeof v.received !== 'number' || typeof v.throughputPerSec !== 'number') return 'not a client report (no received or throughputPerSec)';
+  if (v.latencyUs !== null && !isObject(v.latencyUs)) return 'not a client report (latencyUs neither null nor an object)';
+  if (!isObject(v.gc) || !isObject(v.options)) return 'not a client report (no gc or options)';
+  return null;
+}
+
+/** One kept run, or exit 2 naming the file and what is wrong with it. */
+function readRun(file: string, label: string): ReportRun {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    usageError(NAME, `${file}: ${describeError(err).split('\n')[0]}`);
+  }
+  if (text.trimStart().startsWith('{')) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // parseSavedRun says why in one line.
+    }
+    const meta = isObject(value) && isObject(value.meta) ? value.meta : null;
+    if (isObject(value) && meta !== null && typeof meta.tool === 'string' && meta.tool.endsWith('client')) {
+      const why = clientProblem(value);
+      if (why !== null) usageError(NAME, `${file}: ${why}`);
+      return clientRun(value as unknown as ClientReport, label);
+    }
+    const run = parseSavedRun(text);
+    if (!run.ok) usageError(NAME, `${file}: ${run.reason}`);
+    return benchmarkRun(run.report, label);
+  }
+  try {
+    const log = parseIntervalLog(file, text);
+    return logsRun([log], mergeIntervalLogs([log]), label);
+  } catch (err) {
+    if (err instanceof HlogInputError) usageError(NAME, `${err.message} (nor a --json report)`);
+    throw err;
+  }
+}
+
+await initHistograms();
+// Default labels are file names without the extension, unless two would be the same (run.json and run.hlog).
+const defaults = files.map(labelOf);
+const labels = files.map((file, i) => o.label[i] ?? (defaults.indexOf(defaults[i]) === defaults.lastIndexOf(defaults[i]) ? defaults[i] : basename(file)));
+const runs = files.map((file, i) => readRun(file, labels[i]));
+try {
+  writeReportPage(o.html, runs, o.title, `${programName('benchmark')} ${packageVersion()}`);
+} catch (err) {
+  process.stderr.write(paintFor(process.stderr).error(`${NAME}: cannot write ${o.html}: ${describeError(err)}`) + '\n');
+  process.exit(EXIT_FAILED);
+}
+process.stderr.write(`${NAME}: ${runs.length} run${runs.length === 1 ? '' : 's'} drawn in ${o.html}\n`);

@@ -1,0 +1,228 @@
+/**
+ * What an HTML report shows of one run, whatever it was kept as: a
+ * benchmark's or a client's `--json` report, or interval logs (one, or
+ * several merged). Each builder keeps the figures the run printed and the
+ * encoded histograms the charts are drawn from (charts.ts), so a page is
+ * rebuilt from kept data alone.
+ */
+import type { ClientReport } from '../client/report.js';
+import type { BenchmarkReport } from '../benchmark/report.js';
+import type { RunMeta } from '../cli/meta.js';
+import { type LatencyUs, decodeHistogram } from '../stats/histogram.js';
+import type { IntervalLog, MergeResult } from '../stats/merge.js';
+import { type SloPoint, type TimelinePoint, pointsOf } from './charts.js';
+
+/** One scenario of a run (a benchmark scenario, the client's round trips, an interval log's tag). */
+export interface RunScenario {
+  /** The same name across runs overlays them (a benchmark's scenario tag: c10-p1-closed). */
+  name: string;
+  messages: number;
+  msgPerS: number;
+  latencyUs: LatencyUs | null;
+  errors: number | null;
+  partial: boolean;
+  /** Encoded histograms (nanoseconds); null when the source did not keep them. */
+  latency: string | null;
+  uncorrected: string | null;
+  timeline: TimelinePoint[];
+  warnings: string[];
+  sloBreaches: string[];
+}
+
+export interface ReportRun {
+  /** The file name or `--label`; the run's own name when there is one run. */
+  label: string;
+  /** What the run was, in a few words ("respuesta-benchmark 0.1.0 on Node v20.20.2"). */
+  source: string;
+  /** The run's context, as rows of name and value. */
+  context: Array<[string, string]>;
+  /** A spawned server's summary, as rows; null when there is none. */
+  server: Array<[string, string]> | null;
+  warnings: string[];
+  scenarios: RunScenario[];
+  slo: SloPoint[];
+  targetUs: number | null;
+}
+
+/** --slo names to the percentile they sit at on the spectrum (100: the maximum). The mean is no percentile: it is not drawn. */
+const SLO_PERCENTILE: Readonly<Record<string, number>> = { p50: 50, p90: 90, p99: 99, 'p99.9': 99.9, 'p99.99': 99.99, max: 100 };
+
+/** A value as one line of a context table. */
+function show(v: unknown): string {
+  if (v === null || v === undefined) return '-';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+/** Rows of the context every JSON report shares (meta). */
+function metaRows(meta: RunMeta): Array<[string, string]> {
+  return [
+    ['command', (meta.argv ?? [meta.tool]).map(quoteArg).join(' ')],
+    ['started', meta.startedAt],
+    ['version', `${meta.tool} ${meta.version}${meta.commit === null ? '' : ` (commit ${meta.commit})`}`],
+    ['node', `${meta.node}${meta.nodeFlags.length > 0 ? ` ${meta.nodeFlags.join(' ')}` : ''}`],
+    ['host', `${meta.hostname}: ${meta.cpu.count} x ${meta.cpu.model}, ${meta.kernel}`],
+  ];
+}
+
+/** An argument as a shell would need it typed. */
+function quoteArg(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Rows from an object's fields, skipping the ones shown elsewhere. */
+function fieldRows(o: Record<string, unknown>, skip: readonly string[] = []): Array<[string, string]> {
+  return Object.entries(o)
+    .filter(([k]) => !skip.includes(k))
+    .map(([k, v]) => [k, show(v)]);
+}
+
+/** A benchmark's `--json` report. */
+export function benchmarkRun(r: BenchmarkReport, label: string): ReportRun {
+  const context = metaRows(r.meta);
+  context.push(['target', `${r.transport} ${r.address}`]);
+  context.push(['placement', `benchmark CPUs ${r.placement.clientCpus ?? '?'}, server ${r.placement.serverSpawned ? `spawned, CPUs ${r.placement.serverCpus ?? '?'}` : 'not spawned'}`]);
+  context.push(...fieldRows(r.options as unknown as Record<string, unknown>, ['scenarios']));
+  if (r.interrupted !== null) context.push(['interrupted', r.interrupted]);
+  if (r.failure !== null) context.push(['failure', r.failure]);
+  const scenarios = r.scenarios.map((s): RunScenario => {
+    const h = s.histograms;
+    return {
+      name: `c${s.connections}-p${s.pipeline}-${s.rate === null ? 'closed' : `r${s.rate}`}`,
+      messages: s.messages,
+      msgPerS: s.throughputPerSec,
+      latencyUs: s.latencyUs,
+      errors: s.errors,
+      partial: s.partial,
+      latency: h?.latency ?? null,
+      uncorrected: h?.uncorrected ?? null,
+      timeline: h === undefined ? [] : pointsOf(h.intervals),
+      warnings: s.warnings,
+      sloBreaches: s.sloBreaches,
+    };
+  });
+  const slo = Object.entries(r.slo ?? {})
+    .filter(([name]) => SLO_PERCENTILE[name] !== undefined)
+    .map(([name, us]) => ({ name, p: SLO_PERCENTILE[name], us }));
+  return {
+    label,
+    source: `${r.meta.tool} ${r.meta.version} on Node ${r.meta.node}`,
+    context,
+    // The log line's own fields (event, level, time) say nothing about the server.
+    server: r.server === null ? null : fieldRows(r.server, ['event', 'level', 'time', 'msg']),
+    warnings: r.scenarios.flatMap((s) => s.warnings),
+    scenarios,
+    slo,
+    targetUs: r.targetUs,
+  };
+}
+
+/** How many values an encoded histogram holds. */
+function countOf(encoded: string): number {
+  const h = decodeHistogram(encoded);
+  const n = h.totalCount;
+  h.destroy();
+  return n;
+}
+
+/** Messages per second of a tag over the time its intervals span, first start to last end, in every log. */
+function rateOf(logs: readonly IntervalLog[], tag: string, messages: number): number {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const l of logs) {
+    for (const iv of l.intervals) {
+      if (iv.tag !== tag) continue;
+      first = Math.min(first, iv.startMs);
+      last = Math.max(last, iv.startMs + iv.lengthMs);
+    }
+  }
+  return last > first ? Math.round(messages / ((last - first) / 1000)) : 0;
+}
+
+/** A client's `--json` report: one scenario, its round trips. */
+export function clientRun(r: ClientReport, label: string): ReportRun {
+  const context = metaRows(r.meta);
+  context.push(['target', `${r.transport} ${r.address}`]);
+  context.push(['placement', `client CPUs ${r.cpus ?? '?'}${r.busyPoll ? ', busy-polling' : ''}`]);
+  context.push(...fieldRows(r.options as unknown as Record<string, unknown>));
+  context.push(['client GC', `${r.gc.count} (${r.gc.minor} minor, ${r.gc.major} major), ${r.gc.pauseMs} ms paused`]);
+  if (r.interrupted !== null) context.push(['interrupted', r.interrupted]);
+  if (r.error !== null) context.push(['error', r.error]);
+  const h = r.histograms;
+  return {
+    label,
+    source: `${r.meta.tool} ${r.meta.version} on Node ${r.meta.node}`,
+    context,
+    server: null,
+    warnings: r.warnings,
+    scenarios: [
+      {
+        // As the client's --hlog tags it, so that its log and its JSON overlay.
+        name: 'rtt',
+        // The measured round trips (received counts the warm-up too).
+        messages: h === undefined ? Math.max(0, r.received - r.warmup) : countOf(h.latency),
+        msgPerS: r.throughputPerSec,
+        latencyUs: r.latencyUs,
+        errors: r.errors,
+        partial: r.partial,
+        latency: h?.latency ?? null,
+        uncorrected: h?.uncorrected ?? null,
+        timeline: h === undefined ? [] : pointsOf(h.intervals),
+        warnings: r.warnings,
+        sloBreaches: [],
+      },
+    ],
+    slo: [],
+    targetUs: r.targetUs,
+  };
+}
+
+/**
+ * Interval logs, merged (one log is a merge of one): one scenario per tag,
+ * a tag ending in `-uncorrected` drawn with the tag it belongs to.
+ */
+export function logsRun(logs: readonly IntervalLog[], merged: MergeResult, label: string): ReportRun {
+  const byTag = new Map(merged.tags.map((t) => [t.tag, t]));
+  const scenarios: RunScenario[] = [];
+  for (const t of merged.tags) {
+    if (t.tag.endsWith('-uncorrected') && byTag.has(t.tag.slice(0, -'-uncorrected'.length))) continue;
+    const uncorrected = byTag.get(`${t.tag}-uncorrected`);
+    scenarios.push({
+      name: t.tag,
+      messages: t.messages,
+      msgPerS: rateOf(logs, t.tag, t.messages),
+      latencyUs: t.latencyUs,
+      errors: null,
+      partial: t.inLogs < logs.length,
+      latency: t.histogram,
+      uncorrected: uncorrected?.histogram ?? null,
+      timeline: t.intervals.map((iv) => ({
+        endS: iv.offsetS + merged.intervalMs / 1000,
+        p50: iv.latencyUs?.p50 ?? null,
+        p99: iv.latencyUs?.p99 ?? null,
+        max: iv.latencyUs?.max ?? null,
+        msgPerS: Math.round(iv.msgPerS),
+        errors: null,
+      })),
+      warnings: [],
+      sloBreaches: [],
+    });
+  }
+  const starts = logs.map((l) => (l.startMs === null ? '-' : new Date(l.startMs).toISOString()));
+  return {
+    label,
+    source: logs.length === 1 ? `interval log ${logs[0].name}` : `${logs.length} interval logs merged`,
+    context: [
+      ['files', logs.map((l) => l.name).join(', ')],
+      ['started', starts.join(', ')],
+      ['interval', `${merged.intervalMs} ms`],
+      ['tags', merged.tags.map((t) => t.tag).join(', ')],
+    ],
+    server: null,
+    warnings: [],
+    scenarios,
+    slo: [],
+    targetUs: null,
+  };
+}
