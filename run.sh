@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for a fresh clone.
 #   ./run.sh                 install if needed, build, start the server on TCP and a
-#                            Unix socket, probe both, run a short benchmark, stop, verdict
+#                            Unix socket, probe both, run a short benchmark, stop, verdict;
+#                            the runs and their HTML report are kept in results/DATE/
 #   ./run.sh test            install if needed, check format and lint, build, run the tests
 #   ./run.sh build           install if needed and build
 #   ./run.sh server|client|benchmark [args...]   build, then run that program
@@ -92,7 +93,7 @@ probe() {
 verdict() {
   node - "$@" <<'EOF'
 const { readFileSync } = require('node:fs');
-const [tcp, unix, serverCpus, benchFailed] = process.argv.slice(2);
+const [tcp, unix, serverCpus, benchFailed, page] = process.argv.slice(2);
 const on = process.stdout.isTTY === true && (process.env.NO_COLOR ?? '') === '' && process.env.TERM !== 'dumb';
 const paint = (code, s) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
 const read = (file) => { try { return JSON.parse(readFileSync(file, 'utf8')); } catch { return null; } };
@@ -118,6 +119,7 @@ lines.push(
     ? 'load         both benchmark runs: every reply right; the <=1000us column shows the target under load'
     : 'load'.padEnd(13) + paint(31, `failed: ${benchFailed} (above)`),
 );
+lines.push(page === '' ? 'report'.padEnd(13) + paint(31, 'not written (the reason is above)') : `report       ${page}   open it in a browser: spectra, timelines, context`);
 lines.push(`placement    not pinned: the server could use CPUs ${serverCpus || '?'}, the client and the benchmark CPUs ${[...clientCpus].join(', ') || '?'}`);
 lines.push(
   'next         ./run.sh test                                     format, lint, types, tests',
@@ -132,8 +134,11 @@ EOF
 
 demo() {
   build
-  local port sock server_cpus bench_failed=''
+  local port sock server_cpus bench_failed='' results page
   tmp=$(mktemp -d)
+  # What the demo measured is kept: the clients' JSON, the benchmark's interval logs, one HTML page of all four.
+  results="results/$(date +%Y%m%d-%H%M%S)"
+  mkdir -p "$results"
   sock="$tmp/respuesta.sock"
   trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
@@ -151,15 +156,15 @@ demo() {
   server_cpus=$(sed -n 's/.* cpus=\([^ ]*\)$/\1/p' "$tmp/server.log" | head -n 1)
 
   say "client over TCP (placement: left to the scheduler)"
-  probe "$tmp/tcp.json" --port "$port" --count 20000 --warmup 2000
+  probe "$results/client-tcp.json" --port "$port" --count 20000 --warmup 2000
   say "client over the Unix socket"
-  probe "$tmp/unix.json" --unix "$sock" --count 20000 --warmup 2000
+  probe "$results/client-unix.json" --unix "$sock" --count 20000 --warmup 2000
 
   say "benchmark: closed loop, 1 and 16 connections, 1 and 8 in flight each"
-  ./bin/benchmark --port "$port" --connections 1,16 --pipeline 1,8 --duration 1 --warmup 0.5 ||
+  ./bin/benchmark --port "$port" --connections 1,16 --pipeline 1,8 --duration 1 --warmup 0.5 --hlog "$results/benchmark-tcp.hlog" ||
     bench_failed="closed loop, exit $?"
   say "benchmark: open loop, 10 000 msg/s over 16 connections over the Unix socket"
-  ./bin/benchmark --unix "$sock" --connections 16 --rate 10000 --duration 2 --warmup 0.5 ||
+  ./bin/benchmark --unix "$sock" --connections 16 --rate 10000 --duration 2 --warmup 0.5 --hlog "$results/benchmark-unix.hlog" ||
     bench_failed="${bench_failed:+$bench_failed; }open loop, exit $?"
 
   say "stopping the server (SIGTERM)"
@@ -167,8 +172,14 @@ demo() {
   wait "$server_pid"
   tail -n 2 "$tmp/server.log"
 
+  say "report: the four runs above in one page"
+  page="$results/report.html"
+  ./bin/benchmark report "$results/client-tcp.json" "$results/client-unix.json" "$results/benchmark-tcp.hlog" "$results/benchmark-unix.hlog" \
+    --label "client, TCP" --label "client, Unix socket" --label "benchmark, TCP" --label "benchmark, Unix socket" \
+    --title "respuesta: ./run.sh on $(hostname)" --html "$page" || page=''
+
   say "verdict: the client's round trips above against its target"
-  verdict "$tmp/tcp.json" "$tmp/unix.json" "$server_cpus" "$bench_failed"
+  verdict "$results/client-tcp.json" "$results/client-unix.json" "$server_cpus" "$bench_failed" "$page"
 }
 
 case "${1:-}" in
