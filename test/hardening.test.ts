@@ -10,53 +10,14 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { type TestContext, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { codecs, type MessageHandler } from '../src/protocol/index.js';
+import { codecs } from '../src/protocol/index.js';
 import { processRssBytes } from '../src/benchmark/system.js';
-import { IO_PATHS, type RunningServer, closed, delay, rawConnect, readBytes, startServer, tempDir, usageErrorTests, waitUntil } from './helpers.js';
+import { IO_PATHS, type RunningServer, closed, delay, numbered, rawConnect, readBytes, readNumbered, startServer, tempDir, usageErrorTests, waitUntil } from './helpers.js';
 
 const frame = (s: string | Buffer) => codecs.length.frame(typeof s === 'string' ? Buffer.from(s) : s);
 const RESPUESTA = frame('respuesta');
 
 const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
-
-/** `n` length-framed messages whose 8-byte payload is their index, big-endian. */
-function numbered(n: number): Buffer {
-  const out = Buffer.alloc(n * 12);
-  for (let i = 0; i < n; i++) {
-    out.writeUInt32BE(8, i * 12);
-    out.writeBigUInt64BE(BigInt(i), i * 12 + 4);
-  }
-  return out;
-}
-
-/**
- * Read echo replies of `numbered` messages from a socket and check they come
- * back complete and in order; resolves with how many arrived before the
- * socket closed or `expected` were seen.
- */
-function readNumbered(s: Socket, expected: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let next = 0;
-    const handler: MessageHandler = {
-      onMessage(buf, start, end) {
-        if (end - start !== 8 || buf.readBigUInt64BE(start) !== BigInt(next)) reject(new Error(`reply ${next} is wrong or out of order`));
-        next++;
-      },
-    };
-    const decoder = codecs.length.createDecoder(handler, 1024);
-    const onData = (chunk: Buffer) => {
-      decoder.push(chunk, 0, chunk.length);
-      if (next >= expected) done();
-    };
-    const done = () => {
-      s.off('data', onData);
-      resolve(next);
-    };
-    s.on('data', onData);
-    s.once('close', done);
-    s.resume();
-  });
-}
 
 /** One round trip on a fresh connection: proof that the server still serves. */
 async function pingOnce(t: TestContext, server: { port?: number; path?: string }, transport: 'tcp' | 'unix' = 'tcp', expected = RESPUESTA): Promise<void> {

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { type TestContext, after, it } from 'node:test';
 
+import { codecs, type MessageHandler } from '../src/protocol/index.js';
 import { type ServerProcess, startServerProcess } from '../src/server/spawn.js';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
@@ -321,4 +322,43 @@ export function usageErrorTests(name: 'server' | 'client' | 'benchmark', cases: 
       assert.equal(r.stdout, '');
     });
   }
+}
+
+/** `n` length-framed messages whose 8-byte payload is their index, big-endian. */
+export function numbered(n: number): Buffer {
+  const out = Buffer.alloc(n * 12);
+  for (let i = 0; i < n; i++) {
+    out.writeUInt32BE(8, i * 12);
+    out.writeBigUInt64BE(BigInt(i), i * 12 + 4);
+  }
+  return out;
+}
+
+/**
+ * Read echo replies of `numbered` messages from a socket and check they come
+ * back complete and in order; resolves with how many arrived before the
+ * socket closed or `expected` were seen.
+ */
+export function readNumbered(s: Socket, expected: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let next = 0;
+    const handler: MessageHandler = {
+      onMessage(buf, start, end) {
+        if (end - start !== 8 || buf.readBigUInt64BE(start) !== BigInt(next)) reject(new Error(`reply ${next} is wrong or out of order`));
+        next++;
+      },
+    };
+    const decoder = codecs.length.createDecoder(handler, 1024);
+    const onData = (chunk: Buffer) => {
+      decoder.push(chunk, 0, chunk.length);
+      if (next >= expected) done();
+    };
+    const done = () => {
+      s.off('data', onData);
+      resolve(next);
+    };
+    s.on('data', onData);
+    s.once('close', done);
+    s.resume();
+  });
 }

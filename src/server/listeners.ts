@@ -1,9 +1,12 @@
 /**
  * The server's listeners: a TCP one and/or a Unix socket one, each a
- * `net.Server` bound exclusively (no port sharing with another process).
+ * `net.Server`. A single server binds them exclusively (no port sharing with
+ * another process); a worker (workers.ts) shares them with its siblings, by
+ * SO_REUSEPORT or through the cluster module's primary.
  */
-import { type Server, type Socket, createServer } from 'node:net';
+import { type ListenOptions, type Server, type Socket, createServer } from 'node:net';
 import { claimUnixPath } from './unix.js';
+import type { Distribution } from './workers.js';
 
 export interface Listener {
   transport: 'tcp' | 'unix';
@@ -24,9 +27,14 @@ export function createListener(onSocket: (socket: Socket) => void): Server {
   return createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, onSocket);
 }
 
-/** Bind `server` to a TCP address (port 0: an ephemeral one); resolves with the endpoint it got. */
-export async function listenTcp(server: Server, host: string, port: number): Promise<Listener> {
-  await bind(server, { host, port });
+/**
+ * Bind `server` to a TCP address (port 0: an ephemeral one); resolves with
+ * the endpoint it got. `share`, in a worker: its own listener in the port's
+ * SO_REUSEPORT group ('reuseport'), or the cluster primary's ('cluster').
+ */
+export async function listenTcp(server: Server, host: string, port: number, share?: Distribution): Promise<Listener> {
+  // reusePort is Node 22.12+; @types/node 20 does not name it.
+  await bind(server, { host, port, exclusive: share !== 'cluster', ...(share === 'reuseport' ? { reusePort: true } : {}) } as ListenOptions);
   const addr = server.address();
   if (addr === null || typeof addr === 'string') throw new Error('TCP listener has no address');
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -36,24 +44,30 @@ export async function listenTcp(server: Server, host: string, port: number): Pro
 /**
  * Bind `server` to a Unix socket at `path`, replacing a stale socket file
  * (claimUnixPath), with the file's permission bits `mode` from its birth.
+ * `shared`, in a worker: the cluster primary binds it (having claimed the
+ * path and set the umask itself) and every worker accepts from it.
  */
-export async function listenUnix(server: Server, path: string, mode: number): Promise<Listener> {
+export async function listenUnix(server: Server, path: string, mode: number, shared = false): Promise<Listener> {
+  if (shared) {
+    await bind(server, { path, exclusive: false });
+    return { transport: 'unix', url: `unix:${path}`, path };
+  }
   await claimUnixPath(path);
   // The socket file is created with 0777 & ~umask: set the umask so that it
   // is born with `mode`, with no window in which others may connect.
   const umask = process.umask(0o777 & ~mode);
   try {
-    await bind(server, { path });
+    await bind(server, { path, exclusive: true });
   } finally {
     process.umask(umask);
   }
   return { transport: 'unix', url: `unix:${path}`, path };
 }
 
-function bind(server: Server, address: { host: string; port: number } | { path: string }): Promise<void> {
+function bind(server: Server, options: ListenOptions): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ ...address, exclusive: true }, () => {
+    server.listen(options, () => {
       server.off('error', reject);
       resolve();
     });

@@ -8,9 +8,11 @@ import { framingHint } from '../protocol/errors.js';
 import { allowedCpus } from '../io/placement.js';
 import { describeConfig, describeSummary } from './report.js';
 import { type LimitEvent, type ProtocolErrorEvent, ResponderServer, type ServerOptions } from './server.js';
-import { type IoPath, usePublicIo } from '../io/binding.js';
+import { type IoPath, ioPath, usePublicIo } from '../io/binding.js';
 import { programName } from '../cli/args.js';
 import { packageVersion } from '../cli/meta.js';
+import { DISTRIBUTIONS, parseWorkers, reusePortAvailable, workerCount } from './workers.js';
+import { workerLink, workerLogger } from './worker-link.js';
 
 const NAME = programName('server');
 const DEFAULT_PORT = 8080;
@@ -39,7 +41,13 @@ const program = new Command(NAME)
   // The default shown as the octal a person types (600), not the number it is (384).
   .addOption(new Option('--unix-mode <octal>', 'permission bits of the Unix socket file').argParser(parseMode).default(0o600, '600'))
   .option('--stats-interval <ms>', 'log memory and counters every this many ms (0: never)', parseInteger(0, 86_400_000), 0)
-  .option('--cpu <list>', 'pin the server to these CPUs (taskset), e.g. 0 or 0-1', parseCpuList)
+  .option('--cpu <list>', 'pin the server to these CPUs (taskset), e.g. 0 or 0-1; with --workers, one worker per listed CPU', parseCpuList)
+  .option('--workers <n>', 'N single-threaded processes serving the same address, or auto: one per CPU it may use', parseWorkers, 1)
+  .addOption(
+    new Option('--distribution <how>', "with --workers: reuseport (a listener per worker, SO_REUSEPORT; Linux, Node 22.12+), cluster (Node's cluster module), or auto")
+      .choices(DISTRIBUTIONS)
+      .default('auto'),
+  )
   .option('--busy-poll', 'never let the event loop sleep while a connection is open: lower latency across CPUs, one CPU burnt', false)
   .addOption(ioOption('handles: bare accepted handles, one shared read buffer, direct writes (Node internals; used when this Node has them); sockets: net.Socket only'))
   .option('--json', 'log one JSON object per line', false)
@@ -49,6 +57,7 @@ const program = new Command(NAME)
 Examples:
   $ ${NAME}                                   # tcp://127.0.0.1:${DEFAULT_PORT}, length framing, replies "respuesta"
   $ ${NAME} --port 0 --unix /tmp/resp.sock    # ephemeral TCP port and a Unix socket
+  $ ${NAME} --workers auto                    # one process per CPU on the same port
   $ ${NAME} --framing line --mode echo        # try it: printf 'hola\\n' | nc -q1 127.0.0.1 ${DEFAULT_PORT}
   $ ${NAME} --framing sockperf --port 11111   # then: sockperf ping-pong --tcp -i 127.0.0.1 -p 11111`,
   );
@@ -72,12 +81,19 @@ const opts = program.opts<{
   cpu?: string;
   busyPoll: boolean;
   io: IoPath;
+  workers: number | 'auto';
+  distribution: (typeof DISTRIBUTIONS)[number];
 }>();
 
 if (opts.io === 'sockets') usePublicIo();
 if (opts.framing === 'line' && opts.response.includes('\n')) usageError(NAME, 'option --response cannot contain a newline with --framing line');
 if (opts.unix !== undefined) checkUnixPath(opts.unix);
-pinOrExit(NAME, '--cpu', opts.cpu);
+if (opts.distribution === 'reuseport' && !reusePortAvailable())
+  usageError(NAME, `option --distribution reuseport needs Linux and Node 22.12+ or 23.1+; this is Node ${process.versions.node} on ${process.platform}`);
+// A worker started by the primary (primary.ts) pins itself to its one CPU of --cpu; the primary, or a server alone, to the list.
+const link = workerLink();
+pinOrExit(NAME, '--cpu', link === null ? opts.cpu : link.setup.cpu?.toString());
+const workers = link === null ? workerCount(opts.workers) : 1;
 
 /** Refuse, as bad usage, a Unix socket path that cannot be created: too long, or in a directory that is missing or closed to us. */
 function checkUnixPath(path: string): void {
@@ -107,63 +123,89 @@ const options: ServerOptions = {
   busyPoll: opts.busyPoll,
 };
 
-const log = createLogger(opts.json);
-const server = new ResponderServer(options);
-server.on('protocol-error', (e: ProtocolErrorEvent) => {
-  // The peer that breaks the framing is most often a client with another --framing (or nc, or curl): say so when the bytes show it.
-  const hint = framingHint(e.code, e.actual);
-  log.warn('protocol-error', { ...e, hint }, `protocol error from ${e.peer}: ${e.reason} (${e.code}); connection closed${hint === null ? '' : `; hint: ${hint}`}`);
-});
-server.on('idle-timeout', (e: LimitEvent) => {
-  log.info('idle-timeout', { ...e }, `idle timeout: ${e.peer} sent nothing for ${e.limit} ms; connection closed`);
-});
-// A flood of refused connections gets one line a second, not one line each.
-let rejected = 0;
-let rejectLogged = 0;
-server.on('connection-rejected', (e: LimitEvent) => {
-  rejected++;
-  const now = Date.now();
-  if (now - rejectLogged < 1000) return;
-  rejectLogged = now;
-  log.warn('connection-rejected', { ...e, count: rejected }, `connection from ${e.peer} refused: ${e.limit} connections open (--max-connections); ${rejected} refused so far`);
-});
-
-try {
-  const cpus = allowedCpus('self');
-  log.info('config', { pid: process.pid, ...options, io: server.io, cpus }, `${describeConfig(options)} io=${server.io} cpus=${cpus ?? '?'}`);
-  // One event once every listener is bound: whoever started the server waits for it (src/server/spawn.ts).
-  const endpoints = await server.listen();
-  log.info('ready', { endpoints }, `ready: ${endpoints.map((l) => l.url).join(' ')}`);
-} catch (err) {
-  fatal(NAME, `cannot listen: ${describeError(err)}`);
+if (link === null && workers > 1) {
+  const distribution = opts.distribution === 'auto' ? (reusePortAvailable() ? 'reuseport' : 'cluster') : opts.distribution;
+  const { runPrimary } = await import('./primary.js');
+  await runPrimary({ name: NAME, options, workers, distribution, cpus: opts.cpu, io: ioPath(), log: createLogger(opts.json) });
+} else {
+  await serve();
 }
 
-if (opts.statsInterval > 0) {
-  setInterval(() => {
-    const m = process.memoryUsage();
-    const s = server.summary();
-    log.info(
-      'stats',
-      { open: server.activeConnections, rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external, messages: s.messages, gc: s.gc },
-      `stats: ${server.activeConnections} open, rss ${(m.rss / 1048576).toFixed(1)} MiB, heap ${(m.heapUsed / 1048576).toFixed(1)} MiB, ${s.messages} messages, GC ${s.gc.count}`,
-    );
-  }, opts.statsInterval).unref();
-}
-
-let signals = 0;
-function onSignal(signal: NodeJS.Signals): void {
-  if (++signals > 1) {
-    log.warn('abort', { signal }, `${signal} again: exiting without waiting`);
-    process.exit(EXIT_FAILED);
+/** Serve here: a server alone (the default, --workers 1), or one worker of several. */
+async function serve(): Promise<void> {
+  if (link !== null) {
+    options.share = link.setup.distribution;
+    if (link.setup.port !== undefined) options.port = link.setup.port;
   }
-  log.info('shutdown', { signal, open: server.activeConnections }, `${signal}: closing ${server.activeConnections} connections (grace ${options.graceMs} ms)`);
-  server.close().then(
-    (summary) => {
-      log.info('summary', { ...summary }, describeSummary(summary));
-      process.exit(EXIT_OK);
-    },
-    (err) => fatal(NAME, `shutdown failed: ${describeError(err)}`),
-  );
+  const log = link === null ? createLogger(opts.json) : workerLogger(createLogger(opts.json), link.setup.id);
+  const server = new ResponderServer(options);
+  server.on('protocol-error', (e: ProtocolErrorEvent) => {
+    // The peer that breaks the framing is most often a client with another --framing (or nc, or curl): say so when the bytes show it.
+    const hint = framingHint(e.code, e.actual);
+    log.warn('protocol-error', { ...e, hint }, `protocol error from ${e.peer}: ${e.reason} (${e.code}); connection closed${hint === null ? '' : `; hint: ${hint}`}`);
+  });
+  server.on('idle-timeout', (e: LimitEvent) => {
+    log.info('idle-timeout', { ...e }, `idle timeout: ${e.peer} sent nothing for ${e.limit} ms; connection closed`);
+  });
+  // A flood of refused connections gets one line a second, not one line each.
+  let rejected = 0;
+  let rejectLogged = 0;
+  server.on('connection-rejected', (e: LimitEvent) => {
+    rejected++;
+    const now = Date.now();
+    if (now - rejectLogged < 1000) return;
+    rejectLogged = now;
+    log.warn('connection-rejected', { ...e, count: rejected }, `connection from ${e.peer} refused: ${e.limit} connections open (--max-connections); ${rejected} refused so far`);
+  });
+
+  const cpus = allowedCpus('self');
+  // A worker's config and ready lines are the primary's to print.
+  if (link === null) log.info('config', { pid: process.pid, ...options, io: server.io, cpus }, `${describeConfig(options)} io=${server.io} cpus=${cpus ?? '?'}`);
+  const listening = server.listen();
+  // Stopped before it listens (a worker, told by its primary): stop once it does.
+  let signals = 0;
+  link?.onStop(onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    // One event once every listener is bound: whoever started the server waits for it (src/server/spawn.ts).
+    const endpoints = await listening;
+    if (link !== null) link.ready(endpoints, server.io, cpus);
+    else log.info('ready', { endpoints }, `ready: ${endpoints.map((l) => l.url).join(' ')}`);
+  } catch (err) {
+    fatal(NAME, `cannot listen: ${describeError(err)}`);
+  }
+
+  if (opts.statsInterval > 0) {
+    setInterval(() => {
+      const m = process.memoryUsage();
+      const s = server.summary();
+      log.info(
+        'stats',
+        { open: server.activeConnections, rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external, messages: s.messages, gc: s.gc },
+        `stats: ${server.activeConnections} open, rss ${(m.rss / 1048576).toFixed(1)} MiB, heap ${(m.heapUsed / 1048576).toFixed(1)} MiB, ${s.messages} messages, GC ${s.gc.count}`,
+      );
+    }, opts.statsInterval).unref();
+  }
+
+  function onSignal(signal: NodeJS.Signals): void {
+    // A worker may hear the same stop twice (Ctrl-C reaches the whole process group, and its primary passes it on): its primary decides when to abort.
+    if (link !== null && signals > 0) return;
+    if (++signals > 1) {
+      log.warn('abort', { signal }, `${signal} again: exiting without waiting`);
+      process.exit(EXIT_FAILED);
+    }
+    log.info('shutdown', { signal, open: server.activeConnections }, `${signal}: closing ${server.activeConnections} connections (grace ${options.graceMs} ms)`);
+    listening
+      .catch(() => {})
+      .then(() => server.close())
+      .then(
+        (summary) => {
+          if (link !== null) return link.finish(summary);
+          log.info('summary', { ...summary }, describeSummary(summary));
+          process.exit(EXIT_OK);
+        },
+        (err) => fatal(NAME, `shutdown failed: ${describeError(err)}`),
+      );
+  }
 }
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);

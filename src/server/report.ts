@@ -23,3 +23,44 @@ export function describeSummary(s: ServerSummary): string {
     `GC ${s.gc.count} (${s.gc.minor} minor, ${s.gc.major} major, ${s.gc.pauseMs.toFixed(3)} ms pause), up ${(s.uptimeMs / 1000).toFixed(1)} s`
   );
 }
+
+/** The figures of several workers as one server's: every count summed, GC too; `uptimeMs` is the whole server's. */
+export function sumSummaries(list: readonly ServerSummary[], uptimeMs: number): ServerSummary {
+  const sum: ServerSummary = {
+    connections: 0,
+    messages: 0,
+    ignored: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    protocolErrors: 0,
+    socketErrors: 0,
+    forcedCloses: 0,
+    rejectedConnections: 0,
+    idleTimeouts: 0,
+    outputPauses: 0,
+    gc: { count: 0, pauseMs: 0, minor: 0, major: 0 },
+    uptimeMs,
+  };
+  for (const s of list) {
+    for (const key of COUNTS) sum[key] += s[key];
+    sum.gc.count += s.gc.count;
+    sum.gc.minor += s.gc.minor;
+    sum.gc.major += s.gc.major;
+    sum.gc.pauseMs = Math.round((sum.gc.pauseMs + s.gc.pauseMs) * 1000) / 1000;
+  }
+  return sum;
+}
+
+const COUNTS = [
+  'connections',
+  'messages',
+  'ignored',
+  'bytesIn',
+  'bytesOut',
+  'protocolErrors',
+  'socketErrors',
+  'forcedCloses',
+  'rejectedConnections',
+  'idleTimeouts',
+  'outputPauses',
+] as const satisfies ReadonlyArray<keyof ServerSummary>;

@@ -12,6 +12,7 @@ import { SocketStream, socketPeer } from '../io/sockets.js';
 import type { Transport } from '../io/transport.js';
 import { IdleSweep } from './idle.js';
 import { type Listener, createListener, listenTcp, listenUnix } from './listeners.js';
+import type { Distribution } from './workers.js';
 
 export type { Listener } from './listeners.js';
 
@@ -40,6 +41,8 @@ export interface ServerOptions {
   unixMode: number;
   /** Keep the event loop polling while any connection is open (BusyPoll). */
   busyPoll?: boolean;
+  /** In a worker (workers.ts): how the listeners are shared with the other workers; undefined for a server alone. */
+  share?: Distribution;
 }
 
 export interface ServerSummary {
@@ -131,15 +134,15 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
   async listen(): Promise<Listener[]> {
     this.gc.start();
     if (this.options.idleTimeoutMs > 0) this.sweeper = new IdleSweep(this.live, this.options.idleTimeoutMs, (conn) => this.onIdleTimeout(conn));
-    const { host, port, unix, unixMode } = this.options;
+    const { host, port, unix, unixMode, share } = this.options;
     if (port !== undefined) {
       const server = this.listener();
-      this.endpoints.push(await listenTcp(server, host, port));
+      this.endpoints.push(await listenTcp(server, host, port, share));
       this.takeHandles(server);
     }
     if (unix !== undefined) {
       const server = this.listener();
-      this.endpoints.push(await listenUnix(server, unix, unixMode));
+      this.endpoints.push(await listenUnix(server, unix, unixMode, share !== undefined));
       this.takeHandles(server);
     }
     return this.endpoints;
@@ -255,7 +258,8 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
       conn.transport.destroy();
     }
     await stopped;
-    if (this.options.unix !== undefined) rmSync(this.options.unix, { force: true });
+    // A worker's socket file is the primary's, removed once every worker has stopped.
+    if (this.options.unix !== undefined && this.options.share === undefined) rmSync(this.options.unix, { force: true });
     await turn(); // let the last GC entries arrive
     return this.summary(this.gc.stop());
   }
