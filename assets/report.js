@@ -64,6 +64,8 @@
           { scale: 'y', label: 'latency (us)', values: (_u, ticks) => ticks.map(tick), size: 64 },
         ],
         cursor: { drag: { x: true, y: false } },
+        // Room on the right for the last tick's label (99.999...%).
+        padding: [12, 44, 0, 0],
       },
     };
   }

@@ -107,7 +107,7 @@ export function benchmarkRun(r: BenchmarkReport, label: string): ReportRun {
     .map(([name, us]) => ({ name, p: SLO_PERCENTILE[name], us }));
   return {
     label,
-    source: `${r.meta.tool} ${r.meta.version} on Node ${r.meta.node}`,
+    source: `${r.meta.tool} ${r.meta.version} on Node ${r.meta.node} against ${r.address} (${r.framing} framing${r.placement.serverSpawned ? ', a server it started' : ''})`,
     context,
     // The log line's own fields (event, level, time) say nothing about the server.
     server: r.server === null ? null : fieldRows(r.server, ['event', 'level', 'time', 'msg']),
@@ -152,7 +152,7 @@ export function clientRun(r: ClientReport, label: string): ReportRun {
   const h = r.histograms;
   return {
     label,
-    source: `${r.meta.tool} ${r.meta.version} on Node ${r.meta.node}`,
+    source: `${r.meta.tool} ${r.meta.version} on Node ${r.meta.node} against ${r.address} (${r.framing} framing)`,
     context,
     server: null,
     warnings: r.warnings,
