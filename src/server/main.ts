@@ -11,6 +11,8 @@ import { type LimitEvent, type ProtocolErrorEvent, ResponderServer, type ServerO
 import { type IoPath, usePublicIo } from '../io/binding.js';
 import { programName } from '../cli/args.js';
 import { packageVersion } from '../cli/meta.js';
+import { type AdminAddress, isLoopback, parseAdminAddress } from '../admin/address.js';
+import { type Admin, startAdmin } from '../admin/index.js';
 
 const NAME = programName('server');
 const DEFAULT_PORT = 8080;
@@ -42,6 +44,8 @@ const program = new Command(NAME)
   .option('--cpu <list>', 'pin the server to these CPUs (taskset), e.g. 0 or 0-1', parseCpuList)
   .option('--busy-poll', 'never let the event loop sleep while a connection is open: lower latency across CPUs, one CPU burnt', false)
   .addOption(ioOption('handles: bare accepted handles, one shared read buffer, direct writes (Node internals; used when this Node has them); sockets: net.Socket only'))
+  .option('--admin <[host:]port>', 'serve /metrics (Prometheus), /livez, /readyz and a live dashboard over HTTP here (host: 127.0.0.1 unless given; docs/OPERATIONS.md)', parseAdminAddress)
+  .option('--admin-debug', 'also serve CPU profiles and heap snapshots of the server on the admin port (/debug/profile, /debug/heap)', false)
   .option('--json', 'log one JSON object per line', false)
   .addHelpText(
     'after',
@@ -50,7 +54,8 @@ Examples:
   $ ${NAME}                                   # tcp://127.0.0.1:${DEFAULT_PORT}, length framing, replies "respuesta"
   $ ${NAME} --port 0 --unix /tmp/resp.sock    # ephemeral TCP port and a Unix socket
   $ ${NAME} --framing line --mode echo        # try it: printf 'hola\\n' | nc -q1 127.0.0.1 ${DEFAULT_PORT}
-  $ ${NAME} --framing sockperf --port 11111   # then: sockperf ping-pong --tcp -i 127.0.0.1 -p 11111`,
+  $ ${NAME} --framing sockperf --port 11111   # then: sockperf ping-pong --tcp -i 127.0.0.1 -p 11111
+  $ ${NAME} --admin 9464                      # then: curl 127.0.0.1:9464/metrics, or open http://127.0.0.1:9464/`,
   );
 
 parseArgs(program, process.argv);
@@ -72,12 +77,15 @@ const opts = program.opts<{
   cpu?: string;
   busyPoll: boolean;
   io: IoPath;
+  admin?: AdminAddress;
+  adminDebug: boolean;
 }>();
 
 if (opts.io === 'sockets') usePublicIo();
 if (opts.framing === 'line' && opts.response.includes('\n')) usageError(NAME, 'option --response cannot contain a newline with --framing line');
 if (opts.unix !== undefined) checkUnixPath(opts.unix);
 pinOrExit(NAME, '--cpu', opts.cpu);
+if (opts.adminDebug && opts.admin === undefined) usageError(NAME, 'option --admin-debug needs --admin');
 
 /** Refuse, as bad usage, a Unix socket path that cannot be created: too long, or in a directory that is missing or closed to us. */
 function checkUnixPath(path: string): void {
@@ -128,12 +136,30 @@ server.on('connection-rejected', (e: LimitEvent) => {
   log.warn('connection-rejected', { ...e, count: rejected }, `connection from ${e.peer} refused: ${e.limit} connections open (--max-connections); ${rejected} refused so far`);
 });
 
+let admin: Admin | null = null;
 try {
   const cpus = allowedCpus('self');
-  log.info('config', { pid: process.pid, ...options, io: server.io, cpus }, `${describeConfig(options)} io=${server.io} cpus=${cpus ?? '?'}`);
+  const adminAt = opts.admin === undefined ? undefined : `${opts.admin.host}:${opts.admin.port}`;
+  const adminText = adminAt === undefined ? '' : ` admin=${adminAt}${opts.adminDebug ? ' admin-debug=on' : ''}`;
+  log.info(
+    'config',
+    { pid: process.pid, ...options, io: server.io, cpus, admin: adminAt, adminDebug: opts.adminDebug },
+    `${describeConfig(options)} io=${server.io} cpus=${cpus ?? '?'}${adminText}`,
+  );
+  if (opts.admin !== undefined && !isLoopback(opts.admin.host)) {
+    log.warn(
+      'admin-exposed',
+      { host: opts.admin.host },
+      `warning: --admin ${adminAt} is not a loopback address; the admin endpoints have no authentication: whoever reaches it reads the metrics${opts.adminDebug ? ' and takes profiles and heap snapshots' : ''}`,
+    );
+  }
+  // The admin port first: its readiness says 503 until every listener below accepts.
+  if (opts.admin !== undefined)
+    admin = await startAdmin(server, { ...opts.admin, debug: opts.adminDebug }, { version: packageVersion(), io: server.io, framing: options.framing, mode: options.mode }, log);
   // One event once every listener is bound: whoever started the server waits for it (src/server/spawn.ts).
   const endpoints = await server.listen();
-  log.info('ready', { endpoints }, `ready: ${endpoints.map((l) => l.url).join(' ')}`);
+  admin?.setListening(true);
+  log.info('ready', { endpoints, admin: admin?.endpoint }, `ready: ${endpoints.map((l) => l.url).join(' ')}${admin === null ? '' : ` admin=${admin.endpoint.url}`}`);
 } catch (err) {
   fatal(NAME, `cannot listen: ${describeError(err)}`);
 }
@@ -156,6 +182,7 @@ function onSignal(signal: NodeJS.Signals): void {
     log.warn('abort', { signal }, `${signal} again: exiting without waiting`);
     process.exit(EXIT_FAILED);
   }
+  admin?.setDraining();
   log.info('shutdown', { signal, open: server.activeConnections }, `${signal}: closing ${server.activeConnections} connections (grace ${options.graceMs} ms)`);
   server.close().then(
     (summary) => {
