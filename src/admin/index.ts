@@ -67,12 +67,13 @@ export async function startAdmin(server: ResponderServer, options: AdminOptions,
     new Promise((resolve, reject) => {
       const startedAt = Date.now();
       const worker = new Worker(WORKER, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB } });
-      worker.unref();
       let listening = false;
       let failure = 'it exited';
       worker.on('message', (m: AdminListening) => {
         if (m.type !== 'listening' || listening) return;
         listening = true;
+        // Held until it listens (the serving thread may have nothing else yet that keeps the process up); never after.
+        worker.unref();
         resolve(m);
       });
       worker.on('error', (err) => {
