@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -12,6 +13,8 @@ import { BIN, onTeardown, rawConnect, readBytes, runBin, startServer, usageError
 import { http, sample, waitForSample, which } from './admin-helpers.js';
 
 const ADMIN = ['--port', '0', '--admin', '127.0.0.1:0'];
+/** Linux's scheduling policy number for SCHED_IDLE. */
+const SCHED_IDLE = 5;
 
 function lengthFrame(s: string): Buffer {
   const b = Buffer.alloc(4 + s.length);
@@ -64,6 +67,16 @@ describe('admin port: endpoints', () => {
     assert.match(text, /^respuesta_build_info\{version="[^"]+",nodejs_version="v\d+[^"]*",io="(handles|sockets)",framing="length",mode="fixed"\} 1$/m);
     // Every GC the serving thread reports is observed, by kind.
     assert.match(text, /^respuesta_gc_pause_seconds_count\{kind="minor"\} \d+$/m);
+
+    // The admin thread, and it alone, runs under SCHED_IDLE (policy 5, the 41st field of a thread's stat).
+    const policies = readdirSync(`/proc/${server.pid}/task`).map((tid) =>
+      Number(
+        readFileSync(`/proc/${server.pid}/task/${tid}/stat`, 'utf8')
+          .replace(/^.*\) /, '')
+          .split(' ')[38],
+      ),
+    );
+    assert.equal(policies.filter((p) => p === SCHED_IDLE).length, 1, `thread policies: ${policies}`);
 
     const { summary } = await server.stop();
     assert.equal(summary?.messages, 3000);

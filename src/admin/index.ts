@@ -107,6 +107,9 @@ export async function startAdmin(server: ResponderServer, options: AdminOptions,
     publisher.stop();
     throw err;
   }
+  if (first.idleFailure !== null) {
+    log.warn('admin-priority', { reason: first.idleFailure }, `warning: the admin thread runs at normal priority (${first.idleFailure}): a scrape may delay replies on a shared CPU`);
+  }
   // A restart binds the port this one got, not port 0 again: scrapers keep their target.
   data.port = first.port;
   data.host = first.host;

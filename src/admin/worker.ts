@@ -10,6 +10,8 @@
  * GET and HEAD only, small headers; /metrics is built at most once per
  * publication (metrics.ts), so a flood of scrapes costs HTTP parsing only.
  */
+import { spawnSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DASHBOARD_CSP, dashboardPage } from './dashboard.js';
@@ -36,6 +38,8 @@ export interface AdminListening {
   type: 'listening';
   host: string;
   port: number;
+  /** Why the worker could not put itself under SCHED_IDLE, or null when it did. */
+  idleFailure: string | null;
 }
 
 const MAX_CONNECTIONS = 32;
@@ -48,6 +52,28 @@ const SOCKET_TIMEOUT_MS = (PROFILE_MAX_S + 30) * 1000;
 /** GC entries are moved from the ring into the histogram at least this often, scraped or not. */
 const GC_DRAIN_MS = 1000;
 
+/**
+ * Put this thread under Linux's SCHED_IDLE policy (chrt, util-linux): it
+ * then runs only when the CPU has nothing else to do, and a serving thread
+ * that wakes takes the CPU back at once. The process is often pinned to one
+ * CPU with the client (--cpu): without this, each scrape's millisecond of
+ * work here delayed the round trips that arrived meanwhile (bench/admin-cost.sh:
+ * p99.9 of 460 and 1136 us against 47 and 54 us without the admin port; docs/PERFORMANCE.md).
+ * Returns why it could not, or null.
+ */
+function yieldToServingThread(): string | null {
+  let tid: string;
+  try {
+    tid = readlinkSync('/proc/thread-self').split('/').pop()!;
+  } catch {
+    return 'no /proc/thread-self (not Linux)';
+  }
+  const r = spawnSync('chrt', ['--idle', '-p', '0', tid], { encoding: 'utf8' });
+  if (r.error !== undefined) return `chrt: ${r.error.message}`;
+  return r.status === 0 ? null : `chrt: ${r.stderr.trim().split('\n')[0]}`;
+}
+
+const idleFailure = yieldToServingThread();
 const data = workerData as AdminWorkerData;
 const shared = sharedViews(data.buffers);
 const metrics = new AdminMetrics(shared, data.build);
@@ -152,5 +178,5 @@ server.on('clientError', (_err, socket) => {
 server.listen({ host: data.host, port: data.port, exclusive: true }, () => {
   const addr = server.address();
   if (addr === null || typeof addr === 'string') throw new Error('the admin listener has no address');
-  parentPort!.postMessage({ type: 'listening', host: addr.address, port: addr.port } satisfies AdminListening);
+  parentPort!.postMessage({ type: 'listening', host: addr.address, port: addr.port, idleFailure } satisfies AdminListening);
 });
