@@ -188,8 +188,7 @@ describe('admin port: health', () => {
     assert.equal(body.draining, true);
     assert.equal((await http(`${admin}/healthz`)).status, 503);
     assert.equal((await http(`${admin}/livez`)).status, 200);
-    const text = await waitForSample(admin, 'respuesta_ready', 0);
-    assert.equal(sample(text, 'respuesta_connections_open'), 1);
+    await waitForSample(admin, 'respuesta_ready', 0);
     s.destroy();
     const { code } = await server.stop();
     assert.equal(code, 0);
