@@ -13,6 +13,8 @@ import { programName } from '../cli/args.js';
 import { packageVersion } from '../cli/meta.js';
 import { DISTRIBUTIONS, parseWorkers, reusePortAvailable, workerCount } from './workers.js';
 import { workerLink, workerLogger } from './worker-link.js';
+import { type AdminAddress, isLoopback, parseAdminAddress } from '../admin/address.js';
+import { type Admin, startAdmin } from '../admin/index.js';
 
 const NAME = programName('server');
 const DEFAULT_PORT = 8080;
@@ -50,6 +52,8 @@ const program = new Command(NAME)
   )
   .option('--busy-poll', 'never let the event loop sleep while a connection is open: lower latency across CPUs, one CPU burnt', false)
   .addOption(ioOption('handles: bare accepted handles, one shared read buffer, direct writes (Node internals; used when this Node has them); sockets: net.Socket only'))
+  .option('--admin <[host:]port>', 'serve /metrics (Prometheus), /livez, /readyz and a live dashboard over HTTP here (host: 127.0.0.1 unless given; docs/OPERATIONS.md)', parseAdminAddress)
+  .option('--admin-debug', 'also serve CPU profiles and heap snapshots of the server on the admin port (/debug/profile, /debug/heap)', false)
   .option('--json', 'log one JSON object per line', false)
   .addHelpText(
     'after',
@@ -59,7 +63,8 @@ Examples:
   $ ${NAME} --port 0 --unix /tmp/resp.sock    # ephemeral TCP port and a Unix socket
   $ ${NAME} --workers auto                    # one process per CPU on the same port
   $ ${NAME} --framing line --mode echo        # try it: printf 'hola\\n' | nc -q1 127.0.0.1 ${DEFAULT_PORT}
-  $ ${NAME} --framing sockperf --port 11111   # then: sockperf ping-pong --tcp -i 127.0.0.1 -p 11111`,
+  $ ${NAME} --framing sockperf --port 11111   # then: sockperf ping-pong --tcp -i 127.0.0.1 -p 11111
+  $ ${NAME} --admin 9464                      # then: curl 127.0.0.1:9464/metrics, or open http://127.0.0.1:9464/`,
   );
 
 parseArgs(program, process.argv);
@@ -83,6 +88,8 @@ const opts = program.opts<{
   io: IoPath;
   workers: number | 'auto';
   distribution: (typeof DISTRIBUTIONS)[number];
+  admin?: AdminAddress;
+  adminDebug: boolean;
 }>();
 
 if (opts.io === 'sockets') usePublicIo();
@@ -90,10 +97,15 @@ if (opts.framing === 'line' && opts.response.includes('\n')) usageError(NAME, 'o
 if (opts.unix !== undefined) checkUnixPath(opts.unix);
 if (opts.distribution === 'reuseport' && !reusePortAvailable())
   usageError(NAME, `option --distribution reuseport needs Linux and Node 22.12+ or 23.1+; this is Node ${process.versions.node} on ${process.platform}`);
+if (opts.adminDebug && opts.admin === undefined) usageError(NAME, 'option --admin-debug needs --admin');
 // A worker started by the primary (primary.ts) pins itself to its one CPU of --cpu; the primary, or a server alone, to the list.
 const link = workerLink();
 pinOrExit(NAME, '--cpu', link === null ? opts.cpu : link.setup.cpu?.toString());
 const workers = link === null ? workerCount(opts.workers) : 1;
+// Each worker's counters live in its own process: one admin port summing them (a worker label) is not built yet.
+if (workers > 1 && opts.admin !== undefined) {
+  usageError(NAME, 'option --admin serves one process: with --workers above 1 it is not available yet (run one server per port with --admin each, or --workers 1)');
+}
 
 /** Refuse, as bad usage, a Unix socket path that cannot be created: too long, or in a directory that is missing or closed to us. */
 function checkUnixPath(path: string): void {
@@ -159,8 +171,32 @@ async function serve(): Promise<void> {
   });
 
   const cpus = allowedCpus('self');
+  const adminAt = opts.admin === undefined ? undefined : `${opts.admin.host}:${opts.admin.port}`;
+  const adminText = adminAt === undefined ? '' : ` admin=${adminAt}${opts.adminDebug ? ' admin-debug=on' : ''}`;
   // A worker's config and ready lines are the primary's to print.
-  if (link === null) log.info('config', { pid: process.pid, ...options, io: server.io, cpus }, `${describeConfig(options)} io=${server.io} cpus=${cpus ?? '?'}`);
+  if (link === null) {
+    log.info(
+      'config',
+      { pid: process.pid, ...options, io: server.io, cpus, admin: adminAt, adminDebug: opts.adminDebug },
+      `${describeConfig(options)} io=${server.io} cpus=${cpus ?? '?'}${adminText}`,
+    );
+  }
+  if (opts.admin !== undefined && !isLoopback(opts.admin.host)) {
+    log.warn(
+      'admin-exposed',
+      { host: opts.admin.host },
+      `warning: --admin ${adminAt} is not a loopback address; the admin endpoints have no authentication: whoever reaches it reads the metrics${opts.adminDebug ? ' and takes profiles and heap snapshots' : ''}`,
+    );
+  }
+  // The admin port first: its readiness says 503 until every listener below accepts.
+  let admin: Admin | null = null;
+  if (opts.admin !== undefined) {
+    try {
+      admin = await startAdmin(server, { ...opts.admin, debug: opts.adminDebug }, { version: packageVersion(), io: server.io, framing: options.framing, mode: options.mode }, log);
+    } catch (err) {
+      fatal(NAME, `cannot listen: ${describeError(err)}`);
+    }
+  }
   const listening = server.listen();
   // Stopped before it listens (a worker, told by its primary): stop once it does.
   let signals = 0;
@@ -170,8 +206,9 @@ async function serve(): Promise<void> {
   try {
     // One event once every listener is bound: whoever started the server waits for it (src/server/spawn.ts).
     const endpoints = await listening;
+    admin?.setListening(true);
     if (link !== null) link.ready(endpoints, server.io, cpus);
-    else log.info('ready', { endpoints }, `ready: ${endpoints.map((l) => l.url).join(' ')}`);
+    else log.info('ready', { endpoints, admin: admin?.endpoint }, `ready: ${endpoints.map((l) => l.url).join(' ')}${admin === null ? '' : ` admin=${admin.endpoint.url}`}`);
   } catch (err) {
     fatal(NAME, `cannot listen: ${describeError(err)}`);
   }
@@ -195,6 +232,8 @@ async function serve(): Promise<void> {
       log.warn('abort', { signal }, `${signal} again: exiting without waiting`);
       process.exit(EXIT_FAILED);
     }
+    // Readiness turns 503 now, before a connection closes: a load balancer stops sending new ones first.
+    admin?.setDraining();
     log.info('shutdown', { signal, open: server.activeConnections }, `${signal}: closing ${server.activeConnections} connections (grace ${options.graceMs} ms)`);
     listening
       .catch(() => {})

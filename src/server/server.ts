@@ -264,6 +264,11 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     return this.summary(this.gc.stop());
   }
 
+  /** Call `fn` with each GC's kind and pause (GcMonitor.onEntry); null to stop. */
+  onGc(fn: ((kind: number, pauseMs: number) => void) | null): void {
+    this.gc.onEntry = fn;
+  }
+
   summary(gc: GcStats = this.gc.snapshot()): ServerSummary {
     return { ...this.stats, gc, uptimeMs: Date.now() - this.startedAt };
   }

@@ -38,6 +38,8 @@ export interface ServerProcess {
   port?: number;
   /** The Unix socket path, when it listens on one. */
   path?: string;
+  /** The admin listener (`--admin`), when there is one. */
+  admin?: { url: string; host: string; port: number };
   /** Every event the server has printed so far (config, ready, stats, summary...). */
   events: ServerEvent[];
   /** What the server wrote to stderr so far. */
@@ -132,7 +134,8 @@ export async function startServerProcess(args: string[], options: StartOptions =
   const tcp = endpoints.find((e) => e.transport === 'tcp');
   const unix = endpoints.find((e) => e.transport === 'unix');
   const target: Target = tcp !== undefined ? { transport: 'tcp', host: tcp.host!, port: tcp.port! } : { transport: 'unix', path: unix!.path! };
-  return { proc, pid: proc.pid!, endpoints, target, port: tcp?.port, path: unix?.path, events, stderr: () => stderr, waitFor, stop, exited };
+  const admin = ready.admin as ServerProcess['admin'];
+  return { proc, pid: proc.pid!, endpoints, target, port: tcp?.port, path: unix?.path, admin, events, stderr: () => stderr, waitFor, stop, exited };
 }
 
 function firstLine(s: string): string {

@@ -17,6 +17,8 @@ export interface GcStats {
 export class GcMonitor {
   private readonly stats: GcStats = { count: 0, pauseMs: 0, minor: 0, major: 0 };
   private readonly observer = new PerformanceObserver((list) => this.record(list.getEntries()));
+  /** Called with each GC's kind (perf_hooks' NODE_PERFORMANCE_GC_* constant) and pause in ms: the admin port publishes them (src/admin/publisher.ts). */
+  onEntry: ((kind: number, pauseMs: number) => void) | null = null;
 
   private record(entries: PerformanceEntry[]): void {
     for (const entry of entries) {
@@ -25,6 +27,7 @@ export class GcMonitor {
       const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
       if (kind === constants.NODE_PERFORMANCE_GC_MINOR) this.stats.minor++;
       else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) this.stats.major++;
+      this.onEntry?.(kind ?? 0, entry.duration);
     }
   }
 

@@ -1,0 +1,27 @@
+/** `--admin [HOST:]PORT`: where the admin listener binds. */
+import { isIP } from 'node:net';
+import { InvalidArgumentError } from 'commander';
+
+export interface AdminAddress {
+  host: string;
+  port: number;
+}
+
+/** The admin port binds to loopback unless a host is given. */
+export const ADMIN_DEFAULT_HOST = '127.0.0.1';
+
+/** Parse `PORT`, `HOST:PORT` or `[IPV6]:PORT` (port 0: an ephemeral one). */
+export function parseAdminAddress(value: string): AdminAddress {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]+):)?(\d{1,5})$/.exec(value.trim());
+  const port = m === null ? Number.NaN : Number(m[2]);
+  if (m === null || port > 65535) throw new InvalidArgumentError('expected PORT or HOST:PORT, e.g. 9464 or 127.0.0.1:9464 ([::1]:9464 for IPv6).');
+  const host = m[1] === undefined ? ADMIN_DEFAULT_HOST : m[1].replace(/^\[|\]$/g, '');
+  return { host, port };
+}
+
+/** Whether `host` is a loopback address or name (the admin endpoints have no authentication). */
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}

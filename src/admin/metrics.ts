@@ -1,0 +1,169 @@
+/**
+ * The Prometheus registry of the admin worker, built with prom-client from
+ * the shared figures (shared.ts): every metric reads its slot when scraped
+ * (prom-client's `collect`), so a scrape costs the worker and never the
+ * serving thread. Names follow Prometheus' conventions: the `respuesta_`
+ * prefix, `_total` on counters, seconds and bytes.
+ *
+ * prom-client's default metrics are kept where they describe the process
+ * (CPU, resident memory, file descriptors, start time: read from /proc and
+ * process-wide); its heap, GC and event-loop metrics would describe this
+ * worker, so the serving thread's are published under `respuesta_` instead.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Flag, GC_KINDS, GC_RING, PROTOCOL_ERROR_CODES, type SharedStats, Slot } from './shared.js';
+
+/** What the build-info gauge labels. */
+export interface BuildInfo {
+  version: string;
+  io: string;
+  framing: string;
+  mode: string;
+}
+
+/** GC pause buckets in seconds: around the 1 ms target, from a tenth of it to 100 ms. */
+const GC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+
+const NS = 1e-9;
+
+export class AdminMetrics {
+  readonly registry = new Registry();
+  private readonly shared: SharedStats;
+  private readonly gcPause: Histogram<'kind'>;
+  private gcRead: number;
+  /** GCs observed so far and their total pause, by kind (index in GC_KINDS): for /stats.json. */
+  readonly gcTotals = GC_KINDS.map(() => ({ count: 0, pauseMs: 0 }));
+  /** The exposition built from one publication (Flag.sequence), served again to a scrape of the same one. */
+  private cached: { sequence: number; text: string } | null = null;
+
+  constructor(shared: SharedStats, build: BuildInfo) {
+    this.shared = shared;
+    const r = this.registry;
+    const v = shared.values;
+    const counter = (name: string, help: string, slot: number) =>
+      new Counter({
+        name,
+        help,
+        registers: [r],
+        collect() {
+          this.reset();
+          this.inc(v[slot]);
+        },
+      });
+    const gauge = (name: string, help: string, slot: number, scale = 1) =>
+      new Gauge({
+        name,
+        help,
+        registers: [r],
+        collect() {
+          this.set(v[slot] * scale);
+        },
+      });
+
+    counter('respuesta_connections_accepted_total', 'Connections accepted and served.', Slot.accepted);
+    gauge('respuesta_connections_open', 'Connections open now.', Slot.open);
+    counter('respuesta_connections_rejected_total', 'Connections closed at once because --max-connections were open.', Slot.rejected);
+    counter('respuesta_connections_idle_closed_total', 'Connections closed by --idle-timeout.', Slot.idleClosed);
+    counter('respuesta_connections_forced_closed_total', 'Connections still open when the shutdown grace period ended, destroyed then.', Slot.forcedClosed);
+    counter('respuesta_messages_total', 'Messages answered.', Slot.messages);
+    counter('respuesta_messages_ignored_total', 'sockperf messages that get no reply, as with sockperf (warm-up, no PONG).', Slot.ignored);
+    counter('respuesta_received_bytes_total', 'Bytes read from peers.', Slot.bytesIn);
+    counter('respuesta_sent_bytes_total', 'Reply bytes written to peers.', Slot.bytesOut);
+    counter('respuesta_socket_errors_total', 'Socket errors (resets, failed accepts, failed writes).', Slot.socketErrors);
+    counter('respuesta_output_pauses_total', 'Times a connection stopped reading because its unsent replies reached --max-pending.', Slot.outputPauses);
+    new Counter({
+      name: 'respuesta_protocol_errors_total',
+      help: 'Peers disconnected for breaking the framing, by error code (docs/PROTOCOL.md).',
+      labelNames: ['code'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (let i = 0; i <= PROTOCOL_ERROR_CODES.length; i++) this.inc({ code: PROTOCOL_ERROR_CODES[i] ?? 'other' }, v[Slot.protocolErrors + i]);
+      },
+    });
+
+    this.gcPause = new Histogram({
+      name: 'respuesta_gc_pause_seconds',
+      help: "The serving thread's garbage collections and their pauses, by kind (perf_hooks 'gc' entries).",
+      labelNames: ['kind'],
+      buckets: GC_BUCKETS,
+      registers: [r],
+      collect: () => this.drainGc(),
+    });
+    for (const kind of GC_KINDS) this.gcPause.zero({ kind });
+    this.gcRead = Atomics.load(shared.flags, Flag.gcWritten);
+
+    const eld = (q: string, slot: number) =>
+      gauge(`respuesta_event_loop_delay_${q}_seconds`, `Event-loop delay of the serving thread over the last second: ${q} (perf_hooks.monitorEventLoopDelay, sampled every 10 ms).`, slot, NS);
+    eld('min', Slot.eldMin);
+    eld('mean', Slot.eldMean);
+    eld('max', Slot.eldMax);
+    eld('p50', Slot.eldP50);
+    eld('p90', Slot.eldP90);
+    eld('p99', Slot.eldP99);
+    eld('p999', Slot.eldP999);
+
+    gauge('respuesta_heap_used_bytes', "The serving thread's V8 heap in use.", Slot.heapUsed);
+    gauge('respuesta_heap_total_bytes', "The serving thread's V8 heap reserved.", Slot.heapTotal);
+    gauge('respuesta_external_memory_bytes', 'Memory of C++ objects bound to JavaScript objects (buffers included).', Slot.external);
+    gauge('respuesta_array_buffers_bytes', 'Memory of ArrayBuffers and Buffers.', Slot.arrayBuffers);
+    new Gauge({
+      name: 'respuesta_last_publish_age_seconds',
+      help: 'Seconds since the serving thread last published its figures (every 0.25 s while its event loop turns).',
+      registers: [r],
+      collect() {
+        this.set(Math.max(0, (Date.now() - v[Slot.publishedAt]) / 1000));
+      },
+    });
+    new Gauge({
+      name: 'respuesta_ready',
+      help: '1 while listening and not draining (what /readyz says), else 0.',
+      registers: [r],
+      collect() {
+        this.set(isReady(shared) ? 1 : 0);
+      },
+    });
+    counter('respuesta_admin_restarts_total', 'Times the admin worker crashed and was started again.', Slot.adminRestarts);
+    counter('respuesta_gc_entries_dropped_total', 'GC entries overwritten before the admin worker read them (not in respuesta_gc_pause_seconds).', Slot.gcDropped);
+
+    new Gauge({ name: 'respuesta_build_info', help: 'Always 1; the labels say what runs.', labelNames: ['version', 'nodejs_version', 'io', 'framing', 'mode'], registers: [r] }).set(
+      { version: build.version, nodejs_version: process.version, io: build.io, framing: build.framing, mode: build.mode },
+      1,
+    );
+
+    // prom-client's default metrics, the process-wide ones only.
+    const defaults = new Registry();
+    collectDefaultMetrics({ register: defaults });
+    for (const m of defaults.getMetricsAsArray()) if (m.name.startsWith('process_')) r.registerMetric(m as unknown as Gauge);
+  }
+
+  /** Observe every GC entry the serving thread has pushed since the last drain. */
+  drainGc(): void {
+    const { flags, gcRing, values } = this.shared;
+    const written = Atomics.load(flags, Flag.gcWritten);
+    if (written - this.gcRead > GC_RING) {
+      values[Slot.gcDropped] += written - GC_RING - this.gcRead;
+      this.gcRead = written - GC_RING;
+    }
+    for (; this.gcRead < written; this.gcRead++) {
+      const at = (this.gcRead % GC_RING) * 2;
+      const kind = Math.min(gcRing[at], GC_KINDS.length - 1);
+      const pauseMs = gcRing[at + 1];
+      this.gcPause.observe({ kind: GC_KINDS[kind] }, pauseMs / 1000);
+      this.gcTotals[kind].count++;
+      this.gcTotals[kind].pauseMs += pauseMs;
+    }
+  }
+
+  /** The exposition text; the same text again while the serving thread has published nothing new. */
+  async exposition(): Promise<string> {
+    const sequence = Atomics.load(this.shared.flags, Flag.sequence);
+    if (this.cached?.sequence !== sequence) this.cached = { sequence, text: await this.registry.metrics() };
+    return this.cached.text;
+  }
+}
+
+/** Listening and not draining. */
+export function isReady(shared: SharedStats): boolean {
+  return Atomics.load(shared.flags, Flag.listening) === 1 && Atomics.load(shared.flags, Flag.draining) === 0;
+}

@@ -1,0 +1,51 @@
+/**
+ * `GET /stats.json`: the figures of one publication as one JSON object, for
+ * the dashboard and for a person with curl (Redis' INFO, as JSON). Counters
+ * are totals since start; the page turns them into rates.
+ */
+import { GC_KINDS, PROTOCOL_ERROR_CODES, type SharedStats, Slot } from './shared.js';
+import type { BuildInfo } from './metrics.js';
+
+const NS_PER_US = 1000;
+
+export function statsSnapshot(shared: SharedStats, gcTotals: ReadonlyArray<{ count: number; pauseMs: number }>, build: BuildInfo, health: string, startedAt: number): object {
+  const v = shared.values;
+  const byCode: Record<string, number> = {};
+  let protocol = 0;
+  for (let i = 0; i <= PROTOCOL_ERROR_CODES.length; i++) {
+    const n = v[Slot.protocolErrors + i];
+    byCode[PROTOCOL_ERROR_CODES[i] ?? 'other'] = n;
+    protocol += n;
+  }
+  const gc: Record<string, { count: number; pauseMs: number }> = {};
+  GC_KINDS.forEach((kind, i) => {
+    gc[kind] = { count: gcTotals[i].count, pauseMs: Math.round(gcTotals[i].pauseMs * 1000) / 1000 };
+  });
+  const us = (slot: number) => Math.round(v[slot]) / NS_PER_US;
+  return {
+    time: v[Slot.publishedAt],
+    pid: process.pid,
+    uptimeS: (Date.now() - startedAt) / 1000,
+    health,
+    build: { ...build, nodejs: process.version },
+    connections: { accepted: v[Slot.accepted], open: v[Slot.open], rejected: v[Slot.rejected], idleClosed: v[Slot.idleClosed], forcedClosed: v[Slot.forcedClosed] },
+    messages: v[Slot.messages],
+    ignored: v[Slot.ignored],
+    bytes: { in: v[Slot.bytesIn], out: v[Slot.bytesOut] },
+    errors: { protocol, protocolByCode: byCode, socket: v[Slot.socketErrors] },
+    outputPauses: v[Slot.outputPauses],
+    eventLoopDelayUs: {
+      min: us(Slot.eldMin),
+      mean: us(Slot.eldMean),
+      p50: us(Slot.eldP50),
+      p90: us(Slot.eldP90),
+      p99: us(Slot.eldP99),
+      p999: us(Slot.eldP999),
+      max: us(Slot.eldMax),
+      samples: v[Slot.eldSamples],
+    },
+    gc,
+    memory: { rss: v[Slot.rss], heapUsed: v[Slot.heapUsed], heapTotal: v[Slot.heapTotal], external: v[Slot.external], arrayBuffers: v[Slot.arrayBuffers] },
+    adminRestarts: v[Slot.adminRestarts],
+  };
+}
