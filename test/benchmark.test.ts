@@ -340,6 +340,8 @@ describe('bad usage exits 2 with one line naming the option', () => {
   const cases: Array<[string[], RegExp]> = [
     [['--connections', '0'], /--connections/],
     [['--connections', '1,x'], /--connections/],
+    [['--connections', '1,10,1'], /--connections.*1 is listed twice/],
+    [['--rate', '500,500'], /--rate.*500 is listed twice/],
     [['--pipeline', '-1'], /--pipeline/],
     [['--rate', '0'], /--rate/],
     [['--duration', '0'], /--duration/],

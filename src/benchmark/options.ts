@@ -20,13 +20,18 @@ export function scenarioTag(s: Pick<Scenario, 'connections' | 'pipeline' | 'rate
   return `c${s.connections}-p${s.pipeline}-${s.rate === null ? 'closed' : `r${s.rate}`}`;
 }
 
-/** `1,10,50` -> [1, 10, 50]: positive integers, at most `max` each. */
+/**
+ * `1,10,50` -> [1, 10, 50]: positive integers, at most `max` each, each once
+ * (a value given twice would make two scenarios of one name: one tag in
+ * --hlog, one row to compare and merge).
+ */
 export function parseIntList(max: number) {
   return (value: string): number[] => {
     const parts = value.split(',').map((s) => s.trim());
     const out: number[] = [];
     for (const p of parts) {
       if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > max) throw new InvalidArgumentError(`expected a comma-separated list of integers from 1 to ${max}.`);
+      if (out.includes(Number(p))) throw new InvalidArgumentError(`${Number(p)} is listed twice; give each value once.`);
       out.push(Number(p));
     }
     return out;
