@@ -21,7 +21,10 @@ check_node() {
 }
 
 install() {
-  # npm ci when node_modules is missing or older than the lock file.
+  # npm ci when node_modules is missing or older than the lock file. A
+  # node_modules that is a symlink belongs to another checkout (a git
+  # worktree sharing it): never reinstall through it, which would empty it.
+  [ -L node_modules ] && return 0
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing dependencies (npm ci)"
     npm ci --no-audit --no-fund --loglevel=error
