@@ -100,9 +100,12 @@ async function main(): Promise<void> {
 
   for (const child of children) child.send({ type: 'close' } satisfies ToClient);
   await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))));
+  const stopAt = performance.now();
   const { code, summary } = await server.stop('SIGTERM');
+  const stopS = ((performance.now() - stopAt) / 1000).toFixed(1);
+  for (const e of server.events.filter((e) => e.event === 'worker-exit' || e.event === 'shutdown')) console.log(`server event: ${JSON.stringify(e)}`);
   const perWorker = (summary?.workers as Array<{ connections: number }> | undefined)?.map((w) => w.connections) ?? [];
-  console.log(`server: exit ${code}, ${summary?.connections} connections, ${summary?.messages} messages; per worker ${perWorker.join(' / ')}`);
+  console.log(`server: exit ${code} ${stopS} s after SIGTERM, ${summary?.connections} connections, ${summary?.messages} messages; per worker ${perWorker.join(' / ')}`);
   const pass = failed === 0 && ok === total && loaded < LIMIT_BYTES && code === 0;
   console.log(`result: ${pass ? 'ok' : 'FAILED'} (${mib(loaded)} against the 1 GB limit, ${ok} of ${total} round trips)`);
   process.exitCode = pass ? 0 : 1;
