@@ -149,6 +149,13 @@ export async function runPrimary(p: PrimaryOptions): Promise<void> {
 
   function onExit(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {
     if (slot.worker !== worker) return;
+    if (stopping && worker.isConnected()) {
+      // Its summary may still be unread in the IPC channel: SIGCHLDs are read
+      // in one go, so another worker's exit can reap this one before its
+      // channel is read. The channel closes after its last message.
+      worker.once('disconnect', () => onExit(slot, worker, code, signal));
+      return;
+    }
     slot.worker = null;
     if (stopping) {
       if (code !== 0)
