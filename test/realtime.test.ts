@@ -91,13 +91,17 @@ describe('--rt-priority', () => {
   it('the client: every thread under SCHED_FIFO during its run, which succeeds', { skip: ROOT_SKIP }, async (t) => {
     const server = await startServer(['--port', '0']);
     t.after(() => server.stop('SIGKILL'));
-    const client = spawn(BIN('client'), ['--port', String(server.port), '--duration', '3', '--rt-priority', '5', '--json'], { stdio: 'ignore' });
+    const client = spawn(BIN('client'), ['--port', String(server.port), '--duration', '3', '--rt-priority', '5', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
     t.after(() => client.kill('SIGKILL'));
-    const exited = new Promise<number | null>((resolve) => client.once('exit', resolve));
+    let stdout = '';
+    client.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => client.once('close', resolve));
     // The launcher execs node: the pid is the client's. It sets the policy as it starts.
     await waitUntil(() => threadPolicies(client.pid!)[0]?.policy === SCHED_FIFO, 'the client to run under SCHED_FIFO');
     assertFifo(client.pid!, 5);
     assert.equal(await withDeadline(exited, 'the client to finish'), 0);
+    // Its report says so.
+    assert.equal(JSON.parse(stdout).rtPriority, 5);
   });
 });
 

@@ -116,6 +116,7 @@ const options: ClientOptions = {
   warmup: o.warmup,
   cpu: o.cpu ?? null,
   busyPoll: o.busyPoll,
+  rtPriority: o.rtPriority ?? null,
   io: o.io,
   hgrm: o.hgrm ?? null,
   interval: o.interval ?? null,
