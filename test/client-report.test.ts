@@ -24,6 +24,7 @@ const OPTIONS: ClientOptions = {
   warmup: 0,
   cpu: null,
   busyPoll: false,
+  rtPriority: null,
   io: 'handles',
   hgrm: null,
   interval: null,

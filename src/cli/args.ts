@@ -5,7 +5,7 @@
  */
 import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { FRAMINGS, MODES } from '../protocol/index.js';
-import { pinSelf } from '../io/placement.js';
+import { pinSelf, realtimeSelf } from '../io/placement.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -94,6 +94,27 @@ export function pinOrExit(program: string, option: string, cpus: string | undefi
     pinSelf(cpus);
   } catch (err) {
     usageError(program, `option ${option}: taskset could not pin to CPUs ${cpus}: ${describeError(err).split('\n')[0]}`);
+  }
+}
+
+/** `--rt-priority`: a SCHED_FIFO priority, 1 to 99 (the range Linux gives it). */
+export const parseRtPriority = parseInteger(1, 99);
+
+/**
+ * Run every thread of this process under SCHED_FIFO at `priority` (when
+ * given), or exit 1 with one line: most often the process is not permitted
+ * (it needs CAP_SYS_NICE, root, or an RLIMIT_RTPRIO allowance).
+ */
+export function realtimeOrExit(program: string, priority: number | undefined): void {
+  if (priority === undefined) return;
+  try {
+    realtimeSelf(priority);
+  } catch (err) {
+    const reason =
+      describeError(err)
+        .split('\n')
+        .find((l) => l.startsWith('chrt:')) ?? describeError(err).split('\n')[0];
+    fatal(program, `option --rt-priority: cannot run under SCHED_FIFO at priority ${priority} (${reason}); it needs root, CAP_SYS_NICE or an RLIMIT_RTPRIO of ${priority} (ulimit -r)`);
   }
 }
 

@@ -1,6 +1,22 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { EXIT_FAILED, EXIT_OK, EXIT_SIGNAL, describeError, ioOption, onInterrupt, parseArgs, parseCpuList, parseInteger, parseNumber, pinOrExit, programName, usageError } from '../cli/args.js';
+import {
+  EXIT_FAILED,
+  EXIT_OK,
+  EXIT_SIGNAL,
+  describeError,
+  ioOption,
+  onInterrupt,
+  parseArgs,
+  parseCpuList,
+  parseInteger,
+  parseNumber,
+  parseRtPriority,
+  pinOrExit,
+  programName,
+  realtimeOrExit,
+  usageError,
+} from '../cli/args.js';
 import { paintFor } from '../cli/colour.js';
 import { packageVersion, runMeta } from '../cli/meta.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
@@ -32,6 +48,7 @@ const program = addRequestOptions(
   .option('-w, --warmup <n>', 'round trips before measuring', parseInteger(0), 1_000)
   .option('--cpu <list>', 'pin the client to these CPUs (taskset), e.g. 1', parseCpuList)
   .option('--busy-poll', 'never let the event loop sleep during the run: lower latency across CPUs, one CPU burnt', false)
+  .option('--rt-priority <n>', 'run every thread under SCHED_FIFO at this priority, 1-99 (chrt; needs root or CAP_SYS_NICE)', parseRtPriority)
   .addOption(ioOption("handles: write straight to the socket's handle, one reused request (Node internals; used when this Node has them); sockets: socket.write only"))
   .option('--hgrm <file>', 'write the HdrHistogram percentile distribution (microseconds) to this file (with --rate, the uncorrected one too, as FILE-uncorrected)')
   .option(
@@ -66,6 +83,7 @@ type Options = RequestOptions & {
   warmup: number;
   cpu?: string;
   busyPoll: boolean;
+  rtPriority?: number;
   io: IoPath;
   hgrm?: string;
   interval?: number;
@@ -77,7 +95,9 @@ const o = program.opts<Options>();
 checkRequestOptions(NAME, o);
 if (o.duration !== undefined && program.getOptionValueSource('count') === 'cli') usageError(NAME, 'options --count and --duration: give one, not both');
 if (o.io === 'sockets') usePublicIo();
+if (o.rtPriority !== undefined && o.busyPoll) usageError(NAME, 'options --rt-priority and --busy-poll: a real-time thread that never sleeps starves its CPU; give one, not both');
 pinOrExit(NAME, '--cpu', o.cpu);
+realtimeOrExit(NAME, o.rtPriority);
 const target = targetOf(o);
 const options: ClientOptions = {
   host: o.unix === undefined ? o.host : null,
@@ -96,6 +116,7 @@ const options: ClientOptions = {
   warmup: o.warmup,
   cpu: o.cpu ?? null,
   busyPoll: o.busyPoll,
+  rtPriority: o.rtPriority ?? null,
   io: o.io,
   hgrm: o.hgrm ?? null,
   interval: o.interval ?? null,

@@ -37,6 +37,8 @@ export interface ClientOptions {
   warmup: number;
   cpu: string | null;
   busyPoll: boolean;
+  /** --rt-priority: SCHED_FIFO at this priority; null: the normal policy. */
+  rtPriority: number | null;
   io: string;
   hgrm: string | null;
   /** Seconds per interval, as given (null: the default, 1 s). */
@@ -93,9 +95,10 @@ export interface ClientReport {
   sendLagUs: LatencyUs | null;
   /** With a rate: messages due before the end that were never sent. */
   behind: number | null;
-  /** CPUs this process could run on, and whether it busy-polled. */
+  /** CPUs this process could run on, whether it busy-polled, and its SCHED_FIFO priority (null: none). */
   cpus: string | null;
   busyPoll: boolean;
+  rtPriority: number | null;
   /** How requests were written: 'direct' (to the socket's handle) or 'stream' (socket.write). */
   writes: 'direct' | 'stream';
   /** Garbage collections in the client during the measured phase. */
@@ -153,6 +156,7 @@ export function buildReport(r: ProbeResult, options: ClientOptions, context: { m
     behind: options.rate === null ? null : r.behind,
     cpus: context.cpus,
     busyPoll: options.busyPoll,
+    rtPriority: options.rtPriority,
     writes: r.writes,
     gc: r.gc,
     warnings,
@@ -195,7 +199,7 @@ export function formatReport(c: ClientReport, paint: Paint): string {
   lines.push(
     `target       ${fmtPct(c.underTargetPct)} of round trips under ${c.targetUs} us`,
     `throughput   ${fmtInt(c.throughputPerSec)} msg/s over ${c.durationS.toFixed(3)} s, one message in flight`,
-    `client       CPUs ${c.cpus ?? '?'}, busy-poll ${c.busyPoll ? 'on' : 'off'}, writes ${c.writes}, GC while measuring ${c.gc.count} (${c.gc.pauseMs.toFixed(3)} ms)`,
+    `client       CPUs ${c.cpus ?? '?'}, busy-poll ${c.busyPoll ? 'on' : 'off'}${c.rtPriority === null ? '' : `, sched fifo:${c.rtPriority}`}, writes ${c.writes}, GC while measuring ${c.gc.count} (${c.gc.pauseMs.toFixed(3)} ms)`,
   );
   for (const w of c.warnings) lines.push(paint.warn(`warning      ${w}`));
   lines.push(`result       ${verdict(c, paint)}`);

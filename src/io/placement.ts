@@ -11,6 +11,20 @@ export function pinSelf(cpus: string): void {
   execFileSync('taskset', ['-a', '-cp', cpus, String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/**
+ * Put every thread of this process under SCHED_FIFO at `priority` (1-99;
+ * chrt, util-linux). Threads started later inherit the policy, and so do
+ * child processes (the workers of `--workers`). A SCHED_FIFO thread runs
+ * before every normal one on its CPU and is preempted only by a higher
+ * real-time priority: a message that arrives while the CPU runs something
+ * else (the client, a compiler) is served at once instead of at the next
+ * time slice. Needs CAP_SYS_NICE or an RLIMIT_RTPRIO allowance; throws with
+ * chrt's reason when it is refused.
+ */
+export function realtimeSelf(priority: number): void {
+  execFileSync('chrt', ['--all-tasks', '--fifo', '--pid', String(priority), String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
 /** The CPUs a process may run on, as the kernel reports them (`0-1`), or null when unknown. */
 export function allowedCpus(pid: number | 'self'): string | null {
   try {

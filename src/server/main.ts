@@ -2,11 +2,27 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode } from '../protocol/index.js';
-import { EXIT_FAILED, EXIT_OK, describeError, fatal, framingOption, modeOption, parseArgs, parseCpuList, parseInteger, parsePort, ioOption, pinOrExit, usageError } from '../cli/args.js';
+import {
+  EXIT_FAILED,
+  EXIT_OK,
+  describeError,
+  fatal,
+  framingOption,
+  modeOption,
+  parseArgs,
+  parseCpuList,
+  parseInteger,
+  parsePort,
+  ioOption,
+  pinOrExit,
+  parseRtPriority,
+  realtimeOrExit,
+  usageError,
+} from '../cli/args.js';
 import { createLogger } from '../cli/log.js';
 import { framingHint } from '../protocol/errors.js';
 import { allowedCpus } from '../io/placement.js';
-import { describeConfig, describeSummary } from './report.js';
+import { describeConfig, describeRt, describeSummary } from './report.js';
 import { type LimitEvent, type ProtocolErrorEvent, ResponderServer, type ServerOptions } from './server.js';
 import { type IoPath, ioPath, usePublicIo } from '../io/binding.js';
 import { programName } from '../cli/args.js';
@@ -51,6 +67,7 @@ const program = new Command(NAME)
       .default('auto'),
   )
   .option('--busy-poll', 'never let the event loop sleep while a connection is open: lower latency across CPUs, one CPU burnt', false)
+  .option('--rt-priority <n>', 'run every thread under SCHED_FIFO at this priority, 1-99 (chrt; needs root or CAP_SYS_NICE): served before normal processes on its CPU', parseRtPriority)
   .addOption(ioOption('handles: bare accepted handles, one shared read buffer, direct writes (Node internals; used when this Node has them); sockets: net.Socket only'))
   .option('--admin <[host:]port>', 'serve /metrics (Prometheus), /livez, /readyz and a live dashboard over HTTP here (host: 127.0.0.1 unless given; docs/OPERATIONS.md)', parseAdminAddress)
   .option('--admin-debug', 'also serve CPU profiles and heap snapshots of the server on the admin port (/debug/profile, /debug/heap)', false)
@@ -85,6 +102,7 @@ const opts = program.opts<{
   json: boolean;
   cpu?: string;
   busyPoll: boolean;
+  rtPriority?: number;
   io: IoPath;
   workers: number | 'auto';
   distribution: (typeof DISTRIBUTIONS)[number];
@@ -98,9 +116,13 @@ if (opts.unix !== undefined) checkUnixPath(opts.unix);
 if (opts.distribution === 'reuseport' && !reusePortAvailable())
   usageError(NAME, `option --distribution reuseport needs Linux and Node 22.12+ or 23.1+; this is Node ${process.versions.node} on ${process.platform}`);
 if (opts.adminDebug && opts.admin === undefined) usageError(NAME, 'option --admin-debug needs --admin');
+// A SCHED_FIFO thread that never sleeps keeps every normal thread off its CPU (but for the 5% the kernel's RT throttling leaves them).
+if (opts.rtPriority !== undefined && opts.busyPoll) usageError(NAME, 'options --rt-priority and --busy-poll: a real-time thread that never sleeps starves its CPU; give one, not both');
 // A worker started by the primary (primary.ts) pins itself to its one CPU of --cpu; the primary, or a server alone, to the list.
 const link = workerLink();
 pinOrExit(NAME, '--cpu', link === null ? opts.cpu : link.setup.cpu?.toString());
+// Every process sets its own: the primary (in the connection path with the cluster module), each worker, a server alone.
+realtimeOrExit(NAME, opts.rtPriority);
 const workers = link === null ? workerCount(opts.workers) : 1;
 // Each worker's counters live in its own process: one admin port summing them (a worker label) is not built yet.
 if (workers > 1 && opts.admin !== undefined) {
@@ -138,7 +160,7 @@ const options: ServerOptions = {
 if (link === null && workers > 1) {
   const distribution = opts.distribution === 'auto' ? (reusePortAvailable() ? 'reuseport' : 'cluster') : opts.distribution;
   const { runPrimary } = await import('./primary.js');
-  await runPrimary({ name: NAME, options, workers, distribution, cpus: opts.cpu, io: ioPath(), log: createLogger(opts.json) });
+  await runPrimary({ name: NAME, options, workers, distribution, cpus: opts.cpu, rtPriority: opts.rtPriority, io: ioPath(), log: createLogger(opts.json) });
 } else {
   await serve();
 }
@@ -177,8 +199,8 @@ async function serve(): Promise<void> {
   if (link === null) {
     log.info(
       'config',
-      { pid: process.pid, ...options, io: server.io, cpus, admin: adminAt, adminDebug: opts.adminDebug },
-      `${describeConfig(options)} io=${server.io} cpus=${cpus ?? '?'}${adminText}`,
+      { pid: process.pid, ...options, io: server.io, cpus, rtPriority: opts.rtPriority, admin: adminAt, adminDebug: opts.adminDebug },
+      `${describeConfig(options)} io=${server.io} cpus=${cpus ?? '?'}${describeRt(opts.rtPriority)}${adminText}`,
     );
   }
   if (opts.admin !== undefined && !isLoopback(opts.admin.host)) {

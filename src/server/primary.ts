@@ -23,7 +23,7 @@ import type { Logger } from '../cli/log.js';
 import type { IoPath } from '../io/binding.js';
 import { allowedCpus } from '../io/placement.js';
 import type { Listener } from './listeners.js';
-import { describeConfig, describeSummary, sumSummaries } from './report.js';
+import { describeConfig, describeRt, describeSummary, sumSummaries } from './report.js';
 import type { ServerOptions, ServerSummary } from './server.js';
 import { claimUnixPath } from './unix.js';
 import { type Distribution, WORKER_ENV, type WorkerMessage, type WorkerSetup, expandCpuList } from './workers.js';
@@ -42,6 +42,8 @@ export interface PrimaryOptions {
   distribution: Distribution;
   /** --cpu: one worker per listed CPU, in turn. */
   cpus?: string;
+  /** --rt-priority: every process (this one and each worker) sets it on itself. */
+  rtPriority?: number;
   io: IoPath;
   log: Logger;
 }
@@ -81,8 +83,8 @@ export async function runPrimary(p: PrimaryOptions): Promise<void> {
   const distribution = [tcpShare === null ? '' : `tcp: ${tcpShare}`, unixShare === null ? '' : `unix: ${unixShare}`].filter((s) => s !== '').join('; ');
   log.info(
     'config',
-    { pid: process.pid, ...options, workers: p.workers, distribution: p.distribution, schedulingPolicy: policy, io: p.io, cpus: allowedCpus('self') },
-    `${describeConfig(options)} io=${p.io} workers=${p.workers} (${distribution}) cpus=${p.cpus === undefined ? (allowedCpus('self') ?? '?') : `${p.cpus}, one worker each`}`,
+    { pid: process.pid, ...options, workers: p.workers, distribution: p.distribution, schedulingPolicy: policy, io: p.io, cpus: allowedCpus('self'), rtPriority: p.rtPriority },
+    `${describeConfig(options)} io=${p.io} workers=${p.workers} (${distribution}) cpus=${p.cpus === undefined ? (allowedCpus('self') ?? '?') : `${p.cpus}, one worker each`}${describeRt(p.rtPriority)}`,
   );
 
   if (options.unix !== undefined) {
@@ -147,6 +149,13 @@ export async function runPrimary(p: PrimaryOptions): Promise<void> {
 
   function onExit(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {
     if (slot.worker !== worker) return;
+    if (stopping && worker.isConnected()) {
+      // Its summary may still be unread in the IPC channel: SIGCHLDs are read
+      // in one go, so another worker's exit can reap this one before its
+      // channel is read. The channel closes after its last message.
+      worker.once('disconnect', () => onExit(slot, worker, code, signal));
+      return;
+    }
     slot.worker = null;
     if (stopping) {
       if (code !== 0)

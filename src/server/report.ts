@@ -11,6 +11,11 @@ export function describeConfig(o: ServerOptions): string {
   );
 }
 
+/** The config line's note of --rt-priority: nothing without it. */
+export function describeRt(priority: number | undefined): string {
+  return priority === undefined ? '' : ` sched=fifo:${priority}`;
+}
+
 export function describeSummary(s: ServerSummary): string {
   return (
     `summary: ${s.connections} connections, ${s.messages} messages answered` +
