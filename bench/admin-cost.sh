@@ -1,56 +1,86 @@
 #!/usr/bin/env bash
 # What watching the server costs the thread that answers messages: the same
-# build of bin/server without the admin port (off) and with it (--admin,
-# /metrics scraped every second by curl: on), in ABBA rounds. Each run is
-# bin/client against bin/server, 64 B, TCP, N measured round trips (1 000 000
-# by default) after 20 000 of warm-up; the server and the client on CPU 0
-# (CPU=...), the scraper on CPU 1 (SCRAPER_CPU=...). Prints p50/p99/p99.9,
-# the GCs of the server over the whole run (from its summary), and the
-# scrapes answered.
+# build of bin/server without the admin port (off), with it and /metrics
+# scraped every second by curl (on), and with /metrics flooded by four
+# keep-alive loops asking again the moment each answer is in (flood,
+# bench/admin-flood.cjs), in rounds that run the modes forward, then
+# backward (ABBA; ABCCBA with three modes). Each run is bin/client against
+# bin/server, 64 B, TCP, N measured round trips (1 000 000 by default) after
+# 20 000 of warm-up; the server and the client on CPU 0 (CPU=...), the
+# scraper or the flood on CPU 1 (SCRAPER_CPU=...). Prints p50/p99/p99.9, the
+# serving thread's GCs over the whole run from its summary (total, then
+# minor/major/other: other is V8's incremental-marking and weak-callback
+# steps), and the scrapes answered.
 #   bench/admin-cost.sh [ROUNDS] [N]     ROUNDS defaults to 3. Run after ./run.sh build.
+#   MODES="off on flood"                 which modes, in the forward order (default: off on)
+#   TRACE_GC=1                           also run the server with --trace-gc and print, after
+#                                        each run, what every isolate of the process collected
+#                                        (the serving thread's and the admin worker's)
 set -euo pipefail
 cd -- "$(dirname -- "$(readlink -f -- "$0")")/.."
 cpu=${CPU:-0}
 scraper_cpu=${SCRAPER_CPU:-1}
 rounds=${1:-3}
 count=${2:-1000000}
+read -r -a modes <<<"${MODES:-off on}"
+server_env=()
+# bin/launch.sh's GC flags are replaced by RESPUESTA_NODE_FLAGS: keep them. The server's alone.
+[ "${TRACE_GC:-0}" = 1 ] && server_env=("RESPUESTA_NODE_FLAGS=--max-semi-space-size=2 --min-semi-space-size=2 --trace-gc")
 log=$(mktemp)
 trap 'kill "${scraper_pid:-}" "${server_pid:-}" 2>/dev/null || true; rm -f "$log" "$log.err" "$log.scrapes"' EXIT
 
-echo "bench/admin-cost.sh: bin/client (CPU $cpu) -> bin/server (CPU $cpu), 64 B, TCP, $count round trips, $rounds rounds (ABBA); scraper (curl /metrics every 1 s) on CPU $scraper_cpu; node $(node --version), commit $(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src)" ] || echo +)"
-printf '%-6s %7s %8s %9s %11s %11s %8s\n' admin "p50 us" "p99 us" "p99.9 us" "server GCs" "GC ms" scrapes
+echo "bench/admin-cost.sh: bin/client (CPU $cpu) -> bin/server (CPU $cpu), 64 B, TCP, $count round trips, $rounds rounds of ${modes[*]} (forward, then backward); scraper on CPU $scraper_cpu; node $(node --version), commit $(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src bench)" ] || echo +)"
+printf '%-6s %7s %8s %9s %11s %13s %8s %8s\n' admin "p50 us" "p99 us" "p99.9 us" "server GCs" "min/maj/oth" "GC ms" scrapes
 for i in $(seq "$rounds"); do
-  order=(off on)
-  [ $((i % 2)) -eq 0 ] && order=(on off)
+  order=("${modes[@]}")
+  if [ $((i % 2)) -eq 0 ]; then
+    order=()
+    for ((j = ${#modes[@]} - 1; j >= 0; j--)); do order+=("${modes[j]}"); done
+  fi
   for side in "${order[@]}"; do
     args=()
-    [ "$side" = on ] && args=(--admin 127.0.0.1:0)
-    ./bin/server --json --port 0 --cpu "$cpu" "${args[@]}" >"$log" 2>"$log.err" &
+    [ "$side" != off ] && args=(--admin 127.0.0.1:0)
+    env "${server_env[@]}" ./bin/server --json --port 0 --cpu "$cpu" "${args[@]}" >"$log" 2>"$log.err" &
     server_pid=$!
-    until grep -q '"event":"ready"' "$log"; do
+    until grep -q '^{"event":"ready"' "$log"; do
       kill -0 "$server_pid" 2>/dev/null || { echo "the server exited: $(head -n 1 "$log.err")" >&2; exit 1; }
       sleep 0.05
     done
-    ready=$(grep '"event":"ready"' "$log")
+    ready=$(grep '^{"event":"ready"' "$log")
     port=$(grep -o '"port":[0-9]*' <<<"$ready" | head -n 1 | cut -d: -f2)
     : >"$log.scrapes"
+    admin=$(grep -o '"url":"http://[^"]*"' <<<"$ready" | cut -d'"' -f4 || true)
     if [ "$side" = on ]; then
-      admin=$(grep -o '"url":"http://[^"]*"' <<<"$ready" | cut -d'"' -f4)
       taskset -c "$scraper_cpu" bash -c 'while sleep 1; do curl -sf -o /dev/null "$1/metrics" && echo >>"$2"; done' _ "$admin" "$log.scrapes" &
+      scraper_pid=$!
+    elif [ "$side" = flood ]; then
+      taskset -c "$scraper_cpu" node bench/admin-flood.cjs "$admin/metrics" 4 >"$log.scrapes" &
       scraper_pid=$!
     fi
     out=$(./bin/client --port "$port" --cpu "$cpu" --count "$count" --warmup 20000 --json)
-    if [ "$side" = on ]; then
+    scrapes=0
+    if [ "$side" != off ]; then
       kill "$scraper_pid"
       wait "$scraper_pid" 2>/dev/null || true
+      scraper_pid=
+      # The flood prints "answered failed"; the scraper one line per answer.
+      if [ "$side" = flood ]; then scrapes=$(cut -d' ' -f1 "$log.scrapes"); else scrapes=$(wc -l <"$log.scrapes"); fi
     fi
     kill -TERM "$server_pid"
     wait "$server_pid"
-    node -e '
+    server_pid=
+    # --trace-gc writes to the same stdout as the JSON events: read the events only.
+    grep '^{' "$log" | node -e '
       const c = JSON.parse(process.argv[1]);
-      const s = require("fs").readFileSync(process.argv[2], "utf8").trim().split("\n").map(JSON.parse).find((e) => e.event === "summary");
+      const s = require("fs").readFileSync(0, "utf8").trim().split("\n").map(JSON.parse).find((e) => e.event === "summary");
       const f = (v, w) => v.toFixed(2).padStart(w);
-      console.log(`${process.argv[3].padEnd(6)} ${f(c.latencyUs.p50, 7)} ${f(c.latencyUs.p99, 8)} ${f(c.latencyUs.p99_9, 9)} ${String(s.gc.count).padStart(11)} ${s.gc.pauseMs.toFixed(1).padStart(11)} ${process.argv[4].padStart(8)}`);
-    ' "$out" "$log" "$side" "$(wc -l <"$log.scrapes")"
+      const kinds = `${s.gc.minor}/${s.gc.major}/${s.gc.count - s.gc.minor - s.gc.major}`;
+      console.log(`${process.argv[2].padEnd(6)} ${f(c.latencyUs.p50, 7)} ${f(c.latencyUs.p99, 8)} ${f(c.latencyUs.p99_9, 9)} ${String(s.gc.count).padStart(11)} ${kinds.padStart(13)} ${s.gc.pauseMs.toFixed(1).padStart(8)} ${process.argv[3].padStart(8)}`);
+    ' "$out" "$side" "$scrapes"
+    if [ "${TRACE_GC:-0}" = 1 ]; then
+      # One line per isolate and kind: "[pid:isolate] Scavenge" and the like, counted; the serving thread's isolate comes first in the log.
+      grep '^\[' "$log" | awk '{ kind = $4; if ($5 ~ /^\(/) kind = kind " " $5; n[$1 " " kind]++ } END { for (k in n) printf "         trace-gc: %s x%d\n", k, n[k] }' | sort
+      grep '^\[' "$log" | grep -v Scavenge | cut -c1-220 | sed 's/^/         /' || true
+    fi
   done
 done

@@ -25,3 +25,9 @@ export function isLoopback(host: string): boolean {
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';
 }
+
+/** The warning printed when the admin port listens beyond loopback, or null when it does not. */
+export function exposedWarning(address: AdminAddress, debug: boolean): string | null {
+  if (isLoopback(address.host)) return null;
+  return `warning: --admin ${address.host}:${address.port} is not a loopback address; the admin endpoints have no authentication: whoever reaches it reads the metrics${debug ? ' and takes profiles and heap snapshots' : ''}`;
+}

@@ -4,6 +4,8 @@
  * listener in a worker thread (worker.ts), which it starts again, with a
  * backoff, if it crashes: the responder goes on serving whatever happens to
  * the admin side, and counts each restart (respuesta_admin_restarts_total).
+ * With `--workers N` the primary runs the same thread on its workers'
+ * figures instead (primary.ts).
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../cli/log.js';
@@ -11,7 +13,8 @@ import type { ResponderServer } from '../server/server.js';
 import type { AdminAddress } from './address.js';
 import type { BuildInfo } from './metrics.js';
 import { StatsPublisher } from './publisher.js';
-import { Slot, createSharedBuffers, sharedViews } from './shared.js';
+import { type SharedStats, Slot, createSharedBuffers, sharedViews } from './shared.js';
+import type { SourceBuffers } from './sources.js';
 import type { AdminListening, AdminWorkerData } from './worker.js';
 
 const WORKER = new URL('./worker.js', import.meta.url);
@@ -52,8 +55,29 @@ export async function startAdmin(server: ResponderServer, options: AdminOptions,
   const shared = sharedViews(buffers);
   const publisher = new StatsPublisher(server, shared);
   publisher.start();
+  let endpoint: AdminEndpoint;
+  try {
+    endpoint = await startAdminThread({ main: buffers, workers: [] }, shared, options, build, log);
+  } catch (err) {
+    publisher.stop();
+    throw err;
+  }
+  return {
+    endpoint,
+    setListening: (on) => publisher.setListening(on),
+    setDraining: () => publisher.setDraining(),
+  };
+}
+
+/**
+ * Run the admin worker thread on `sources` (`main`: their views in this
+ * thread, whose adminRestarts slot it counts in); resolves with its
+ * endpoint once it listens. A crash after that starts it again on the same
+ * address after a backoff, logged, while the responder serves on.
+ */
+export async function startAdminThread(sources: SourceBuffers, main: SharedStats, options: AdminOptions, build: BuildInfo, log: Logger): Promise<AdminEndpoint> {
   const data: AdminWorkerData = {
-    buffers,
+    sources,
     host: options.host,
     port: options.port,
     debug: options.debug,
@@ -83,7 +107,7 @@ export async function startAdmin(server: ResponderServer, options: AdminOptions,
         if (!listening) return reject(new Error(failure));
         // Crashed after it listened: tell, count, and start it again on the same address after a backoff.
         if (Date.now() - startedAt > RESTART_RESET_MS) delay = RESTART_FIRST_MS;
-        shared.values[Slot.adminRestarts]++;
+        main.values[Slot.adminRestarts]++;
         log.warn('admin-crash', { reason: failure, code, restartInMs: delay }, `admin port crashed (${failure}); the responder is unaffected; restarting it in ${delay} ms`);
         setTimeout(restart, delay).unref();
         delay = Math.min(delay * 2, RESTART_MAX_MS);
@@ -100,24 +124,14 @@ export async function startAdmin(server: ResponderServer, options: AdminOptions,
     );
   };
 
-  let first: AdminListening;
-  try {
-    first = await spawnWorker();
-  } catch (err) {
-    publisher.stop();
-    throw err;
-  }
+  const first = await spawnWorker();
   if (first.idleFailure !== null) {
     log.warn('admin-priority', { reason: first.idleFailure }, `warning: the admin thread runs at normal priority (${first.idleFailure}): a scrape may delay replies on a shared CPU`);
   }
   // A restart binds the port this one got, not port 0 again: scrapers keep their target.
   data.port = first.port;
   data.host = first.host;
-  return {
-    endpoint: { url: urlOf(first.host, first.port), host: first.host, port: first.port },
-    setListening: (on) => publisher.setListening(on),
-    setDraining: () => publisher.setDraining(),
-  };
+  return { url: urlOf(first.host, first.port), host: first.host, port: first.port };
 }
 
 function urlOf(host: string, port: number): string {

@@ -9,9 +9,16 @@
  * (CPU, resident memory, file descriptors, start time: read from /proc and
  * process-wide); its heap, GC and event-loop metrics would describe this
  * worker, so the serving thread's are published under `respuesta_` instead.
+ *
+ * With `--workers N` the primary serves the one admin port and every figure
+ * of a serving thread is one series per worker process, labelled
+ * `worker="1"` to `worker="N"` (sources.ts): summing is Prometheus' job
+ * (`sum without (worker) (rate(respuesta_messages_total[1m]))`). The
+ * process_* metrics are then the primary's.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { Flag, GC_KINDS, GC_RING, PROTOCOL_ERROR_CODES, type SharedStats, Slot } from './shared.js';
+import type { AdminSources, Source } from './sources.js';
 
 /** What the build-info gauge labels. */
 export interface BuildInfo {
@@ -26,37 +33,49 @@ const GC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 
 
 const NS = 1e-9;
 
+/** One source's GC ring as the worker has read it. */
+interface GcReader {
+  source: Source;
+  read: number;
+}
+
 export class AdminMetrics {
   readonly registry = new Registry();
-  private readonly shared: SharedStats;
-  private readonly gcPause: Histogram<'kind'>;
-  private gcRead: number;
-  /** GCs observed so far and their total pause, by kind (index in GC_KINDS): for /stats.json. */
+  private readonly sources: AdminSources;
+  private readonly gcPause: Histogram<'kind' | 'worker'>;
+  private readonly gcReaders: GcReader[];
+  /** GCs observed so far and their total pause, by kind (index in GC_KINDS), over every source: for /stats.json. */
   readonly gcTotals = GC_KINDS.map(() => ({ count: 0, pauseMs: 0 }));
   /** The exposition built from one publication (Flag.sequence), served again to a scrape of the same one. */
   private cached: { sequence: number; text: string } | null = null;
 
-  constructor(shared: SharedStats, build: BuildInfo) {
-    this.shared = shared;
+  constructor(sources: AdminSources, build: BuildInfo) {
+    this.sources = sources;
+    const { main, each } = sources;
     const r = this.registry;
-    const v = shared.values;
+    const perSource = each[0].worker === null ? [] : ['worker'];
+    // The labels of a source's series: none for a server alone, its worker number with --workers.
+    const labels = (s: Source, extra: Record<string, string> = {}) => (s.worker === null ? extra : { ...extra, worker: s.worker });
     const counter = (name: string, help: string, slot: number) =>
       new Counter({
         name,
         help,
+        labelNames: perSource,
         registers: [r],
         collect() {
           this.reset();
-          this.inc(v[slot]);
+          for (const s of each) this.inc(labels(s), s.shared.values[slot]);
         },
       });
     const gauge = (name: string, help: string, slot: number, scale = 1) =>
       new Gauge({
         name,
         help,
+        labelNames: perSource,
         registers: [r],
         collect() {
-          this.set(v[slot] * scale);
+          this.reset();
+          for (const s of each) this.set(labels(s), s.shared.values[slot] * scale);
         },
       });
 
@@ -74,24 +93,26 @@ export class AdminMetrics {
     new Counter({
       name: 'respuesta_protocol_errors_total',
       help: 'Peers disconnected for breaking the framing, by error code (docs/PROTOCOL.md).',
-      labelNames: ['code'],
+      labelNames: ['code', ...perSource],
       registers: [r],
       collect() {
         this.reset();
-        for (let i = 0; i <= PROTOCOL_ERROR_CODES.length; i++) this.inc({ code: PROTOCOL_ERROR_CODES[i] ?? 'other' }, v[Slot.protocolErrors + i]);
+        for (const s of each) {
+          for (let i = 0; i <= PROTOCOL_ERROR_CODES.length; i++) this.inc(labels(s, { code: PROTOCOL_ERROR_CODES[i] ?? 'other' }), s.shared.values[Slot.protocolErrors + i]);
+        }
       },
     });
 
     this.gcPause = new Histogram({
       name: 'respuesta_gc_pause_seconds',
       help: "The serving thread's garbage collections and their pauses, by kind (perf_hooks 'gc' entries).",
-      labelNames: ['kind'],
+      labelNames: ['kind', ...perSource],
       buckets: GC_BUCKETS,
       registers: [r],
       collect: () => this.drainGc(),
     });
-    for (const kind of GC_KINDS) this.gcPause.zero({ kind });
-    this.gcRead = Atomics.load(shared.flags, Flag.gcWritten);
+    for (const s of each) for (const kind of GC_KINDS) this.gcPause.zero(labels(s, { kind }) as { kind: string });
+    this.gcReaders = each.map((source) => ({ source, read: Atomics.load(source.shared.flags, Flag.gcWritten) }));
 
     const eld = (q: string, slot: number) =>
       gauge(`respuesta_event_loop_delay_${q}_seconds`, `Event-loop delay of the serving thread over the last second: ${q} (perf_hooks.monitorEventLoopDelay, sampled every 10 ms).`, slot, NS);
@@ -110,20 +131,35 @@ export class AdminMetrics {
     new Gauge({
       name: 'respuesta_last_publish_age_seconds',
       help: 'Seconds since the serving thread last published its figures (every 0.25 s while its event loop turns).',
+      labelNames: perSource,
       registers: [r],
       collect() {
-        this.set(Math.max(0, (Date.now() - v[Slot.publishedAt]) / 1000));
+        this.reset();
+        const now = Date.now();
+        for (const s of each) this.set(labels(s), Math.max(0, (now - s.shared.values[Slot.publishedAt]) / 1000));
       },
     });
+    if (perSource.length > 0) {
+      gauge('respuesta_worker_up', '1 while this worker process runs and listens, else 0 (dead, restarting or starting).', Slot.workerUp);
+      counter('respuesta_worker_restarts_total', 'Times this worker process died and was started again (its other counters start again from 0 then).', Slot.workerRestarts);
+    }
     new Gauge({
       name: 'respuesta_ready',
       help: '1 while listening and not draining (what /readyz says), else 0.',
       registers: [r],
       collect() {
-        this.set(isReady(shared) ? 1 : 0);
+        this.set(isReady(main) ? 1 : 0);
       },
     });
-    counter('respuesta_admin_restarts_total', 'Times the admin worker crashed and was started again.', Slot.adminRestarts);
+    new Counter({
+      name: 'respuesta_admin_restarts_total',
+      help: 'Times the admin worker crashed and was started again.',
+      registers: [r],
+      collect() {
+        this.reset();
+        this.inc(main.values[Slot.adminRestarts]);
+      },
+    });
     counter('respuesta_gc_entries_dropped_total', 'GC entries overwritten before the admin worker read them (not in respuesta_gc_pause_seconds).', Slot.gcDropped);
 
     new Gauge({ name: 'respuesta_build_info', help: 'Always 1; the labels say what runs.', labelNames: ['version', 'nodejs_version', 'io', 'framing', 'mode'], registers: [r] }).set(
@@ -137,27 +173,30 @@ export class AdminMetrics {
     for (const m of defaults.getMetricsAsArray()) if (m.name.startsWith('process_')) r.registerMetric(m as unknown as Gauge);
   }
 
-  /** Observe every GC entry the serving thread has pushed since the last drain. */
+  /** Observe every GC entry each serving thread has pushed since the last drain. */
   drainGc(): void {
-    const { flags, gcRing, values } = this.shared;
-    const written = Atomics.load(flags, Flag.gcWritten);
-    if (written - this.gcRead > GC_RING) {
-      values[Slot.gcDropped] += written - GC_RING - this.gcRead;
-      this.gcRead = written - GC_RING;
-    }
-    for (; this.gcRead < written; this.gcRead++) {
-      const at = (this.gcRead % GC_RING) * 2;
-      const kind = Math.min(gcRing[at], GC_KINDS.length - 1);
-      const pauseMs = gcRing[at + 1];
-      this.gcPause.observe({ kind: GC_KINDS[kind] }, pauseMs / 1000);
-      this.gcTotals[kind].count++;
-      this.gcTotals[kind].pauseMs += pauseMs;
+    for (const reader of this.gcReaders) {
+      const { flags, gcRing, values } = reader.source.shared;
+      const written = Atomics.load(flags, Flag.gcWritten);
+      if (written - reader.read > GC_RING) {
+        values[Slot.gcDropped] += written - GC_RING - reader.read;
+        reader.read = written - GC_RING;
+      }
+      const worker = reader.source.worker;
+      for (; reader.read < written; reader.read++) {
+        const at = (reader.read % GC_RING) * 2;
+        const kind = Math.min(gcRing[at], GC_KINDS.length - 1);
+        const pauseMs = gcRing[at + 1];
+        this.gcPause.observe(worker === null ? { kind: GC_KINDS[kind] } : { kind: GC_KINDS[kind], worker }, pauseMs / 1000);
+        this.gcTotals[kind].count++;
+        this.gcTotals[kind].pauseMs += pauseMs;
+      }
     }
   }
 
-  /** The exposition text; the same text again while the serving thread has published nothing new. */
+  /** The exposition text; the same text again while no serving thread has published anything new. */
   async exposition(): Promise<string> {
-    const sequence = Atomics.load(this.shared.flags, Flag.sequence);
+    const sequence = Atomics.load(this.sources.main.flags, Flag.sequence);
     if (this.cached?.sequence !== sequence) this.cached = { sequence, text: await this.registry.metrics() };
     return this.cached.text;
   }

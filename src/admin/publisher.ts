@@ -62,10 +62,13 @@ export class StatsPublisher {
   private readonly eld: IntervalHistogram = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   private timer: NodeJS.Timeout | null = null;
   private ticks = 0;
+  /** Called after each publication (relay.ts: a worker of --workers passes its figures on to the primary). */
+  private readonly onPublish: (() => void) | null;
 
-  constructor(server: ResponderServer, shared: SharedStats) {
+  constructor(server: ResponderServer, shared: SharedStats, onPublish: (() => void) | null = null) {
     this.server = server;
     this.shared = shared;
+    this.onPublish = onPublish;
   }
 
   start(): void {
@@ -126,6 +129,7 @@ export class StatsPublisher {
     if (++this.ticks % ELD_EVERY === 0) this.publishDelay();
     v[Slot.publishedAt] = Date.now();
     Atomics.add(this.shared.flags, Flag.sequence, 1);
+    this.onPublish?.();
   }
 
   private publishDelay(): void {

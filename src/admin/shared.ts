@@ -48,8 +48,12 @@ export const Slot = {
   adminRestarts: 25,
   /** GC ring entries overwritten before the worker read them. */
   gcDropped: 26,
+  /** With --workers, in a worker's figures as the primary keeps them: 1 while its process runs and listens. */
+  workerUp: 27,
+  /** With --workers: times that worker's process died and was started again. */
+  workerRestarts: 28,
   /** Protocol errors, one slot per code in PROTOCOL_ERROR_CODES, then one for any other. */
-  protocolErrors: 27,
+  protocolErrors: 29,
 } as const;
 
 /** The protocol error codes counted one by one (src/protocol/errors.ts). */

@@ -2,14 +2,36 @@
  * `GET /stats.json`: the figures of one publication as one JSON object, for
  * the dashboard and for a person with curl (Redis' INFO, as JSON). Counters
  * are totals since start; the page turns them into rates.
+ *
+ * With `--workers N`, the figures of every worker summed (memory too: what
+ * the workers hold together), except event-loop delay, which is the worst
+ * worker's at each quantile (a sum of delays means nothing), and the time,
+ * which is the primary's heartbeat; `workers` says how many are up.
  */
-import { GC_KINDS, PROTOCOL_ERROR_CODES, type SharedStats, Slot } from './shared.js';
+import { GC_KINDS, PROTOCOL_ERROR_CODES, Slot, VALUE_SLOTS } from './shared.js';
 import type { BuildInfo } from './metrics.js';
+import type { AdminSources } from './sources.js';
 
 const NS_PER_US = 1000;
 
-export function statsSnapshot(shared: SharedStats, gcTotals: ReadonlyArray<{ count: number; pauseMs: number }>, build: BuildInfo, health: string, startedAt: number): object {
-  const v = shared.values;
+/** Slots where workers' figures combine by the largest, not the sum. */
+const WORST: ReadonlySet<number> = new Set([Slot.eldMin, Slot.eldMean, Slot.eldMax, Slot.eldP50, Slot.eldP90, Slot.eldP99, Slot.eldP999]);
+
+/** Every source's figures combined into one array of slots. */
+function combined(sources: AdminSources): Float64Array {
+  if (sources.each.length === 1) return sources.each[0].shared.values;
+  const v = new Float64Array(VALUE_SLOTS);
+  for (const { shared } of sources.each) {
+    for (let i = 0; i < VALUE_SLOTS; i++) v[i] = WORST.has(i) ? Math.max(v[i], shared.values[i]) : v[i] + shared.values[i];
+  }
+  v[Slot.publishedAt] = sources.main.values[Slot.publishedAt];
+  v[Slot.adminRestarts] = sources.main.values[Slot.adminRestarts];
+  return v;
+}
+
+export function statsSnapshot(sources: AdminSources, gcTotals: ReadonlyArray<{ count: number; pauseMs: number }>, build: BuildInfo, health: string, startedAt: number): object {
+  const v = combined(sources);
+  const workers = sources.each[0].worker === null ? null : { count: sources.each.length, up: v[Slot.workerUp], restarts: v[Slot.workerRestarts] };
   const byCode: Record<string, number> = {};
   let protocol = 0;
   for (let i = 0; i <= PROTOCOL_ERROR_CODES.length; i++) {
@@ -47,5 +69,6 @@ export function statsSnapshot(shared: SharedStats, gcTotals: ReadonlyArray<{ cou
     gc,
     memory: { rss: v[Slot.rss], heapUsed: v[Slot.heapUsed], heapTotal: v[Slot.heapTotal], external: v[Slot.external], arrayBuffers: v[Slot.arrayBuffers] },
     adminRestarts: v[Slot.adminRestarts],
+    workers,
   };
 }

@@ -18,12 +18,12 @@ import { DASHBOARD_CSP, dashboardPage } from './dashboard.js';
 import { health } from './health.js';
 import { AdminMetrics, type BuildInfo } from './metrics.js';
 import { PROFILE_MAX_S, PROFILE_MIN_S, ProfileBusy, Profiles } from './profiles.js';
-import { type SharedBuffers, sharedViews } from './shared.js';
+import { type SourceBuffers, sourceViews } from './sources.js';
 import { statsSnapshot } from './stats.js';
 
 /** What index.ts hands the worker. */
 export interface AdminWorkerData {
-  buffers: SharedBuffers;
+  sources: SourceBuffers;
   host: string;
   port: number;
   debug: boolean;
@@ -75,8 +75,9 @@ function yieldToServingThread(): string | null {
 
 const idleFailure = yieldToServingThread();
 const data = workerData as AdminWorkerData;
-const shared = sharedViews(data.buffers);
-const metrics = new AdminMetrics(shared, data.build);
+const sources = sourceViews(data.sources);
+const shared = sources.main;
+const metrics = new AdminMetrics(sources, data.build);
 const profiles = new Profiles();
 const page = dashboardPage(`respuesta server ${process.pid}`);
 setInterval(() => metrics.drainGc(), GC_DRAIN_MS).unref();
@@ -86,7 +87,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse, query: URLSearchParam
 const routes = new Map<string, Handler>([
   ['/', (_req, res) => send(res, 200, page, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': DASHBOARD_CSP })],
   ['/metrics', async (_req, res) => send(res, 200, await metrics.exposition(), { 'content-type': metrics.registry.contentType })],
-  ['/stats.json', (_req, res) => sendJson(res, 200, statsSnapshot(shared, metrics.gcTotals, data.build, health(shared).live.status, data.startedAt))],
+  ['/stats.json', (_req, res) => sendJson(res, 200, statsSnapshot(sources, metrics.gcTotals, data.build, health(shared).live.status, data.startedAt))],
   ['/livez', (_req, res, q) => healthAnswer(res, q, health(shared).live)],
   ['/readyz', (_req, res, q) => healthAnswer(res, q, health(shared).ready)],
   // Readiness under the name some tools expect.

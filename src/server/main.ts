@@ -29,7 +29,8 @@ import { programName } from '../cli/args.js';
 import { packageVersion } from '../cli/meta.js';
 import { DISTRIBUTIONS, parseWorkers, reusePortAvailable, workerCount } from './workers.js';
 import { workerLink, workerLogger } from './worker-link.js';
-import { type AdminAddress, isLoopback, parseAdminAddress } from '../admin/address.js';
+import { type AdminAddress, exposedWarning, parseAdminAddress } from '../admin/address.js';
+import { startStatsRelay } from '../admin/relay.js';
 import { type Admin, startAdmin } from '../admin/index.js';
 
 const NAME = programName('server');
@@ -124,10 +125,8 @@ pinOrExit(NAME, '--cpu', link === null ? opts.cpu : link.setup.cpu?.toString());
 // Every process sets its own: the primary (in the connection path with the cluster module), each worker, a server alone.
 realtimeOrExit(NAME, opts.rtPriority);
 const workers = link === null ? workerCount(opts.workers) : 1;
-// Each worker's counters live in its own process: one admin port summing them (a worker label) is not built yet.
-if (workers > 1 && opts.admin !== undefined) {
-  usageError(NAME, 'option --admin serves one process: with --workers above 1 it is not available yet (run one server per port with --admin each, or --workers 1)');
-}
+// The admin thread profiles the thread it runs beside: with workers, the primary, which serves nobody.
+if (workers > 1 && opts.adminDebug) usageError(NAME, 'option --admin-debug profiles one serving thread: with --workers above 1 it is not available (profile with --workers 1)');
 
 /** Refuse, as bad usage, a Unix socket path that cannot be created: too long, or in a directory that is missing or closed to us. */
 function checkUnixPath(path: string): void {
@@ -160,7 +159,8 @@ const options: ServerOptions = {
 if (link === null && workers > 1) {
   const distribution = opts.distribution === 'auto' ? (reusePortAvailable() ? 'reuseport' : 'cluster') : opts.distribution;
   const { runPrimary } = await import('./primary.js');
-  await runPrimary({ name: NAME, options, workers, distribution, cpus: opts.cpu, rtPriority: opts.rtPriority, io: ioPath(), log: createLogger(opts.json) });
+  const admin = opts.admin === undefined ? undefined : { ...opts.admin, debug: false };
+  await runPrimary({ name: NAME, options, workers, distribution, cpus: opts.cpu, rtPriority: opts.rtPriority, io: ioPath(), log: createLogger(opts.json), admin });
 } else {
   await serve();
 }
@@ -203,16 +203,14 @@ async function serve(): Promise<void> {
       `${describeConfig(options)} io=${server.io} cpus=${cpus ?? '?'}${describeRt(opts.rtPriority)}${adminText}`,
     );
   }
-  if (opts.admin !== undefined && !isLoopback(opts.admin.host)) {
-    log.warn(
-      'admin-exposed',
-      { host: opts.admin.host },
-      `warning: --admin ${adminAt} is not a loopback address; the admin endpoints have no authentication: whoever reaches it reads the metrics${opts.adminDebug ? ' and takes profiles and heap snapshots' : ''}`,
-    );
-  }
+  const exposed = opts.admin === undefined || link !== null ? null : exposedWarning(opts.admin, opts.adminDebug);
+  if (exposed !== null) log.warn('admin-exposed', { host: opts.admin!.host }, exposed);
   // The admin port first: its readiness says 503 until every listener below accepts.
+  // A worker of --workers serves none: it relays its figures to its primary, which does.
   let admin: Admin | null = null;
-  if (opts.admin !== undefined) {
+  if (opts.admin !== undefined && link !== null) {
+    startStatsRelay(server, (m) => link.stats(m));
+  } else if (opts.admin !== undefined) {
     try {
       admin = await startAdmin(server, { ...opts.admin, debug: opts.adminDebug }, { version: packageVersion(), io: server.io, framing: options.framing, mode: options.mode }, log);
     } catch (err) {

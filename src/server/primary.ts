@@ -15,6 +15,10 @@
  * does; one that dies sooner again and again waits 100 ms, 200 ms, ... up
  * to 10 s, so that a worker that cannot start does not become a restart
  * storm.
+ *
+ * With `--admin`, the primary serves the one admin port for all workers
+ * (src/admin/primary.ts): each worker relays its figures here, and the
+ * primary tells the admin side which workers listen and when it drains.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { rmSync } from 'node:fs';
@@ -23,6 +27,10 @@ import type { Logger } from '../cli/log.js';
 import type { IoPath } from '../io/binding.js';
 import { allowedCpus } from '../io/placement.js';
 import type { Listener } from './listeners.js';
+import { exposedWarning } from '../admin/address.js';
+import type { AdminOptions } from '../admin/index.js';
+import { type PrimaryAdmin, startPrimaryAdmin } from '../admin/primary.js';
+import { packageVersion } from '../cli/meta.js';
 import { describeConfig, describeRt, describeSummary, sumSummaries } from './report.js';
 import type { ServerOptions, ServerSummary } from './server.js';
 import { claimUnixPath } from './unix.js';
@@ -46,6 +54,8 @@ export interface PrimaryOptions {
   rtPriority?: number;
   io: IoPath;
   log: Logger;
+  /** --admin: the one admin port, served here for every worker. */
+  admin?: AdminOptions;
 }
 
 /** One worker's place: its number stays while processes come and go. */
@@ -81,11 +91,14 @@ export async function runPrimary(p: PrimaryOptions): Promise<void> {
   const tcpShare = options.port === undefined ? null : p.distribution === 'reuseport' ? 'reuseport' : `cluster ${policy}`;
   const unixShare = options.unix === undefined ? null : `cluster ${policy}`;
   const distribution = [tcpShare === null ? '' : `tcp: ${tcpShare}`, unixShare === null ? '' : `unix: ${unixShare}`].filter((s) => s !== '').join('; ');
+  const adminAt = p.admin === undefined ? undefined : `${p.admin.host}:${p.admin.port}`;
   log.info(
     'config',
-    { pid: process.pid, ...options, workers: p.workers, distribution: p.distribution, schedulingPolicy: policy, io: p.io, cpus: allowedCpus('self'), rtPriority: p.rtPriority },
-    `${describeConfig(options)} io=${p.io} workers=${p.workers} (${distribution}) cpus=${p.cpus === undefined ? (allowedCpus('self') ?? '?') : `${p.cpus}, one worker each`}${describeRt(p.rtPriority)}`,
+    { pid: process.pid, ...options, admin: adminAt, workers: p.workers, distribution: p.distribution, schedulingPolicy: policy, io: p.io, cpus: allowedCpus('self'), rtPriority: p.rtPriority },
+    `${describeConfig(options)} io=${p.io} workers=${p.workers} (${distribution}) cpus=${p.cpus === undefined ? (allowedCpus('self') ?? '?') : `${p.cpus}, one worker each`}${describeRt(p.rtPriority)}${adminAt === undefined ? '' : ` admin=${adminAt}`}`,
   );
+  const exposed = p.admin === undefined ? null : exposedWarning(p.admin, false);
+  if (exposed !== null) log.warn('admin-exposed', { host: p.admin!.host }, exposed);
 
   if (options.unix !== undefined) {
     try {
@@ -106,6 +119,7 @@ export async function runPrimary(p: PrimaryOptions): Promise<void> {
   const start = (slot: Slot): Worker => {
     const setup: WorkerSetup = { id: slot.id, distribution: p.distribution, port, cpu: cpuList.length > 0 ? cpuList[(slot.id - 1) % cpuList.length] : undefined };
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(setup) });
+    admin?.workerStarting(slot.id, slot.deaths > 0);
     slot.worker = worker;
     slot.startedAt = Date.now();
     slot.ready = false;
@@ -118,7 +132,10 @@ export async function runPrimary(p: PrimaryOptions): Promise<void> {
           { worker: slot.id, pid, endpoints: m.endpoints, io: m.io, cpus: m.cpus, deaths: slot.deaths },
           `worker ${slot.id} pid ${pid}: listening on ${m.endpoints.map((e) => e.url).join(' ')} io=${m.io} cpus=${m.cpus ?? '?'}`,
         );
+        admin?.workerListening(slot.id);
         onReady(slot, m.endpoints);
+      } else if (m.type === 'stats') {
+        admin?.stats(slot.id, m);
       } else if (m.type === 'summary') {
         slot.summaries.push({ ...m.summary, pid: worker.process.pid! });
       }
@@ -157,6 +174,7 @@ export async function runPrimary(p: PrimaryOptions): Promise<void> {
       return;
     }
     slot.worker = null;
+    admin?.workerDown(slot.id);
     if (stopping) {
       if (code !== 0)
         log.warn('worker-exit', { worker: slot.id, pid: worker.process.pid, code, signal }, `worker ${slot.id} pid ${worker.process.pid} exited (${signal ?? `code ${code}`}) while stopping`);
@@ -208,6 +226,8 @@ export async function runPrimary(p: PrimaryOptions): Promise<void> {
       process.exit(EXIT_FAILED);
     }
     stopping = true;
+    // Readiness turns 503 now, before a worker closes a connection: a load balancer stops sending new ones first.
+    admin?.setDraining();
     const live = slots.filter((s) => s.worker !== null);
     log.info('shutdown', { signal, workers: live.length }, `${signal}: stopping ${live.length} workers (grace ${options.graceMs} ms)`);
     for (const s of slots) {
@@ -228,7 +248,17 @@ export async function runPrimary(p: PrimaryOptions): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  // The admin port first, as a server alone does: its readiness says 503 until every worker listens.
+  let admin: PrimaryAdmin | null = null;
+  if (p.admin !== undefined) {
+    try {
+      admin = await startPrimaryAdmin(p.workers, p.admin, { version: packageVersion(), io: p.io, framing: options.framing, mode: options.mode }, log);
+    } catch (err) {
+      fatal(p.name, `cannot listen: ${describeError(err)}`);
+    }
+  }
   start(slots[0]);
   await allReady;
-  log.info('ready', { endpoints, workers: p.workers }, `ready: ${endpoints.map((l) => l.url).join(' ')}`);
+  const adminEndpoint = admin?.endpoint;
+  log.info('ready', { endpoints, workers: p.workers, admin: adminEndpoint }, `ready: ${endpoints.map((l) => l.url).join(' ')}${adminEndpoint === undefined ? '' : ` admin=${adminEndpoint.url}`}`);
 }

@@ -1,11 +1,13 @@
 /**
  * A worker's side of `--workers` (workers.ts): what the primary (primary.ts)
  * told it in its environment, and the two messages it sends back over the
- * cluster IPC channel, `ready` and `summary`. The primary prints the one
+ * cluster IPC channel, `ready` and `summary` (and, with `--admin`, its
+ * figures a few times a second: src/admin/relay.ts). The primary prints the one
  * config line, the ready line and the summed summary; a worker logs only
  * what happens to its own connections, each line tagged with its number.
  */
 import cluster from 'node:cluster';
+import type { AdminStatsMessage } from '../admin/sources.js';
 import type { Logger } from '../cli/log.js';
 import type { Listener } from './listeners.js';
 import type { ServerSummary } from './server.js';
@@ -17,6 +19,8 @@ export interface WorkerLink {
   ready(endpoints: Listener[], io: string, cpus: string | null): void;
   /** Hand the primary this worker's figures, then exit 0 once they are sent. */
   finish(summary: ServerSummary): void;
+  /** Pass this worker's figures to the primary, which serves the admin port (dropped when the channel is closed). */
+  stats(m: AdminStatsMessage): void;
   /** Call `stop` when the primary says so (it was sent SIGINT or SIGTERM). */
   onStop(stop: (signal: NodeJS.Signals) => void): void;
 }
@@ -30,6 +34,9 @@ export function workerLink(): WorkerLink | null {
   return {
     setup,
     ready: (endpoints, io, cpus) => send({ type: 'ready', endpoints, io, cpus }),
+    stats: (m) => {
+      if (process.connected) send(m);
+    },
     finish: (summary) => send({ type: 'summary', summary }, () => process.exit(0)),
     onStop: (stop) => {
       process.on('message', (m: PrimaryMessage) => {

@@ -75,7 +75,10 @@ export interface WorkerSetup {
 export const WORKER_ENV = 'RESPUESTA_WORKER';
 
 /** Messages from a worker to the primary. */
-export type WorkerMessage = { type: 'ready'; endpoints: import('./listeners.js').Listener[]; io: string; cpus: string | null } | { type: 'summary'; summary: import('./server.js').ServerSummary };
+export type WorkerMessage =
+  | { type: 'ready'; endpoints: import('./listeners.js').Listener[]; io: string; cpus: string | null }
+  | { type: 'summary'; summary: import('./server.js').ServerSummary }
+  | import('../admin/sources.js').AdminStatsMessage;
 
 /** Messages from the primary to a worker. */
 export type PrimaryMessage = { type: 'stop'; signal: string };
