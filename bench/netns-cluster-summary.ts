@@ -122,10 +122,12 @@ const atSignal = servers('drain.signal.csv');
 // A message is a 4-byte length and the payload; a fixed reply, 4 bytes and "respuesta".
 const messageBytes = setup.sizeBytes + 4;
 const replyBytes = 4 + 'respuesta'.length;
+// From the SIGTERM (this machine's clock, as the responder's log): to HAProxy
+// marking r1 DOWN (seen by polling its statistics, about every 50 to 100 ms),
+// and to r1's summary, its last act before it exits.
 const drain = {
   downAfterMs: times.downMs - times.signalMs,
-  benchmarkEndedAfterMs: times.benchEndMs - times.signalMs,
-  exitedAfterMs: times.exitMs - times.signalMs,
+  exitedAfterMs: r1Summary === undefined ? null : (r1Summary.time as number) - times.signalMs,
   exitCode: times.exitCode,
   r1OpenAtSignal: Number(atSignal.r1.scur),
   drained: drained === undefined ? null : { ms: drained.ms, open: drained.open, left: drained.left },
@@ -160,8 +162,9 @@ const lines = [
   `connections HAProxy made (stot), per round: ${rounds.map((r) => `via r1 ${r.connections.via.r1} r2 ${r.connections.via.r2}, both r1 ${r.connections.both.r1} r2 ${r.connections.both.r2}`).join('; ')}`,
   `both generators at once, merged: ${rounds.map((r) => `p50 ${f(r.bothUs.p50)} p99 ${f(r.bothUs.p99)} p99.9 ${f(r.bothUs.p99_9)} us over ${r.messages.both} messages`).join('; ')}`,
   `drain: r1 held ${drain.r1OpenAtSignal} of g1's connections at SIGTERM; HAProxy marked it DOWN ${drain.downAfterMs} ms later; new connections then: r1 +${duringDrain.r1}, r2 +${duringDrain.r2}`,
-  `       g1's run ended ${drain.benchmarkEndedAfterMs} ms after SIGTERM (${drainG1.messages} messages, ${drainG1.wrong} wrong, ${drainG1.lost} lost); r1 exited ${drain.exitedAfterMs} ms after SIGTERM` +
-    (drain.r1 === null ? '' : `, ${drain.r1.messages} messages answered, ${drain.r1.forcedCloses} forced closes`),
+  `       g1's run through it: ${drainG1.messages} messages, ${drainG1.wrong} wrong, ${drainG1.lost} lost; r1 answered its connections until g1 closed them` +
+    (drain.drained === null ? '' : ` (${drain.drained.open} open at SIGTERM, the last closed ${drain.drained.ms} ms after it, ${drain.drained.left} left)`) +
+    (drain.r1 === null ? '' : `, exited ${drain.exitedAfterMs} ms after SIGTERM: ${drain.r1.messages} messages answered, ${drain.r1.forcedCloses} forced closes`),
   `placement: ${setup.placement}`,
   ...checks.filter((c) => !c.ok).map((c) => `FAILED ${c.what}`),
   `result ${ok ? 'ok' : 'failed'}: ${dir}/summary.json, report.html (direct and via HAProxy), both.html (the two generators merged)`,
