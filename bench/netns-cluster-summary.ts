@@ -64,6 +64,7 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 interface Round {
   round: number;
+  ping: { directUs: Latency; viaUs: Latency; addedUs: Latency };
   directUs: Latency;
   viaUs: Latency;
   addedUs: Latency;
@@ -76,6 +77,8 @@ const rounds: Round[] = [];
 for (let r = 1; r <= setup.rounds; r++) {
   const direct = scenario(`direct-${r}`);
   const via = scenario(`via-${r}`);
+  const pingDirect = scenario(`ping-direct-${r}`);
+  const pingVia = scenario(`ping-via-${r}`);
   const g1 = scenario(`both-${r}-g1`);
   const g2 = scenario(`both-${r}-g2`);
   const merged = read(`both-${r}.merged.json`) as { tags: Array<{ messages: number; latencyUs: Latency }> };
@@ -85,26 +88,38 @@ for (let r = 1; r <= setup.rounds; r++) {
   check(`round ${r}: the merged log holds both generators' messages`, merged.tags[0].messages === g1.messages + g2.messages);
   rounds.push({
     round: r,
+    ping: { directUs: pick(pingDirect.latencyUs), viaUs: pick(pingVia.latencyUs), addedUs: added(pingDirect.latencyUs, pingVia.latencyUs) },
     directUs: pick(direct.latencyUs),
     viaUs: pick(via.latencyUs),
-    addedUs: { p50: round3(via.latencyUs.p50 - direct.latencyUs.p50), p99: round3(via.latencyUs.p99 - direct.latencyUs.p99), p99_9: round3(via.latencyUs.p99_9 - direct.latencyUs.p99_9) },
+    addedUs: added(direct.latencyUs, via.latencyUs),
     messages: { direct: direct.messages, via: via.messages, both: merged.tags[0].messages },
     bothUs: pick(merged.tags[0].latencyUs),
     connections: { via: viaSpread, both: bothSpread },
   });
 }
 
+function added(direct: Latency, via: Latency): Latency {
+  return { p50: round3(via.p50 - direct.p50), p99: round3(via.p99 - direct.p99), p99_9: round3(via.p99_9 - direct.p99_9) };
+}
+
 function pick(l: Latency): Latency {
   return { p50: l.p50, p99: l.p99, p99_9: l.p99_9 };
 }
 
-const hop = Object.fromEntries(
-  PERCENTILES.map((p) => {
-    const direct = median(rounds.map((r) => r.directUs[p]));
-    const via = median(rounds.map((r) => r.viaUs[p]));
-    return [p, { directUs: direct, viaUs: via, addedUs: round3(median(rounds.map((r) => r.addedUs[p]))), ratio: round3(via / direct) }];
-  }),
-);
+type Hop = Record<(typeof PERCENTILES)[number], { directUs: number; viaUs: number; addedUs: number; ratio: number }>;
+
+/** Per percentile, the median over the rounds of direct, through HAProxy and their difference. */
+function hopOf(of: (r: Round) => { directUs: Latency; viaUs: Latency; addedUs: Latency }): Hop {
+  return Object.fromEntries(
+    PERCENTILES.map((p) => {
+      const direct = median(rounds.map((r) => of(r).directUs[p]));
+      const via = median(rounds.map((r) => of(r).viaUs[p]));
+      return [p, { directUs: direct, viaUs: via, addedUs: round3(median(rounds.map((r) => of(r).addedUs[p]))), ratio: round3(via / direct) }];
+    }),
+  ) as Hop;
+}
+const hop = hopOf((r) => r);
+const pingHop = hopOf((r) => r.ping);
 
 // ---- the drain ----
 const times = read('drain.times.json') as { signalMs: number; downMs: number; benchEndMs: number; exitMs: number; exitCode: number };
@@ -149,16 +164,19 @@ if (drained !== undefined) check(`drain: its peers closed all ${drained.open} co
 check(`drain: no new connection reached r1 once HAProxy marked it DOWN (r1 +${duringDrain.r1}, r2 +${duringDrain.r2})`, duringDrain.r1 === 0 && duringDrain.r2 >= setup.connections);
 
 const ok = checks.every((c) => c.ok);
-const summary = { ok, setup, hop, rounds, drain, checks };
+const summary = { ok, setup, hop, pingHop, rounds, drain, checks };
 writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
 
 const f = (x: number) => (x >= 100 ? x.toFixed(1) : x.toFixed(2));
-const lines = [
-  `hop cost: g1 -> HAProxy -> r1/r2 minus g1 -> r1, ${setup.connections} connections at ${setup.rate} msg/s, ${setup.sizeBytes} B, ${setup.rounds} round(s) of ${setup.durationS} s, median`,
+const table = (h: Hop) => [
   '            direct us   via HAProxy us   added us   ratio',
-  ...PERCENTILES.map(
-    (p) => `  ${p.replace('_', '.').padEnd(8)}  ${f(hop[p].directUs).padStart(9)}   ${f(hop[p].viaUs).padStart(14)}   ${f(hop[p].addedUs).padStart(8)}   ${hop[p].ratio.toFixed(2)}`,
-  ),
+  ...PERCENTILES.map((p) => `  ${p.replace('_', '.').padEnd(8)}  ${f(h[p].directUs).padStart(9)}   ${f(h[p].viaUs).padStart(14)}   ${f(h[p].addedUs).padStart(8)}   ${h[p].ratio.toFixed(2)}`),
+];
+const lines = [
+  `hop cost, ping: g1 -> HAProxy -> r1/r2 minus g1 -> r1, one message in flight, ${setup.sizeBytes} B, ${setup.rounds} round(s) of ${setup.durationS} s, median`,
+  ...table(pingHop),
+  `hop cost, load: the same at ${setup.rate} msg/s on ${setup.connections} connections (open loop, corrected latency), median`,
+  ...table(hop),
   `connections HAProxy made (stot), per round: ${rounds.map((r) => `via r1 ${r.connections.via.r1} r2 ${r.connections.via.r2}, both r1 ${r.connections.both.r1} r2 ${r.connections.both.r2}`).join('; ')}`,
   `both generators at once, merged: ${rounds.map((r) => `p50 ${f(r.bothUs.p50)} p99 ${f(r.bothUs.p99)} p99.9 ${f(r.bothUs.p99_9)} us over ${r.messages.both} messages`).join('; ')}`,
   `drain: r1 held ${drain.r1OpenAtSignal} of g1's connections at SIGTERM; HAProxy marked it DOWN ${drain.downAfterMs} ms later; new connections then: r1 +${duringDrain.r1}, r2 +${duringDrain.r2}`,

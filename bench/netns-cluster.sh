@@ -10,9 +10,10 @@
 #                  /                 \
 #        rsp-ID-r1 10.213.0.11   rsp-ID-r2 10.213.0.12      responders (bin/server --workers 1 --admin)
 #
-# It measures, one thing at a time and in rounds: g1 straight to r1; g1
-# through HAProxy; g1 and g2 at once through HAProxy (their .hlog merged with
-# `benchmark merge`). Each at a fixed rate (wrk2's advice: latency is
+# It measures, one thing at a time and in rounds: a ping (one message in
+# flight) from g1 straight to r1, then through HAProxy; g1 straight to r1;
+# g1 through HAProxy; g1 and g2 at once through HAProxy (their .hlog merged
+# with `benchmark merge`). The last three at a fixed rate (wrk2's advice: latency is
 # measured at a stated throughput, corrected for coordinated omission), the
 # same rate and connections direct and through the balancer, so the
 # difference is the hop. Then a drain: SIGTERM to r1 during a run through
@@ -212,17 +213,27 @@ wait_status r2 UP 'start'
 echo "hosts up: r1 ${ADDR[r1]}, r2 ${ADDR[r2]}, HAProxy ${ADDR[lb]}:$PORT (stats :$STATS_PORT), g1 ${ADDR[g1]}, g2 ${ADDR[g2]}; nothing pinned: every process shares this machine's $(nproc) CPUs" >&2
 
 # ---- measurements ---------------------------------------------------------------
-# bench HOST TARGET NAME [extra args]: one benchmark run from HOST at TARGET.
+# The load: CONNS connections at RATE msg/s in all, open loop.
 bench_args() {
   echo -H "$1" -p "$PORT" -c "$CONNS" -R "$RATE" -s "$SIZE" -w "$WARMUP" --no-progress --json
 }
+# The ping: one connection, one message in flight, closed loop (as
+# sockperf ping-pong): only one process of the chain runs at a time, so the
+# hop is measured apart from the scheduling of five processes on few CPUs.
+ping_args() {
+  echo -H "$1" -p "$PORT" -c 1 -P 1 -s "$SIZE" -w "$WARMUP" --no-progress --json
+}
+# run_bench HOST TARGET NAME SECONDS [ARGS_FUNCTION]: one benchmark run from HOST at TARGET.
 run_bench() {
-  local h=$1 target=$2 name=$3 d=$4
-  in_ns "$h" ./bin/benchmark $(bench_args "$target") -d "$d" --hlog "$OUT/$name.hlog" >"$OUT/$name.json" 2>"$OUT/$name.err" ||
+  local h=$1 target=$2 name=$3 d=$4 args=${5:-bench_args}
+  in_ns "$h" ./bin/benchmark $($args "$target") -d "$d" --hlog "$OUT/$name.hlog" >"$OUT/$name.json" 2>"$OUT/$name.err" ||
     die "benchmark $name failed: $(head -c 400 "$OUT/$name.err") $(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log(r.failure??"")' "$OUT/$name.json" 2>/dev/null)"
 }
 
 for round in $(seq "$ROUNDS"); do
+  echo "round $round/$ROUNDS: ping, direct g1 -> r1, then g1 -> HAProxy" >&2
+  run_bench g1 "${ADDR[r1]}" "ping-direct-$round" "$DURATION" ping_args
+  run_bench g1 "${ADDR[lb]}" "ping-via-$round" "$DURATION" ping_args
   echo "round $round/$ROUNDS: direct g1 -> r1" >&2
   run_bench g1 "${ADDR[r1]}" "direct-$round" "$DURATION"
   echo "round $round/$ROUNDS: g1 -> HAProxy" >&2
@@ -293,8 +304,8 @@ EOF
 labels=()
 runs=()
 for round in $(seq "$ROUNDS"); do
-  runs+=("$OUT/direct-$round.json" "$OUT/via-$round.json")
-  labels+=(--label "direct $round" --label "via HAProxy $round")
+  runs+=("$OUT/ping-direct-$round.json" "$OUT/ping-via-$round.json" "$OUT/direct-$round.json" "$OUT/via-$round.json")
+  labels+=(--label "ping direct $round" --label "ping via HAProxy $round" --label "direct $round" --label "via HAProxy $round")
 done
 ./bin/benchmark report "${runs[@]}" "${labels[@]}" --title "g1 -> r1 direct and through HAProxy ($P)" --html "$OUT/report.html" >/dev/null
 ./bin/benchmark merge "$OUT/both-$ROUNDS-g1.hlog" "$OUT/both-$ROUNDS-g2.hlog" --html "$OUT/both.html" >/dev/null

@@ -95,7 +95,8 @@ describe('bench/netns-cluster.sh', () => {
     const run = runScript(t, ['--quick', '--out', out]);
     const [code] = await withDeadline(run.exited, 'the quick run to finish', RUN_MS);
     assert.equal(code, 0, `exit ${code}: ${run.stderr().slice(-2000)}${run.stdout().slice(-2000)}`);
-    assert.match(run.stdout(), /^hop cost: /m);
+    assert.match(run.stdout(), /^hop cost, ping: /m);
+    assert.match(run.stdout(), /^hop cost, load: /m);
     assert.match(run.stdout(), /^result ok/m);
 
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
@@ -104,9 +105,11 @@ describe('bench/netns-cluster.sh', () => {
     const [round] = s.rounds;
     for (const phase of ['direct', 'via', 'both']) assert.ok(round.messages[phase] > 0, `${phase}: messages were answered`);
     assert.ok(round.connections.both.r1 > 0 && round.connections.both.r2 > 0, `both responders got connections: ${JSON.stringify(round.connections)}`);
-    for (const p of ['p50', 'p99', 'p99_9']) {
-      assert.equal(typeof s.hop[p].addedUs, 'number', `the hop's ${p}`);
-      assert.ok(s.hop[p].directUs > 0 && s.hop[p].viaUs > 0);
+    for (const hop of [s.hop, s.pingHop]) {
+      for (const p of ['p50', 'p99', 'p99_9']) {
+        assert.equal(typeof hop[p].addedUs, 'number', `the hop's ${p}`);
+        assert.ok(hop[p].directUs > 0 && hop[p].viaUs > 0);
+      }
     }
     const d = s.drain;
     assert.ok(d.r1OpenAtSignal > 0, 'r1 held connections when it was told to stop');
