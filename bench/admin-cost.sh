@@ -12,10 +12,12 @@
 # minor/major/other: other is V8's incremental-marking and weak-callback
 # steps), and the scrapes answered.
 #   bench/admin-cost.sh [ROUNDS] [N]     ROUNDS defaults to 3. Run after ./run.sh build.
-#   MODES="off on flood"                 which modes, in the forward order (default: off on)
+#   MODES="off on flood"                 which modes, in the forward order (default: off on);
+#                                        quiet: the admin port on and nobody asking it anything
 #   TRACE_GC=1                           also run the server with --trace-gc and print, after
 #                                        each run, what every isolate of the process collected
 #                                        (the serving thread's and the admin worker's)
+#   SERVER_FLAGS="--no-memory-reducer"   V8 flags for the server, after the launchers' GC flags
 set -euo pipefail
 cd -- "$(dirname -- "$(readlink -f -- "$0")")/.."
 cpu=${CPU:-0}
@@ -25,11 +27,13 @@ count=${2:-1000000}
 read -r -a modes <<<"${MODES:-off on}"
 server_env=()
 # bin/launch.sh's GC flags are replaced by RESPUESTA_NODE_FLAGS: keep them. The server's alone.
-[ "${TRACE_GC:-0}" = 1 ] && server_env=("RESPUESTA_NODE_FLAGS=--max-semi-space-size=2 --min-semi-space-size=2 --trace-gc")
+server_flags=${SERVER_FLAGS:-}
+[ "${TRACE_GC:-0}" = 1 ] && server_flags+=" --trace-gc"
+[ -n "$server_flags" ] && server_env=("RESPUESTA_NODE_FLAGS=--max-semi-space-size=2 --min-semi-space-size=2 $server_flags")
 log=$(mktemp)
 trap 'kill "${scraper_pid:-}" "${server_pid:-}" 2>/dev/null || true; rm -f "$log" "$log.err" "$log.scrapes"' EXIT
 
-echo "bench/admin-cost.sh: bin/client (CPU $cpu) -> bin/server (CPU $cpu), 64 B, TCP, $count round trips, $rounds rounds of ${modes[*]} (forward, then backward); scraper on CPU $scraper_cpu; node $(node --version), commit $(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src bench)" ] || echo +)"
+echo "bench/admin-cost.sh: bin/client (CPU $cpu) -> bin/server (CPU $cpu), 64 B, TCP, $count round trips, $rounds rounds of ${modes[*]} (forward, then backward); scraper on CPU $scraper_cpu;${server_flags:+ server flags$server_flags;} node $(node --version), commit $(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src bench)" ] || echo +)"
 printf '%-6s %7s %8s %9s %11s %13s %8s %8s\n' admin "p50 us" "p99 us" "p99.9 us" "server GCs" "min/maj/oth" "GC ms" scrapes
 for i in $(seq "$rounds"); do
   order=("${modes[@]}")
@@ -59,7 +63,7 @@ for i in $(seq "$rounds"); do
     fi
     out=$(./bin/client --port "$port" --cpu "$cpu" --count "$count" --warmup 20000 --json)
     scrapes=0
-    if [ "$side" != off ]; then
+    if [ -n "${scraper_pid:-}" ]; then
       kill "$scraper_pid"
       wait "$scraper_pid" 2>/dev/null || true
       scraper_pid=

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import net from 'node:net';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -253,6 +254,58 @@ describe('shutdown', () => {
       assert.ok(waited >= GRACE_MS - 50, `the server exited ${waited} ms after its shutdown began; --grace-ms is ${GRACE_MS}`);
     });
   }
+});
+
+describe('--drain-ms', () => {
+  for (const io of IO_PATHS) {
+    it(`after SIGTERM answers its open connections until their peers close them, refuses new ones, then exits 0 (${io.name})`, async (t) => {
+      const server = await startServer(['--port', '0', '--drain-ms', '60000', '--grace-ms', '1000'], io);
+      const s = await rawConnect(t, server);
+      s.write(lengthFrame('before'));
+      await readBytes(s, 13);
+      const stopped = server.stop();
+      await withDeadline(server.waitFor('shutdown'), 'the shutdown event');
+      // Still answered, well after the signal, message by message.
+      for (let i = 0; i < 20; i++) {
+        s.write(lengthFrame(`during ${i}`));
+        assert.deepEqual(await readBytes(s, 13), lengthFrame(RESPONSE));
+      }
+      // The listener is closed: a new connection is refused, for a balancer to send it elsewhere.
+      const refused = await new Promise<string>((resolve) => {
+        const c = net.connect(server.port!, '127.0.0.1');
+        c.on('connect', () => resolve('connected'));
+        c.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      });
+      assert.equal(refused, 'ECONNREFUSED');
+      // The peer leaves: the drain ends at once (not after 60 s), and nothing was forced.
+      s.end();
+      await closed(s);
+      const { code, summary } = await withDeadline(stopped, 'the server to exit once its last peer closed');
+      assert.equal(code, 0);
+      assert.equal(summary?.messages, 21);
+      assert.equal(summary?.forcedCloses, 0);
+      const drained = server.events.find((e) => e.event === 'drained');
+      assert.equal(drained?.open, 1);
+      assert.equal(drained?.left, 0);
+    });
+  }
+
+  it('ends the connections still open when --drain-ms runs out, as a stop without it does', async (t) => {
+    const server = await startServer(['--port', '0', '--drain-ms', '300', '--grace-ms', '5000']);
+    const s = await rawConnect(t, server);
+    s.write(lengthFrame('x'));
+    await readBytes(s, 13);
+    const finned = once(s, 'end');
+    const stopped = server.stop();
+    await withDeadline(finned, "the server's FIN after the drain");
+    s.end();
+    const { code, summary } = await withDeadline(stopped, 'the server to exit');
+    assert.equal(code, 0);
+    assert.equal(summary?.forcedCloses, 0);
+    const drained = server.events.find((e) => e.event === 'drained');
+    assert.equal(drained?.open, 1);
+    assert.equal(drained?.left, 1);
+  });
 });
 
 describe('listening', () => {

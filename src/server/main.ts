@@ -54,6 +54,12 @@ const program = new Command(NAME)
   .option('-r, --response <text>', 'the fixed response', 'respuesta')
   .option('--max-frame <bytes>', 'largest message accepted; a peer that exceeds it is disconnected', parseInteger(1, 0xffff_ffff), DEFAULT_MAX_FRAME)
   .option('--grace-ms <ms>', 'on SIGINT/SIGTERM, how long to wait for connections to close', parseInteger(0, 3_600_000), 2000)
+  .option(
+    '--drain-ms <ms>',
+    'on SIGINT/SIGTERM, first go on answering open connections this long, or until their peers close them all (behind a load balancer: /readyz says 503 meanwhile)',
+    parseInteger(0, 3_600_000),
+    0,
+  )
   .option('--max-connections <n>', 'connections beyond this many are closed at once and counted', parseInteger(1, 1_000_000), 10_000)
   .option('--idle-timeout <ms>', 'close a connection silent for this long (0: never)', parseInteger(0, 86_400_000), 0)
   .option('--max-pending <bytes>', 'unsent reply bytes at which a connection stops reading until they are out', parseInteger(1, 1 << 30), 256 * 1024)
@@ -95,6 +101,7 @@ const opts = program.opts<{
   response: string;
   maxFrame: number;
   graceMs: number;
+  drainMs: number;
   maxConnections: number;
   idleTimeout: number;
   maxPending: number;
@@ -149,6 +156,7 @@ const options: ServerOptions = {
   response: opts.response,
   maxFrame: opts.maxFrame,
   graceMs: opts.graceMs,
+  drainMs: opts.drainMs,
   maxConnections: opts.maxConnections,
   idleTimeoutMs: opts.idleTimeout,
   maxPending: opts.maxPending,
@@ -254,12 +262,18 @@ async function serve(): Promise<void> {
     }
     // Readiness turns 503 now, before a connection closes: a load balancer stops sending new ones first.
     admin?.setDraining();
-    log.info('shutdown', { signal, open: server.activeConnections }, `${signal}: closing ${server.activeConnections} connections (grace ${options.graceMs} ms)`);
+    const open = server.activeConnections;
+    if (options.drainMs! > 0)
+      log.info('shutdown', { signal, open, drainMs: options.drainMs }, `${signal}: draining ${open} connections (up to ${options.drainMs} ms), then closing them (grace ${options.graceMs} ms)`);
+    else log.info('shutdown', { signal, open }, `${signal}: closing ${open} connections (grace ${options.graceMs} ms)`);
     listening
       .catch(() => {})
       .then(() => server.close())
       .then(
         (summary) => {
+          const d = server.drained;
+          if (d !== null)
+            log.info('drained', { ...d }, `drained: ${d.open - d.left} of ${d.open} connections closed by their peers in ${d.ms} ms${d.left > 0 ? `; ${d.left} still open, closing them` : ''}`);
           if (link !== null) return link.finish(summary);
           log.info('summary', { ...summary }, describeSummary(summary));
           process.exit(EXIT_OK);

@@ -241,9 +241,12 @@ export async function runPrimary(p: PrimaryOptions): Promise<void> {
       else w.process.kill('SIGTERM');
     }
     // A worker that has not stopped well after its grace period is killed (it then gives no summary).
-    setTimeout(() => {
-      for (const s of slots) s.worker?.process.kill('SIGKILL');
-    }, options.graceMs + STOP_SLACK_MS).unref();
+    setTimeout(
+      () => {
+        for (const s of slots) s.worker?.process.kill('SIGKILL');
+      },
+      (options.drainMs ?? 0) + options.graceMs + STOP_SLACK_MS,
+    ).unref();
   }
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -31,6 +31,14 @@ export interface ServerOptions {
   maxFrame: number;
   /** How long shutdown waits for connections to close before destroying them. */
   graceMs: number;
+  /**
+   * Before that: how long shutdown keeps answering open connections, the
+   * listeners closed, for their peers to close them (0: end them at once).
+   * Behind a load balancer this is the drain: readiness says 503, the
+   * balancer sends no new connection, and the clients leave when they are
+   * done, with no request caught in flight by our close.
+   */
+  drainMs?: number;
   /** Connections beyond this many are closed at once and counted. */
   maxConnections: number;
   /** Close a connection silent for this long; 0 for never. */
@@ -64,6 +72,16 @@ export interface ServerSummary {
   outputPauses: number;
   gc: GcStats;
   uptimeMs: number;
+}
+
+/** What a shutdown's drain (`drainMs`) came to. */
+export interface DrainResult {
+  /** From the stop to the drain's end: the last peer closing, or `drainMs`. */
+  ms: number;
+  /** Connections open when the drain began. */
+  open: number;
+  /** Connections still open when it ended (then ended by us, as without a drain). */
+  left: number;
 }
 
 export interface ProtocolErrorEvent {
@@ -120,6 +138,8 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
   private closing: Promise<ServerSummary> | null = null;
   /** Set during shutdown; called when the last connection closes. */
   private onIdle: (() => void) | null = null;
+  /** After a shutdown's drain (`drainMs`): how long it took, connections open at its start and left at its end. */
+  drained: DrainResult | null = null;
 
   constructor(options: ServerOptions) {
     super();
@@ -227,7 +247,9 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
   }
 
   /**
-   * Graceful stop: stop accepting; give reads already queued in the kernel
+   * Graceful stop: stop accepting; with `drainMs`, go on answering the open
+   * connections until their peers have closed them all or `drainMs` has
+   * passed (`drained` is then set); give reads already queued in the kernel
    * one more turn of the event loop to be read and answered; then end every
    * connection, which flushes its replies. Connections that have not closed
    * after `graceMs` are destroyed and counted. Idempotent.
@@ -240,19 +262,17 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
   private async shutdown(): Promise<ServerSummary> {
     this.sweeper?.stop();
     const stopped = Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    const drainMs = this.options.drainMs ?? 0;
+    if (drainMs > 0) {
+      const began = Date.now();
+      const open = this.live.size;
+      await this.whenIdleOr(drainMs);
+      this.drained = { ms: Date.now() - began, open, left: this.live.size };
+    }
     await turn();
     await turn();
     for (const conn of this.live) conn.close();
-    let timer: NodeJS.Timeout | undefined;
-    const allClosed = new Promise<void>((resolve) => {
-      this.onIdle = resolve;
-      if (this.live.size === 0) resolve();
-    });
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.options.graceMs);
-    });
-    await Promise.race([allClosed, grace]);
-    clearTimeout(timer);
+    await this.whenIdleOr(this.options.graceMs);
     for (const conn of this.live) {
       this.stats.forcedCloses++;
       conn.transport.destroy();
@@ -262,6 +282,21 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     if (this.options.unix !== undefined && this.options.share === undefined) rmSync(this.options.unix, { force: true });
     await turn(); // let the last GC entries arrive
     return this.summary(this.gc.stop());
+  }
+
+  /** Resolves once no connection is open, or after `ms`, whichever comes first. */
+  private async whenIdleOr(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const allClosed = new Promise<void>((resolve) => {
+      this.onIdle = resolve;
+      if (this.live.size === 0) resolve();
+    });
+    const expired = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    });
+    await Promise.race([allClosed, expired]);
+    clearTimeout(timer);
+    this.onIdle = null;
   }
 
   /** Call `fn` with each GC's kind and pause (GcMonitor.onEntry); null to stop. */
