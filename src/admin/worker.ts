@@ -38,7 +38,7 @@ export interface AdminListening {
   type: 'listening';
   host: string;
   port: number;
-  /** Why the worker could not put itself under SCHED_IDLE, or null when it did. */
+  /** Why the worker could not lower its priority to nice 19, or null when it did. */
   idleFailure: string | null;
 }
 
@@ -49,17 +49,23 @@ const KEEP_ALIVE_MS = 5000;
 const MAX_HEADER_BYTES = 8192;
 /** A socket silent this long is closed; longer than the longest CPU profile. */
 const SOCKET_TIMEOUT_MS = (PROFILE_MAX_S + 30) * 1000;
+/** The admin thread's nice value: the lowest priority of a normal thread. */
+const ADMIN_NICE = 19;
 /** GC entries are moved from the ring into the histogram at least this often, scraped or not. */
 const GC_DRAIN_MS = 1000;
 
 /**
- * Put this thread under Linux's SCHED_IDLE policy (chrt, util-linux): it
- * then runs only when the CPU has nothing else to do, and a serving thread
- * that wakes takes the CPU back at once. The process is often pinned to one
- * CPU with the client (--cpu): without this, each scrape's millisecond of
- * work here delayed the round trips that arrived meanwhile (bench/admin-cost.sh:
- * p99.9 of 460 and 1136 us against 47 and 54 us without the admin port; docs/PERFORMANCE.md).
- * Returns why it could not, or null.
+ * Give this thread the lowest CPU weight Linux has for a normal thread
+ * (nice 19, renice from util-linux, on this thread's id alone): a serving
+ * thread that wants the CPU gets about 98% of it while a scrape's work runs
+ * here. The process is often pinned to one CPU with the client (--cpu):
+ * at normal priority each scrape's millisecond of work here delayed the
+ * round trips that arrived meanwhile (bench/admin-cost.sh: p99.9 of 460 and
+ * 1136 us against 47 and 54 us without the admin port). SCHED_IDLE, tried
+ * first, kept the tail but cost every round trip about 2 us at p50 even
+ * with nobody asking the admin port anything; nice 19 costs nothing then
+ * (docs/PERFORMANCE.md, "The admin thread's priority"). Returns why it
+ * could not, or null.
  */
 function yieldToServingThread(): string | null {
   let tid: string;
@@ -68,9 +74,9 @@ function yieldToServingThread(): string | null {
   } catch {
     return 'no /proc/thread-self (not Linux)';
   }
-  const r = spawnSync('chrt', ['--idle', '-p', '0', tid], { encoding: 'utf8' });
-  if (r.error !== undefined) return `chrt: ${r.error.message}`;
-  return r.status === 0 ? null : `chrt: ${r.stderr.trim().split('\n')[0]}`;
+  const r = spawnSync('renice', ['-n', String(ADMIN_NICE), '-p', tid], { encoding: 'utf8' });
+  if (r.error !== undefined) return `renice: ${r.error.message}`;
+  return r.status === 0 ? null : `renice: ${r.stderr.trim().split('\n')[0]}`;
 }
 
 const idleFailure = yieldToServingThread();
