@@ -14,6 +14,8 @@ import type { Target } from '../io/connect.js';
 
 const SERVER_BIN = fileURLToPath(new URL('../../bin/server', import.meta.url));
 const START_TIMEOUT_MS = 10_000;
+/** After the server's exit, how long to wait for the rest of its stdout (its last events). */
+const STDOUT_END_MS = 2000;
 
 /** One endpoint of the `ready` event, as `Listener` in server.ts describes it. */
 export interface Endpoint {
@@ -82,7 +84,16 @@ export async function startServerProcess(args: string[], options: StartOptions =
       stderr += `cannot start ${command}: ${err.message}\n`;
       resolve(null);
     });
-    proc.once('exit', (code) => resolve(code));
+    proc.once('exit', (code) => {
+      // 'exit' can come before the last of stdout has been read (the summary, often): wait for its end, but not
+      // for ever, as a worker process left behind may hold the pipe open.
+      if (proc.stdout === null || proc.stdout.readableEnded) return resolve(code);
+      const timer = setTimeout(() => resolve(code), STDOUT_END_MS);
+      proc.stdout.once('end', () => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    });
   }).then((code) => {
     done = true;
     options.cleanup?.();
