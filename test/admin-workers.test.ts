@@ -7,17 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { rawConnect, readBytes, runBin, startServer, usageErrorTests, WAIT_MS, delay } from './helpers.js';
 import { http, sample, waitForSample, which } from './admin-helpers.js';
+import { lengthFrame } from '../src/protocol/length.js';
 
 const WORKERS_ADMIN = ['--port', '0', '--workers', '2', '--admin', '127.0.0.1:0'];
 const RUNS = 4;
 const PER_RUN = 500;
-
-function lengthFrame(s: string): Buffer {
-  const b = Buffer.alloc(4 + s.length);
-  b.writeUInt32BE(s.length, 0);
-  b.write(s, 4);
-  return b;
-}
 
 /** The sum over workers of `name`'s series, and how many worker series there are. */
 function perWorker(text: string, name: string, workers: number): { sum: number; series: number } {
@@ -88,7 +82,7 @@ describe('admin port with --workers', () => {
     assert.equal((await http(`${admin}/readyz`)).status, 200);
     assert.equal((await http(`${admin}/livez`)).status, 200);
     const s = await rawConnect(t, server, 'tcp', { allowHalfOpen: true });
-    s.write(lengthFrame('x'));
+    s.write(lengthFrame(Buffer.from('x')));
     await readBytes(s, 13);
     server.proc.kill('SIGTERM');
     await server.waitFor('shutdown');

@@ -11,17 +11,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BIN, onTeardown, rawConnect, readBytes, runBin, startServer, usageErrorTests, waitUntil, withDeadline } from './helpers.js';
 import { http, sample, waitForSample, which } from './admin-helpers.js';
+import { lengthFrame } from '../src/protocol/length.js';
 
 const ADMIN = ['--port', '0', '--admin', '127.0.0.1:0'];
 /** The admin thread's nice value (src/admin/worker.ts). */
 const ADMIN_NICE = 19;
-
-function lengthFrame(s: string): Buffer {
-  const b = Buffer.alloc(4 + s.length);
-  b.writeUInt32BE(s.length, 0);
-  b.write(s, 4);
-  return b;
-}
 
 /** What the issue asks /metrics to carry, at the least. */
 const REQUIRED = [
@@ -88,7 +82,7 @@ describe('admin port: endpoints', () => {
     if (promtool === null) return t.skip('promtool is not installed (Debian package prometheus; .ci/run installs it)');
     const server = await startServer(ADMIN);
     const s = await rawConnect(t, server);
-    s.write(lengthFrame('hola'));
+    s.write(lengthFrame(Buffer.from('hola')));
     await readBytes(s, 13);
     const text = await waitForSample(server.admin!.url, 'respuesta_messages_total', 1);
     const r = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
@@ -178,7 +172,7 @@ describe('admin port: health', () => {
 
     // A peer that never closes keeps the server draining for its grace period.
     const s = await rawConnect(t, server, 'tcp', { allowHalfOpen: true });
-    s.write(lengthFrame('x'));
+    s.write(lengthFrame(Buffer.from('x')));
     await readBytes(s, 13);
     server.proc.kill('SIGTERM');
     await server.waitFor('shutdown');

@@ -31,21 +31,8 @@ export function describeSummary(s: ServerSummary): string {
 
 /** The figures of several workers as one server's: every count summed, GC too; `uptimeMs` is the whole server's. */
 export function sumSummaries(list: readonly ServerSummary[], uptimeMs: number): ServerSummary {
-  const sum: ServerSummary = {
-    connections: 0,
-    messages: 0,
-    ignored: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    protocolErrors: 0,
-    socketErrors: 0,
-    forcedCloses: 0,
-    rejectedConnections: 0,
-    idleTimeouts: 0,
-    outputPauses: 0,
-    gc: { count: 0, pauseMs: 0, minor: 0, major: 0 },
-    uptimeMs,
-  };
+  const zeros = Object.fromEntries(COUNTS.map((key) => [key, 0])) as Record<(typeof COUNTS)[number], number>;
+  const sum: ServerSummary = { ...zeros, gc: { count: 0, pauseMs: 0, minor: 0, major: 0 }, uptimeMs };
   for (const s of list) {
     for (const key of COUNTS) sum[key] += s[key];
     sum.gc.count += s.gc.count;
