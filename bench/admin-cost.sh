@@ -7,13 +7,17 @@
 # backward (ABBA; ABCCBA with three modes). Each run is bin/client against
 # bin/server, 64 B, TCP, N measured round trips (1 000 000 by default) after
 # 20 000 of warm-up; the server and the client on CPU 0 (CPU=...), the
-# scraper or the flood on CPU 1 (SCRAPER_CPU=...). Prints p50/p99/p99.9, the
+# scraper or the flood on CPU 1 (SCRAPER_CPU=...). The admin thread goes
+# where the server puts it by default (with --cpu, its other CPUs: here the
+# scraper's), or where ADMIN_CPU says (--admin-cpu). Prints p50/p99/p99.9, the
 # serving thread's GCs over the whole run from its summary (total, then
 # minor/major/other: other is V8's incremental-marking and weak-callback
 # steps), and the scrapes answered.
 #   bench/admin-cost.sh [ROUNDS] [N]     ROUNDS defaults to 3. Run after ./run.sh build.
 #   MODES="off on flood"                 which modes, in the forward order (default: off on);
-#                                        quiet: the admin port on and nobody asking it anything
+#                                        quiet: the admin port on and nobody asking it anything;
+#                                        shared: as on, the admin thread on the serving thread's CPU
+#   ADMIN_CPU=0                          --admin-cpu for every mode with the admin port
 #   TRACE_GC=1                           also run the server with --trace-gc and print, after
 #                                        each run, what every isolate of the process collected
 #                                        (the serving thread's and the admin worker's)
@@ -33,7 +37,7 @@ server_flags=${SERVER_FLAGS:-}
 log=$(mktemp)
 trap 'kill "${scraper_pid:-}" "${server_pid:-}" 2>/dev/null || true; rm -f "$log" "$log.err" "$log.scrapes"' EXIT
 
-echo "bench/admin-cost.sh: bin/client (CPU $cpu) -> bin/server (CPU $cpu), 64 B, TCP, $count round trips, $rounds rounds of ${modes[*]} (forward, then backward); scraper on CPU $scraper_cpu;${server_flags:+ server flags$server_flags;} node $(node --version), commit $(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src bench)" ] || echo +)"
+echo "bench/admin-cost.sh: bin/client (CPU $cpu) -> bin/server (CPU $cpu), 64 B, TCP, $count round trips, $rounds rounds of ${modes[*]} (forward, then backward); scraper on CPU $scraper_cpu; admin thread on CPUs ${ADMIN_CPU:-other than $cpu (the default)}${ADMIN_CPU:+ (--admin-cpu)};${server_flags:+ server flags$server_flags;} node $(node --version), commit $(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src bench)" ] || echo +)"
 printf '%-6s %7s %8s %9s %11s %13s %8s %8s\n' admin "p50 us" "p99 us" "p99.9 us" "server GCs" "min/maj/oth" "GC ms" scrapes
 for i in $(seq "$rounds"); do
   order=("${modes[@]}")
@@ -44,6 +48,8 @@ for i in $(seq "$rounds"); do
   for side in "${order[@]}"; do
     args=()
     [ "$side" != off ] && args=(--admin 127.0.0.1:0)
+    [ "$side" = shared ] && args+=(--admin-cpu "$cpu")
+    [ "$side" != off ] && [ -n "${ADMIN_CPU:-}" ] && args+=(--admin-cpu "$ADMIN_CPU")
     env "${server_env[@]}" ./bin/server --json --port 0 --cpu "$cpu" "${args[@]}" >"$log" 2>"$log.err" &
     server_pid=$!
     until grep -q '^{"event":"ready"' "$log"; do
@@ -54,7 +60,7 @@ for i in $(seq "$rounds"); do
     port=$(grep -o '"port":[0-9]*' <<<"$ready" | head -n 1 | cut -d: -f2)
     : >"$log.scrapes"
     admin=$(grep -o '"url":"http://[^"]*"' <<<"$ready" | cut -d'"' -f4 || true)
-    if [ "$side" = on ]; then
+    if [ "$side" = on ] || [ "$side" = shared ]; then
       taskset -c "$scraper_cpu" bash -c 'while sleep 1; do curl -sf -o /dev/null "$1/metrics" && echo >>"$2"; done' _ "$admin" "$log.scrapes" &
       scraper_pid=$!
     elif [ "$side" = flood ]; then

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BIN, onTeardown, rawConnect, readBytes, runBin, startServer, usageErrorTests, waitUntil, withDeadline } from './helpers.js';
 import { http, sample, waitForSample, which } from './admin-helpers.js';
+import { allowedCpus, expandCpuList, otherCpus } from '../src/io/placement.js';
 import { lengthFrame } from '../src/protocol/length.js';
 
 const ADMIN = ['--port', '0', '--admin', '127.0.0.1:0'];
@@ -156,7 +157,57 @@ describe('admin port: usage', () => {
     [['--admin-debug'], /--admin-debug needs --admin/],
     [['--admin', 'x'], /--admin.*expected PORT or HOST:PORT/],
     [['--admin', '127.0.0.1:70000'], /--admin.*expected PORT or HOST:PORT/],
+    [['--admin-cpu', '1'], /--admin-cpu needs --admin/],
+    [['--admin', '0', '--admin-cpu', 'one'], /--admin-cpu.*expected a CPU list/],
   ]);
+});
+
+/** Where a thread of `pid` may run, as CPU numbers (its Cpus_allowed_list). */
+function threadCpus(pid: number, tid: number | string): number[] {
+  const m = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'));
+  return expandCpuList(m![1]);
+}
+
+/** The id of the admin thread of `pid`: its one thread at nice 19. */
+function adminThread(pid: number): string {
+  const tids = readdirSync(`/proc/${pid}/task`).filter(
+    (tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+        .replace(/^.*\) /, '')
+        .split(' ')[16] === String(ADMIN_NICE),
+  );
+  assert.equal(tids.length, 1, `one thread of ${pid} at nice ${ADMIN_NICE}: ${tids}`);
+  return tids[0];
+}
+
+describe('admin port: CPU placement', () => {
+  const allowed = allowedCpus('self');
+  const others = otherCpus(allowed, '0');
+  const ONE_CPU = others === null ? `the tests may run on CPUs ${allowed ?? '?'} only: no CPU besides 0 for the admin thread` : false;
+
+  it("with --cpu 0, the admin thread runs on this process's other CPUs, and the config says so", { skip: ONE_CPU }, async () => {
+    const server = await startServer([...ADMIN, '--cpu', '0']);
+    assert.equal((await server.waitFor('config')).adminCpus, others);
+    assert.deepEqual(threadCpus(server.pid, server.pid), [0], 'the serving thread stays on CPU 0');
+    assert.deepEqual(threadCpus(server.pid, adminThread(server.pid)), expandCpuList(others!));
+    assert.equal((await http(`${server.admin!.url}/metrics`)).status, 200);
+    await server.stop();
+  });
+
+  it('--admin-cpu puts it where asked, with the serving thread too', async () => {
+    const server = await startServer([...ADMIN, '--cpu', '0', '--admin-cpu', '0']);
+    assert.equal((await server.waitFor('config')).adminCpus, '0');
+    assert.deepEqual(threadCpus(server.pid, adminThread(server.pid)), [0]);
+    assert.equal((await http(`${server.admin!.url}/metrics`)).status, 200);
+    await server.stop();
+  });
+
+  it('without --cpu nor --admin-cpu, it may run wherever the serving thread may', async () => {
+    const server = await startServer(ADMIN);
+    assert.equal((await server.waitFor('config')).adminCpus, null);
+    assert.deepEqual(threadCpus(server.pid, adminThread(server.pid)), threadCpus(server.pid, server.pid));
+    await server.stop();
+  });
 });
 
 describe('admin port: health', () => {

@@ -11,7 +11,8 @@ import { describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import { BIN, type RunningServer, numbered, rawConnect, readNumbered, runBin, startServer, usageErrorTests, waitUntil, withDeadline } from './helpers.js';
 
-/** Linux's number for SCHED_FIFO in /proc/PID/task/TID/sched. */
+/** Linux's numbers for SCHED_OTHER and SCHED_FIFO in /proc/PID/task/TID/sched. */
+const SCHED_OTHER = 0;
 const SCHED_FIFO = 1;
 const ROOT_SKIP = process.getuid?.() === 0 ? false : 'setting SCHED_FIFO needs root here (CAP_SYS_NICE); this test runs as a normal user';
 const SETPRIV_SKIP =
@@ -71,6 +72,30 @@ describe('--rt-priority', () => {
     t.after(() => server.stop('SIGKILL'));
     assert.equal(server.events.find((e) => e.event === 'config')!.rtPriority, 7);
     assertFifo(server.pid, 7);
+    await assertAnswers(t, server);
+    const { code } = await server.stop('SIGTERM');
+    assert.equal(code, 0);
+  });
+
+  it('with --admin: every thread under SCHED_FIFO but the admin thread, back to the normal policy at nice 19', { skip: ROOT_SKIP }, async (t) => {
+    const server = await startServer(['--port', '0', '--mode', 'echo', '--rt-priority', '7', '--admin', '127.0.0.1:0']);
+    t.after(() => server.stop('SIGKILL'));
+    const threads = threadPolicies(server.pid);
+    const normal = threads.filter((th) => th.policy !== SCHED_FIFO);
+    assert.equal(normal.length, 1, `one thread left SCHED_FIFO: ${JSON.stringify(threads)}`);
+    assert.equal(normal[0].policy, SCHED_OTHER);
+    assert.equal(
+      readFileSync(`/proc/${server.pid}/task/${normal[0].tid}/stat`, 'utf8')
+        .replace(/^.*\) /, '')
+        .split(' ')[16],
+      '19',
+      'the admin thread is at nice 19',
+    );
+    for (const th of threads.filter((x) => x.policy === SCHED_FIFO)) assert.equal(th.rtPriority, 7);
+    assert.ok(
+      threads.some((th) => th.tid === String(server.pid) && th.policy === SCHED_FIFO),
+      'the serving thread stays under SCHED_FIFO',
+    );
     await assertAnswers(t, server);
     const { code } = await server.stop('SIGTERM');
     assert.equal(code, 0);

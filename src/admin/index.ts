@@ -29,6 +29,10 @@ const RESTART_RESET_MS = 60_000;
 export interface AdminOptions extends AdminAddress {
   /** Serve /debug/profile and /debug/heap. */
   debug: boolean;
+  /** CPUs for the admin thread (taskset list), or null to leave it on the serving thread's (--admin-cpu). */
+  cpus: string | null;
+  /** The process runs under SCHED_FIFO (--rt-priority): the admin thread goes back to the normal policy. */
+  realtime: boolean;
 }
 
 /** The admin listener as it runs. */
@@ -81,6 +85,8 @@ export async function startAdminThread(sources: SourceBuffers, main: SharedStats
     host: options.host,
     port: options.port,
     debug: options.debug,
+    cpus: options.cpus,
+    realtime: options.realtime,
     build,
     startedAt: Date.now(),
     crashRoute: process.env.RESPUESTA_ADMIN_FAULT === 'crash',
@@ -125,8 +131,8 @@ export async function startAdminThread(sources: SourceBuffers, main: SharedStats
   };
 
   const first = await spawnWorker();
-  if (first.idleFailure !== null) {
-    log.warn('admin-priority', { reason: first.idleFailure }, `warning: the admin thread runs at normal priority (${first.idleFailure}): a scrape may delay replies on a shared CPU`);
+  for (const reason of first.placementFailures) {
+    log.warn('admin-placement', { reason }, `warning: ${reason}: a scrape may delay replies`);
   }
   // A restart binds the port this one got, not port 0 again: scrapers keep their target.
   data.port = first.port;

@@ -9,6 +9,11 @@
  * (CPU, resident memory, file descriptors, start time: read from /proc and
  * process-wide); its heap, GC and event-loop metrics would describe this
  * worker, so the serving thread's are published under `respuesta_` instead.
+ * The process-wide ones are registered one by one (PROCESS_METRICS), not
+ * with collectDefaultMetrics: that also starts an event-loop monitor
+ * sampling every 10 ms, which woke this thread a hundred times a second and,
+ * on a CPU shared with the serving thread, kept it waiting to run a third
+ * of the time (docs/PERFORMANCE.md, "What a scrape costs").
  *
  * With `--workers N` the primary serves the one admin port and every figure
  * of a serving thread is one series per worker process, labelled
@@ -16,7 +21,8 @@
  * (`sum without (worker) (rate(respuesta_messages_total[1m]))`). The
  * process_* metrics are then the primary's.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createRequire } from 'node:module';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Flag, GC_KINDS, GC_RING, PROTOCOL_ERROR_CODES, type SharedStats, Slot } from './shared.js';
 import type { AdminSources, Source } from './sources.js';
 
@@ -32,6 +38,17 @@ export interface BuildInfo {
 const GC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
 const NS = 1e-9;
+
+/**
+ * prom-client's default metrics that describe the whole process, as
+ * collectDefaultMetrics registers them (its modules, each a function of a
+ * registry): process_cpu_*, process_start_time_seconds,
+ * process_{resident,virtual}_memory_bytes and process_heap_bytes,
+ * process_open_fds, process_max_fds.
+ */
+const PROCESS_METRICS = ['processCpuTotal', 'processStartTime', 'osMemoryHeap', 'processOpenFileDescriptors', 'processMaxFileDescriptors'];
+type DefaultMetric = (registry: Registry, config: object) => void;
+const requireCjs = createRequire(import.meta.url);
 
 /** One source's GC ring as the worker has read it. */
 interface GcReader {
@@ -167,10 +184,7 @@ export class AdminMetrics {
       1,
     );
 
-    // prom-client's default metrics, the process-wide ones only.
-    const defaults = new Registry();
-    collectDefaultMetrics({ register: defaults });
-    for (const m of defaults.getMetricsAsArray()) if (m.name.startsWith('process_')) r.registerMetric(m as unknown as Gauge);
+    for (const name of PROCESS_METRICS) (requireCjs(`prom-client/lib/metrics/${name}`) as DefaultMetric)(r, {});
   }
 
   /** Observe every GC entry each serving thread has pushed since the last drain. */

@@ -29,6 +29,10 @@ export interface AdminWorkerData {
   debug: boolean;
   build: BuildInfo;
   startedAt: number;
+  /** CPUs to move this thread to (taskset), or null to stay where the serving thread is. */
+  cpus: string | null;
+  /** The process runs under SCHED_FIFO (--rt-priority), which this thread inherited: return to the normal policy. */
+  realtime: boolean;
   /** A test's fault injection: `GET /debug/crash` throws in the worker (RESPUESTA_ADMIN_FAULT=crash). */
   crashRoute: boolean;
 }
@@ -38,8 +42,8 @@ export interface AdminListening {
   type: 'listening';
   host: string;
   port: number;
-  /** Why the worker could not lower its priority to nice 19, or null when it did. */
-  idleFailure: string | null;
+  /** What the worker could not do to keep out of the serving thread's way (placeThisThread), one line each. */
+  placementFailures: string[];
 }
 
 const MAX_CONNECTIONS = 32;
@@ -55,32 +59,46 @@ const ADMIN_NICE = 19;
 const GC_DRAIN_MS = 1000;
 
 /**
- * Give this thread the lowest CPU weight Linux has for a normal thread
- * (nice 19, renice from util-linux, on this thread's id alone): a serving
- * thread that wants the CPU gets about 98% of it while a scrape's work runs
- * here. The process is often pinned to one CPU with the client (--cpu):
- * at normal priority each scrape's millisecond of work here delayed the
- * round trips that arrived meanwhile (bench/admin-cost.sh: p99.9 of 460 and
- * 1136 us against 47 and 54 us without the admin port). SCHED_IDLE, tried
- * first, kept the tail but cost every round trip about 2 us at p50 even
- * with nobody asking the admin port anything; nice 19 costs nothing then
- * (docs/PERFORMANCE.md, "The admin thread's priority"). Returns why it
- * could not, or null.
+ * Keep this thread out of the serving thread's way, on this thread's id
+ * alone (util-linux's tools, as --cpu and --rt-priority use them):
+ * - back to the normal policy when the process runs under SCHED_FIFO
+ *   (--rt-priority), which this thread inherited: a scrape at the serving
+ *   thread's real-time priority would run to its end before any reply;
+ * - the lowest CPU weight Linux has for a normal thread (nice 19): a serving
+ *   thread that wants the CPU gets about 98% of it while a scrape's work
+ *   runs here. At normal priority each scrape's millisecond of work delayed
+ *   the round trips that arrived meanwhile on a CPU shared with the client
+ *   (bench/admin-cost.sh: p99.9 of 460 and 1136 us against 47 and 54 us).
+ *   SCHED_IDLE, tried first, kept the tail but cost every round trip about
+ *   2 us at p50 even with nobody asking the admin port anything; nice 19
+ *   costs nothing then (docs/PERFORMANCE.md, "The admin thread's priority");
+ * - onto other CPUs than the serving thread's when there are (`cpus`,
+ *   --admin-cpu or its default): a scrape's work then never runs where
+ *   replies are made (docs/PERFORMANCE.md, "What a scrape costs").
+ * Returns what it could not do, one line each.
  */
-function yieldToServingThread(): string | null {
+function placeThisThread(cpus: string | null, realtime: boolean): string[] {
   let tid: string;
   try {
     tid = readlinkSync('/proc/thread-self').split('/').pop()!;
   } catch {
-    return 'no /proc/thread-self (not Linux)';
+    return ["no /proc/thread-self (not Linux): the admin thread keeps the serving thread's priority and CPUs"];
   }
-  const r = spawnSync('renice', ['-n', String(ADMIN_NICE), '-p', tid], { encoding: 'utf8' });
-  if (r.error !== undefined) return `renice: ${r.error.message}`;
-  return r.status === 0 ? null : `renice: ${r.stderr.trim().split('\n')[0]}`;
+  const run = (what: string, command: string, args: string[]): string | null => {
+    const r = spawnSync(command, [...args, tid], { encoding: 'utf8' });
+    if (r.error !== undefined) return `${what}: ${command}: ${r.error.message}`;
+    return r.status === 0 ? null : `${what}: ${command}: ${r.stderr.trim().split('\n')[0]}`;
+  };
+  const failures = [
+    realtime ? run('the admin thread stays under SCHED_FIFO', 'chrt', ['--other', '--pid', '0']) : null,
+    run('the admin thread runs at normal priority', 'renice', ['-n', String(ADMIN_NICE), '-p']),
+    cpus === null ? null : run(`the admin thread stays on the serving thread's CPUs, not ${cpus}`, 'taskset', ['-pc', cpus]),
+  ];
+  return failures.filter((f): f is string => f !== null);
 }
 
-const idleFailure = yieldToServingThread();
 const data = workerData as AdminWorkerData;
+const placementFailures = placeThisThread(data.cpus, data.realtime);
 const sources = sourceViews(data.sources);
 const shared = sources.main;
 const metrics = new AdminMetrics(sources, data.build);
@@ -185,5 +203,5 @@ server.on('clientError', (_err, socket) => {
 server.listen({ host: data.host, port: data.port, exclusive: true }, () => {
   const addr = server.address();
   if (addr === null || typeof addr === 'string') throw new Error('the admin listener has no address');
-  parentPort!.postMessage({ type: 'listening', host: addr.address, port: addr.port, idleFailure } satisfies AdminListening);
+  parentPort!.postMessage({ type: 'listening', host: addr.address, port: addr.port, placementFailures } satisfies AdminListening);
 });

@@ -25,6 +25,27 @@ export function realtimeSelf(priority: number): void {
   execFileSync('chrt', ['--all-tasks', '--fifo', '--pid', String(priority), String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/** The CPUs of a taskset list (`0-2,5`: 0, 1, 2, 5), in order. */
+export function expandCpuList(list: string): number[] {
+  const cpus: number[] = [];
+  for (const part of list.split(',')) {
+    const [from, to = from] = part.split('-').map(Number);
+    for (let c = from; c <= to; c++) cpus.push(c);
+  }
+  return cpus;
+}
+
+/**
+ * The CPUs of `allowed` (a taskset list) that are not in `taken`, as a
+ * taskset list (`2,3`), or null when none is left or either is unknown.
+ */
+export function otherCpus(allowed: string | null, taken: string | undefined): string | null {
+  if (allowed === null || taken === undefined) return null;
+  const skip = new Set(expandCpuList(taken));
+  const rest = expandCpuList(allowed).filter((c) => !skip.has(c));
+  return rest.length === 0 ? null : rest.join(',');
+}
+
 /** The CPUs a process may run on, as the kernel reports them (`0-1`), or null when unknown. */
 export function allowedCpus(pid: number | 'self'): string | null {
   try {

@@ -21,7 +21,7 @@ import {
 } from '../cli/args.js';
 import { createLogger } from '../cli/log.js';
 import { framingHint } from '../protocol/errors.js';
-import { allowedCpus } from '../io/placement.js';
+import { allowedCpus, otherCpus } from '../io/placement.js';
 import { describeConfig, describeRt, describeSummary } from './report.js';
 import { type LimitEvent, type ProtocolErrorEvent, ResponderServer, type ServerOptions } from './server.js';
 import { type IoPath, ioPath, usePublicIo } from '../io/binding.js';
@@ -77,6 +77,7 @@ const program = new Command(NAME)
   .option('--rt-priority <n>', 'run every thread under SCHED_FIFO at this priority, 1-99 (chrt; needs root or CAP_SYS_NICE): served before normal processes on its CPU', parseRtPriority)
   .addOption(ioOption('handles: bare accepted handles, one shared read buffer, direct writes (Node internals; used when this Node has them); sockets: net.Socket only'))
   .option('--admin <[host:]port>', 'serve /metrics (Prometheus), /livez, /readyz and a live dashboard over HTTP here (host: 127.0.0.1 unless given; docs/OPERATIONS.md)', parseAdminAddress)
+  .option('--admin-cpu <list>', "CPUs for the admin port's thread (taskset; default: with --cpu, this process's other CPUs, if it has any)", parseCpuList)
   .option('--admin-debug', 'also serve CPU profiles and heap snapshots of the server on the admin port (/debug/profile, /debug/heap)', false)
   .option('--json', 'log one JSON object per line', false)
   .addHelpText(
@@ -115,6 +116,7 @@ const opts = program.opts<{
   workers: number | 'auto';
   distribution: (typeof DISTRIBUTIONS)[number];
   admin?: AdminAddress;
+  adminCpu?: string;
   adminDebug: boolean;
 }>();
 
@@ -124,10 +126,13 @@ if (opts.unix !== undefined) checkUnixPath(opts.unix);
 if (opts.distribution === 'reuseport' && !reusePortAvailable())
   usageError(NAME, `option --distribution reuseport needs Linux and Node 22.12+ or 23.1+; this is Node ${process.versions.node} on ${process.platform}`);
 if (opts.adminDebug && opts.admin === undefined) usageError(NAME, 'option --admin-debug needs --admin');
+if (opts.adminCpu !== undefined && opts.admin === undefined) usageError(NAME, 'option --admin-cpu needs --admin');
 // A SCHED_FIFO thread that never sleeps keeps every normal thread off its CPU (but for the 5% the kernel's RT throttling leaves them).
 if (opts.rtPriority !== undefined && opts.busyPoll) usageError(NAME, 'options --rt-priority and --busy-poll: a real-time thread that never sleeps starves its CPU; give one, not both');
 // A worker started by the primary (primary.ts) pins itself to its one CPU of --cpu; the primary, or a server alone, to the list.
 const link = workerLink();
+// The admin thread's CPUs: as given, or with --cpu the others this process could use, so that a scrape's work never runs where replies are made.
+const adminCpus = opts.adminCpu ?? otherCpus(allowedCpus('self'), opts.cpu);
 pinOrExit(NAME, '--cpu', link === null ? opts.cpu : link.setup.cpu?.toString());
 // Every process sets its own: the primary (in the connection path with the cluster module), each worker, a server alone.
 realtimeOrExit(NAME, opts.rtPriority);
@@ -167,7 +172,7 @@ const options: ServerOptions = {
 if (link === null && workers > 1) {
   const distribution = opts.distribution === 'auto' ? (reusePortAvailable() ? 'reuseport' : 'cluster') : opts.distribution;
   const { runPrimary } = await import('./primary.js');
-  const admin = opts.admin === undefined ? undefined : { ...opts.admin, debug: false };
+  const admin = opts.admin === undefined ? undefined : { ...opts.admin, debug: false, cpus: adminCpus, realtime: opts.rtPriority !== undefined };
   await runPrimary({ name: NAME, options, workers, distribution, cpus: opts.cpu, rtPriority: opts.rtPriority, io: ioPath(), log: createLogger(opts.json), admin });
 } else {
   await serve();
@@ -202,12 +207,12 @@ async function serve(): Promise<void> {
 
   const cpus = allowedCpus('self');
   const adminAt = opts.admin === undefined ? undefined : `${opts.admin.host}:${opts.admin.port}`;
-  const adminText = adminAt === undefined ? '' : ` admin=${adminAt}${opts.adminDebug ? ' admin-debug=on' : ''}`;
+  const adminText = adminAt === undefined ? '' : ` admin=${adminAt}${adminCpus === null ? '' : ` admin-cpus=${adminCpus}`}${opts.adminDebug ? ' admin-debug=on' : ''}`;
   // A worker's config and ready lines are the primary's to print.
   if (link === null) {
     log.info(
       'config',
-      { pid: process.pid, ...options, io: server.io, cpus, rtPriority: opts.rtPriority, admin: adminAt, adminDebug: opts.adminDebug },
+      { pid: process.pid, ...options, io: server.io, cpus, rtPriority: opts.rtPriority, admin: adminAt, adminCpus: adminAt === undefined ? undefined : adminCpus, adminDebug: opts.adminDebug },
       `${describeConfig(options)} io=${server.io} cpus=${cpus ?? '?'}${describeRt(opts.rtPriority)}${adminText}`,
     );
   }
@@ -220,7 +225,12 @@ async function serve(): Promise<void> {
     startStatsRelay(server, (m) => link.stats(m));
   } else if (opts.admin !== undefined) {
     try {
-      admin = await startAdmin(server, { ...opts.admin, debug: opts.adminDebug }, { version: packageVersion(), io: server.io, framing: options.framing, mode: options.mode }, log);
+      admin = await startAdmin(
+        server,
+        { ...opts.admin, debug: opts.adminDebug, cpus: adminCpus, realtime: opts.rtPriority !== undefined },
+        { version: packageVersion(), io: server.io, framing: options.framing, mode: options.mode },
+        log,
+      );
     } catch (err) {
       fatal(NAME, `cannot listen: ${describeError(err)}`);
     }

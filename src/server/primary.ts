@@ -25,7 +25,7 @@ import { rmSync } from 'node:fs';
 import { EXIT_FAILED, EXIT_OK, describeError, fatal } from '../cli/args.js';
 import type { Logger } from '../cli/log.js';
 import type { IoPath } from '../io/binding.js';
-import { allowedCpus } from '../io/placement.js';
+import { allowedCpus, expandCpuList } from '../io/placement.js';
 import type { Listener } from './listeners.js';
 import { exposedWarning } from '../admin/address.js';
 import type { AdminOptions } from '../admin/index.js';
@@ -34,7 +34,7 @@ import { packageVersion } from '../cli/meta.js';
 import { describeConfig, describeRt, describeSummary, sumSummaries } from './report.js';
 import type { ServerOptions, ServerSummary } from './server.js';
 import { claimUnixPath } from './unix.js';
-import { type Distribution, WORKER_ENV, type WorkerMessage, type WorkerSetup, expandCpuList } from './workers.js';
+import { type Distribution, WORKER_ENV, type WorkerMessage, type WorkerSetup } from './workers.js';
 
 /** A worker that lived this long is restarted at once when it dies. */
 const STEADY_MS = 10_000;
@@ -92,10 +92,22 @@ export async function runPrimary(p: PrimaryOptions): Promise<void> {
   const unixShare = options.unix === undefined ? null : `cluster ${policy}`;
   const distribution = [tcpShare === null ? '' : `tcp: ${tcpShare}`, unixShare === null ? '' : `unix: ${unixShare}`].filter((s) => s !== '').join('; ');
   const adminAt = p.admin === undefined ? undefined : `${p.admin.host}:${p.admin.port}`;
+  const adminCpus = p.admin?.cpus ?? null;
   log.info(
     'config',
-    { pid: process.pid, ...options, admin: adminAt, workers: p.workers, distribution: p.distribution, schedulingPolicy: policy, io: p.io, cpus: allowedCpus('self'), rtPriority: p.rtPriority },
-    `${describeConfig(options)} io=${p.io} workers=${p.workers} (${distribution}) cpus=${p.cpus === undefined ? (allowedCpus('self') ?? '?') : `${p.cpus}, one worker each`}${describeRt(p.rtPriority)}${adminAt === undefined ? '' : ` admin=${adminAt}`}`,
+    {
+      pid: process.pid,
+      ...options,
+      admin: adminAt,
+      adminCpus: adminAt === undefined ? undefined : adminCpus,
+      workers: p.workers,
+      distribution: p.distribution,
+      schedulingPolicy: policy,
+      io: p.io,
+      cpus: allowedCpus('self'),
+      rtPriority: p.rtPriority,
+    },
+    `${describeConfig(options)} io=${p.io} workers=${p.workers} (${distribution}) cpus=${p.cpus === undefined ? (allowedCpus('self') ?? '?') : `${p.cpus}, one worker each`}${describeRt(p.rtPriority)}${adminAt === undefined ? '' : ` admin=${adminAt}${adminCpus === null ? '' : ` admin-cpus=${adminCpus}`}`}`,
   );
   const exposed = p.admin === undefined ? null : exposedWarning(p.admin, false);
   if (exposed !== null) log.warn('admin-exposed', { host: p.admin!.host }, exposed);

@@ -51,16 +51,6 @@ export function reusePortAvailable(version = process.versions.node, platform = p
   return platform === 'linux' && (major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12));
 }
 
-/** The CPUs of a taskset list (`0-2,5`: 0, 1, 2, 5), in order. */
-export function expandCpuList(list: string): number[] {
-  const cpus: number[] = [];
-  for (const part of list.split(',')) {
-    const [from, to = from] = part.split('-').map(Number);
-    for (let c = from; c <= to; c++) cpus.push(c);
-  }
-  return cpus;
-}
-
 /** What the primary tells a worker, in its environment (WORKER_ENV). */
 export interface WorkerSetup {
   /** 1-based, stable across restarts: the slot, not the process. */
