@@ -35,7 +35,8 @@ server_flags=${SERVER_FLAGS:-}
 [ "${TRACE_GC:-0}" = 1 ] && server_flags+=" --trace-gc"
 [ -n "$server_flags" ] && server_env=("RESPUESTA_NODE_FLAGS=--max-semi-space-size=2 --min-semi-space-size=2 $server_flags")
 log=$(mktemp)
-trap 'kill "${scraper_pid:-}" "${server_pid:-}" 2>/dev/null || true; rm -f "$log" "$log.err" "$log.scrapes"' EXIT
+trap 'kill "${scraper_pid:-}" "${server_pid:-}" 2>/dev/null || true; rm -f "$log" "$log.err" "$log.scrapes" "$log.rows"' EXIT
+trap 'echo "bench/admin-cost.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 echo "bench/admin-cost.sh: bin/client (CPU $cpu) -> bin/server (CPU $cpu), 64 B, TCP, $count round trips, $rounds rounds of ${modes[*]} (forward, then backward); scraper on CPU $scraper_cpu; admin thread on CPUs ${ADMIN_CPU:-other than $cpu (the default)}${ADMIN_CPU:+ (--admin-cpu)};${server_flags:+ server flags$server_flags;} node $(node --version), commit $(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src bench)" ] || echo +)"
 printf '%-6s %7s %8s %9s %11s %13s %8s %8s\n' admin "p50 us" "p99 us" "p99.9 us" "server GCs" "min/maj/oth" "GC ms" scrapes
@@ -86,7 +87,7 @@ for i in $(seq "$rounds"); do
       const f = (v, w) => v.toFixed(2).padStart(w);
       const kinds = `${s.gc.minor}/${s.gc.major}/${s.gc.count - s.gc.minor - s.gc.major}`;
       console.log(`${process.argv[2].padEnd(6)} ${f(c.latencyUs.p50, 7)} ${f(c.latencyUs.p99, 8)} ${f(c.latencyUs.p99_9, 9)} ${String(s.gc.count).padStart(11)} ${kinds.padStart(13)} ${s.gc.pauseMs.toFixed(1).padStart(8)} ${process.argv[3].padStart(8)}`);
-    ' "$out" "$side" "$scrapes"
+    ' "$out" "$side" "$scrapes" | tee -a "$log.rows"
     if [ "${TRACE_GC:-0}" = 1 ]; then
       # One line per isolate and kind: "[pid:isolate] Scavenge" and the like, counted; the serving thread's isolate comes first in the log.
       grep '^\[' "$log" | awk '{ kind = $4; if ($5 ~ /^\(/) kind = kind " " $5; n[$1 " " kind]++ } END { for (k in n) printf "         trace-gc: %s x%d\n", k, n[k] }' | sort
@@ -94,3 +95,20 @@ for i in $(seq "$rounds"); do
     fi
   done
 done
+
+# Per mode over the rounds: the median and the range of p50, p99 and p99.9, and
+# every GC count seen. The off runs' range is the noise the other modes are
+# read against.
+echo
+echo "over $rounds rounds: median [min-max]"
+node -e '
+  const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => l.trim().split(/\s+/));
+  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+  const cell = (xs) => `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}]`.padEnd(22);
+  console.log(`${"admin".padEnd(6)} ${"p50 us".padEnd(22)} ${"p99 us".padEnd(22)} ${"p99.9 us".padEnd(22)} server GCs`);
+  for (const mode of [...new Set(rows.map((r) => r[0]))]) {
+    const mine = rows.filter((r) => r[0] === mode);
+    const col = (i) => mine.map((r) => Number(r[i]));
+    console.log(`${mode.padEnd(6)} ${cell(col(1))} ${cell(col(2))} ${cell(col(3))} ${[...new Set(col(4))].join(", ")}`);
+  }
+' "$log.rows"
