@@ -12,7 +12,9 @@
 # scraper's), or where ADMIN_CPU says (--admin-cpu). Prints p50/p99/p99.9, the
 # serving thread's GCs over the whole run from its summary (total, then
 # minor/major/other: other is V8's incremental-marking and weak-callback
-# steps), and the scrapes answered.
+# steps), the scrapes answered, and the serving thread's CPU time per round
+# trip over the client's run (its schedstat): what the thread itself spent,
+# less sensitive than latency to what else the machine runs.
 #   bench/admin-cost.sh [ROUNDS] [N]     ROUNDS defaults to 3. Run after ./run.sh build.
 #   MODES="off on flood"                 which modes, in the forward order (default: off on);
 #                                        quiet: the admin port on and nobody asking it anything;
@@ -39,7 +41,7 @@ trap 'kill "${scraper_pid:-}" "${server_pid:-}" 2>/dev/null || true; rm -f "$log
 trap 'echo "bench/admin-cost.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 echo "bench/admin-cost.sh: bin/client (CPU $cpu) -> bin/server (CPU $cpu), 64 B, TCP, $count round trips, $rounds rounds of ${modes[*]} (forward, then backward); scraper on CPU $scraper_cpu; admin thread on CPUs ${ADMIN_CPU:-other than $cpu (the default)}${ADMIN_CPU:+ (--admin-cpu)};${server_flags:+ server flags$server_flags;} node $(node --version), commit $(git rev-parse --short HEAD)$([ -z "$(git status --porcelain -- src bench)" ] || echo +)"
-printf '%-6s %7s %8s %9s %11s %13s %8s %8s\n' admin "p50 us" "p99 us" "p99.9 us" "server GCs" "min/maj/oth" "GC ms" scrapes
+printf '%-6s %7s %8s %9s %11s %13s %8s %8s %10s\n' admin "p50 us" "p99 us" "p99.9 us" "server GCs" "min/maj/oth" "GC ms" scrapes "CPU us/rt"
 for i in $(seq "$rounds"); do
   order=("${modes[@]}")
   if [ $((i % 2)) -eq 0 ]; then
@@ -68,7 +70,10 @@ for i in $(seq "$rounds"); do
       taskset -c "$scraper_cpu" node bench/admin-flood.cjs "$admin/metrics" 4 >"$log.scrapes" &
       scraper_pid=$!
     fi
+    # The serving thread's CPU time over the client's run (its schedstat: ns on a CPU), per round trip.
+    cpu_before=$(cut -d' ' -f1 "/proc/$server_pid/task/$server_pid/schedstat")
     out=$(./bin/client --port "$port" --cpu "$cpu" --count "$count" --warmup 20000 --json)
+    cpu_per_rt=$(awk -v a="$cpu_before" -v n="$((count + 20000))" '{ printf "%.2f", ($1 - a) / 1000 / n }' "/proc/$server_pid/task/$server_pid/schedstat")
     scrapes=0
     if [ -n "${scraper_pid:-}" ]; then
       kill "$scraper_pid"
@@ -86,8 +91,8 @@ for i in $(seq "$rounds"); do
       const s = require("fs").readFileSync(0, "utf8").trim().split("\n").map(JSON.parse).find((e) => e.event === "summary");
       const f = (v, w) => v.toFixed(2).padStart(w);
       const kinds = `${s.gc.minor}/${s.gc.major}/${s.gc.count - s.gc.minor - s.gc.major}`;
-      console.log(`${process.argv[2].padEnd(6)} ${f(c.latencyUs.p50, 7)} ${f(c.latencyUs.p99, 8)} ${f(c.latencyUs.p99_9, 9)} ${String(s.gc.count).padStart(11)} ${kinds.padStart(13)} ${s.gc.pauseMs.toFixed(1).padStart(8)} ${process.argv[3].padStart(8)}`);
-    ' "$out" "$side" "$scrapes" | tee -a "$log.rows"
+      console.log(`${process.argv[2].padEnd(6)} ${f(c.latencyUs.p50, 7)} ${f(c.latencyUs.p99, 8)} ${f(c.latencyUs.p99_9, 9)} ${String(s.gc.count).padStart(11)} ${kinds.padStart(13)} ${s.gc.pauseMs.toFixed(1).padStart(8)} ${process.argv[3].padStart(8)} ${process.argv[4].padStart(10)}`);
+    ' "$out" "$side" "$scrapes" "$cpu_per_rt" | tee -a "$log.rows"
     if [ "${TRACE_GC:-0}" = 1 ]; then
       # One line per isolate and kind: "[pid:isolate] Scavenge" and the like, counted; the serving thread's isolate comes first in the log.
       grep '^\[' "$log" | awk '{ kind = $4; if ($5 ~ /^\(/) kind = kind " " $5; n[$1 " " kind]++ } END { for (k in n) printf "         trace-gc: %s x%d\n", k, n[k] }' | sort
@@ -105,10 +110,10 @@ node -e '
   const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => l.trim().split(/\s+/));
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
   const cell = (xs) => `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}]`.padEnd(22);
-  console.log(`${"admin".padEnd(6)} ${"p50 us".padEnd(22)} ${"p99 us".padEnd(22)} ${"p99.9 us".padEnd(22)} server GCs`);
+  console.log(`${"admin".padEnd(6)} ${"p50 us".padEnd(22)} ${"p99 us".padEnd(22)} ${"p99.9 us".padEnd(22)} ${"CPU us/rt".padEnd(22)} server GCs`);
   for (const mode of [...new Set(rows.map((r) => r[0]))]) {
     const mine = rows.filter((r) => r[0] === mode);
     const col = (i) => mine.map((r) => Number(r[i]));
-    console.log(`${mode.padEnd(6)} ${cell(col(1))} ${cell(col(2))} ${cell(col(3))} ${[...new Set(col(4))].join(", ")}`);
+    console.log(`${mode.padEnd(6)} ${cell(col(1))} ${cell(col(2))} ${cell(col(3))} ${cell(col(8))} ${[...new Set(col(4))].join(", ")}`);
   }
 ' "$log.rows"
