@@ -159,6 +159,7 @@ describe('admin port: usage', () => {
     [['--admin', '127.0.0.1:70000'], /--admin.*expected PORT or HOST:PORT/],
     [['--admin-cpu', '1'], /--admin-cpu needs --admin/],
     [['--admin', '0', '--admin-cpu', 'one'], /--admin-cpu.*expected a CPU list/],
+    [['--admin', '0', '--admin-cpu', '4095'], /--admin-cpu: CPUs 4095 are not among those this process may use/],
   ]);
 });
 

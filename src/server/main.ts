@@ -132,7 +132,10 @@ if (opts.rtPriority !== undefined && opts.busyPoll) usageError(NAME, 'options --
 // A worker started by the primary (primary.ts) pins itself to its one CPU of --cpu; the primary, or a server alone, to the list.
 const link = workerLink();
 // The admin thread's CPUs: as given, or with --cpu the others this process could use, so that a scrape's work never runs where replies are made.
-const adminCpus = opts.adminCpu ?? otherCpus(allowedCpus('self'), opts.cpu);
+const startCpus = allowedCpus('self');
+const unknownAdminCpus = opts.adminCpu === undefined || startCpus === null ? null : otherCpus(opts.adminCpu, startCpus);
+if (unknownAdminCpus !== null) usageError(NAME, `option --admin-cpu: CPUs ${unknownAdminCpus} are not among those this process may use (${startCpus})`);
+const adminCpus = opts.adminCpu ?? otherCpus(startCpus, opts.cpu);
 pinOrExit(NAME, '--cpu', link === null ? opts.cpu : link.setup.cpu?.toString());
 // Every process sets its own: the primary (in the connection path with the cluster module), each worker, a server alone.
 realtimeOrExit(NAME, opts.rtPriority);
