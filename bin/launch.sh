@@ -9,6 +9,10 @@
 # measured 8 scavenges of 1.41 ms on average at commit bd52ff3, above the
 # 1 ms target, and 7 of 0.52 ms at commit aa61f04 on another VM. At 8 MiB
 # the same runs measured 2 scavenges, of 5.99 and of 2.19 ms on average.
+# V8's memory reducer stays on: it returns a burst's memory to an idle server
+# within seconds, at the price of a rare pair of few-millisecond full
+# collections under load (docs/PERFORMANCE.md, "V8's memory reducer"; add
+# --no-memory-reducer to RESPUESTA_NODE_FLAGS for the other side of that).
 # The flags go on the command line because node refuses some of them inside
 # NODE_OPTIONS. RESPUESTA_NODE_FLAGS, when set, replaces them.
 RESPUESTA_GC_FLAGS=${RESPUESTA_NODE_FLAGS-"--max-semi-space-size=2 --min-semi-space-size=2"}
