@@ -19,7 +19,7 @@
 #   MODES="off on flood"                 which modes, in the forward order (default: off on);
 #                                        quiet: the admin port on and nobody asking it anything;
 #                                        shared: as on, the admin thread on the serving thread's CPU
-#   ADMIN_CPU=0                          --admin-cpu for every mode with the admin port
+#   ADMIN_CPU=0                          --admin-cpu for every mode with the admin port but shared
 #   TRACE_GC=1                           also run the server with --trace-gc and print, after
 #                                        each run, what every isolate of the process collected
 #                                        (the serving thread's and the admin worker's)
@@ -52,7 +52,8 @@ for i in $(seq "$rounds"); do
     args=()
     [ "$side" != off ] && args=(--admin 127.0.0.1:0)
     [ "$side" = shared ] && args+=(--admin-cpu "$cpu")
-    [ "$side" != off ] && [ -n "${ADMIN_CPU:-}" ] && args+=(--admin-cpu "$ADMIN_CPU")
+    # shared is the serving thread's CPU whatever ADMIN_CPU says.
+    [ "$side" != off ] && [ "$side" != shared ] && [ -n "${ADMIN_CPU:-}" ] && args+=(--admin-cpu "$ADMIN_CPU")
     env "${server_env[@]}" ./bin/server --json --port 0 --cpu "$cpu" "${args[@]}" >"$log" 2>"$log.err" &
     server_pid=$!
     until grep -q '^{"event":"ready"' "$log"; do

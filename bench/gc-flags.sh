@@ -26,8 +26,10 @@ default_candidates=(
   "--max-semi-space-size=32 --min-semi-space-size=32"
   "--max-semi-space-size=64 --min-semi-space-size=64"
 )
-if [ -n "${CANDIDATES:-}" ]; then IFS=';' read -r -a candidates <<<"$CANDIDATES"; else candidates=("${default_candidates[@]}"); fi
+# The ';' appended keeps an empty set (no flags) given last: read drops one empty field at the end, not two.
+if [ -n "${CANDIDATES:-}" ]; then IFS=';' read -r -a candidates <<<"$CANDIDATES;"; else candidates=("${default_candidates[@]}"); fi
 repeats=${REPEATS:-1}
+[[ "$repeats" =~ ^[1-9][0-9]*$ ]] || { echo "bench/gc-flags.sh: REPEATS must be 1 or more, not '$repeats'" >&2; exit 2; }
 order=()
 for ((r = 0; r < repeats; r++)); do
   if ((r % 2 == 0)); then order+=("${candidates[@]}"); else for ((j = ${#candidates[@]} - 1; j >= 0; j--)); do order+=("${candidates[j]}"); done; fi

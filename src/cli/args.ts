@@ -44,9 +44,17 @@ function fmtLimit(n: number): string {
 
 export const parsePort = parseInteger(0, 65535);
 
-/** A CPU list as taskset takes it: `0`, `0,1`, `0-3,6`. */
+/** The highest CPU number a list may name: Linux numbers at most 8192 CPUs (CONFIG_NR_CPUS' limit). */
+const MAX_CPU = 8191;
+
+/** A CPU list as taskset takes it: `0`, `0,1`, `0-3,6`; ranges ascending, CPUs up to MAX_CPU. */
 export function parseCpuList(value: string): string {
   if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(value)) throw new InvalidArgumentError('expected a CPU list such as 0, 0,1 or 0-3.');
+  for (const part of value.split(',')) {
+    const [from, to = from] = part.split('-').map(Number);
+    if (to > MAX_CPU) throw new InvalidArgumentError(`CPU ${to}: Linux numbers CPUs 0 to ${MAX_CPU} at most.`);
+    if (to < from) throw new InvalidArgumentError(`the range ${part} runs backwards: write ${to}-${from}.`);
+  }
   return value;
 }
 

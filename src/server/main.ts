@@ -131,17 +131,26 @@ if (opts.adminCpu !== undefined && opts.admin === undefined) usageError(NAME, 'o
 if (opts.rtPriority !== undefined && opts.busyPoll) usageError(NAME, 'options --rt-priority and --busy-poll: a real-time thread that never sleeps starves its CPU; give one, not both');
 // A worker started by the primary (primary.ts) pins itself to its one CPU of --cpu; the primary, or a server alone, to the list.
 const link = workerLink();
-// The admin thread's CPUs: as given, or with --cpu the others this process could use, so that a scrape's work never runs where replies are made.
-const startCpus = allowedCpus('self');
-const unknownAdminCpus = opts.adminCpu === undefined || startCpus === null ? null : otherCpus(opts.adminCpu, startCpus);
-if (unknownAdminCpus !== null) usageError(NAME, `option --admin-cpu: CPUs ${unknownAdminCpus} are not among those this process may use (${startCpus})`);
-const adminCpus = opts.adminCpu ?? otherCpus(startCpus, opts.cpu);
+const adminCpus = link === null && opts.admin !== undefined ? adminThreadCpus(opts.adminCpu, opts.cpu) : null;
 pinOrExit(NAME, '--cpu', link === null ? opts.cpu : link.setup.cpu?.toString());
 // Every process sets its own: the primary (in the connection path with the cluster module), each worker, a server alone.
 realtimeOrExit(NAME, opts.rtPriority);
 const workers = link === null ? workerCount(opts.workers) : 1;
 // The admin thread profiles the thread it runs beside: with workers, the primary, which serves nobody.
 if (workers > 1 && opts.adminDebug) usageError(NAME, 'option --admin-debug profiles one serving thread: with --workers above 1 it is not available (profile with --workers 1)');
+
+/**
+ * Where the admin thread runs (the primary's or a server alone's; a worker of
+ * --workers has none): --admin-cpu as given, or with --cpu the other CPUs
+ * this process could use, so that a scrape's work never runs where replies
+ * are made; null: with the serving thread. Read before --cpu pins the process.
+ */
+function adminThreadCpus(asked: string | undefined, pinned: string | undefined): string | null {
+  const start = allowedCpus('self');
+  const unknown = asked === undefined || start === null ? null : otherCpus(asked, start);
+  if (unknown !== null) usageError(NAME, `option --admin-cpu: CPUs ${unknown} are not among those this process may use (${start})`);
+  return asked ?? otherCpus(start, pinned);
+}
 
 /** Refuse, as bad usage, a Unix socket path that cannot be created: too long, or in a directory that is missing or closed to us. */
 function checkUnixPath(path: string): void {
