@@ -4,9 +4,31 @@
  * another process); a worker (workers.ts) shares them with its siblings, by
  * SO_REUSEPORT or through the cluster module's primary.
  */
+import { readFileSync } from 'node:fs';
 import { type ListenOptions, type Server, type Socket, createServer } from 'node:net';
 import { claimUnixPath } from './unix.js';
 import type { Distribution } from './workers.js';
+
+/** Node's listen queue length when none is given (net.Server.listen's backlog). */
+export const DEFAULT_BACKLOG = 511;
+
+/**
+ * The warning for a --backlog the kernel will not give: Linux caps every
+ * listen queue at net.core.somaxconn. Null when it fits, or cannot be read.
+ */
+export function backlogWarning(backlog: number): { somaxconn: number; text: string } | null {
+  let somaxconn: number;
+  try {
+    somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+  } catch {
+    return null;
+  }
+  if (backlog <= somaxconn) return null;
+  return {
+    somaxconn,
+    text: `warning: --backlog ${backlog} is above net.core.somaxconn (${somaxconn}): the kernel queues ${somaxconn} connections; raise it with sysctl -w net.core.somaxconn=${backlog}`,
+  };
+}
 
 export interface Listener {
   transport: 'tcp' | 'unix';
@@ -31,10 +53,11 @@ export function createListener(onSocket: (socket: Socket) => void): Server {
  * Bind `server` to a TCP address (port 0: an ephemeral one); resolves with
  * the endpoint it got. `share`, in a worker: its own listener in the port's
  * SO_REUSEPORT group ('reuseport'), or the cluster primary's ('cluster').
+ * `backlog`: the listen queue's length (Node's default, 511, when undefined).
  */
-export async function listenTcp(server: Server, host: string, port: number, share?: Distribution): Promise<Listener> {
+export async function listenTcp(server: Server, host: string, port: number, share?: Distribution, backlog?: number): Promise<Listener> {
   // reusePort is Node 22.12+; @types/node 20 does not name it.
-  await bind(server, { host, port, exclusive: share !== 'cluster', ...(share === 'reuseport' ? { reusePort: true } : {}) } as ListenOptions);
+  await bind(server, { host, port, backlog, exclusive: share !== 'cluster', ...(share === 'reuseport' ? { reusePort: true } : {}) } as ListenOptions);
   const addr = server.address();
   if (addr === null || typeof addr === 'string') throw new Error('TCP listener has no address');
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -47,9 +70,9 @@ export async function listenTcp(server: Server, host: string, port: number, shar
  * `shared`, in a worker: the cluster primary binds it (having claimed the
  * path and set the umask itself) and every worker accepts from it.
  */
-export async function listenUnix(server: Server, path: string, mode: number, shared = false): Promise<Listener> {
+export async function listenUnix(server: Server, path: string, mode: number, shared = false, backlog?: number): Promise<Listener> {
   if (shared) {
-    await bind(server, { path, exclusive: false });
+    await bind(server, { path, backlog, exclusive: false });
     return { transport: 'unix', url: `unix:${path}`, path };
   }
   await claimUnixPath(path);
@@ -57,7 +80,7 @@ export async function listenUnix(server: Server, path: string, mode: number, sha
   // is born with `mode`, with no window in which others may connect.
   const umask = process.umask(0o777 & ~mode);
   try {
-    await bind(server, { path, exclusive: true });
+    await bind(server, { path, backlog, exclusive: true });
   } finally {
     process.umask(umask);
   }

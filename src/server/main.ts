@@ -28,6 +28,7 @@ import { type IoPath, ioPath, usePublicIo } from '../io/binding.js';
 import { programName } from '../cli/args.js';
 import { packageVersion } from '../cli/meta.js';
 import { DISTRIBUTIONS, parseWorkers, reusePortAvailable, workerCount } from './workers.js';
+import { DEFAULT_BACKLOG, backlogWarning } from './listeners.js';
 import { workerLink, workerLogger } from './worker-link.js';
 import { type AdminAddress, exposedWarning, parseAdminAddress } from '../admin/address.js';
 import { startStatsRelay } from '../admin/relay.js';
@@ -61,6 +62,7 @@ const program = new Command(NAME)
     0,
   )
   .option('--max-connections <n>', 'connections beyond this many are closed at once and counted', parseInteger(1, 1_000_000), 10_000)
+  .option('--backlog <n>', 'the listen queue: connections the kernel completes before the server accepts them (Linux caps it at net.core.somaxconn)', parseInteger(1, 65_535), DEFAULT_BACKLOG)
   .option('--idle-timeout <ms>', 'close a connection silent for this long (0: never)', parseInteger(0, 86_400_000), 0)
   .option('--max-pending <bytes>', 'unsent reply bytes at which a connection stops reading until they are out', parseInteger(1, 1 << 30), 256 * 1024)
   // The default shown as the octal a person types (600), not the number it is (384).
@@ -104,6 +106,7 @@ const opts = program.opts<{
   graceMs: number;
   drainMs: number;
   maxConnections: number;
+  backlog: number;
   idleTimeout: number;
   maxPending: number;
   unixMode: number;
@@ -175,6 +178,7 @@ const options: ServerOptions = {
   graceMs: opts.graceMs,
   drainMs: opts.drainMs,
   maxConnections: opts.maxConnections,
+  backlog: opts.backlog,
   idleTimeoutMs: opts.idleTimeout,
   maxPending: opts.maxPending,
   unixMode: opts.unixMode,
@@ -228,6 +232,8 @@ async function serve(): Promise<void> {
       `${describeConfig(options)} io=${server.io} cpus=${cpus ?? '?'}${describeRt(opts.rtPriority)}${adminText}`,
     );
   }
+  const capped = link === null ? backlogWarning(opts.backlog) : null;
+  if (capped !== null) log.warn('backlog-capped', { backlog: opts.backlog, somaxconn: capped.somaxconn }, capped.text);
   const exposed = opts.admin === undefined || link !== null ? null : exposedWarning(opts.admin, opts.adminDebug);
   if (exposed !== null) log.warn('admin-exposed', { host: opts.admin!.host }, exposed);
   // The admin port first: its readiness says 503 until every listener below accepts.

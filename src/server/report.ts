@@ -1,3 +1,4 @@
+import { DEFAULT_BACKLOG } from './listeners.js';
 import type { ServerOptions, ServerSummary } from './server.js';
 
 /** Human one-liners for the server's log; JSON mode logs the fields instead. */
@@ -5,7 +6,7 @@ export function describeConfig(o: ServerOptions): string {
   const reply = o.framing === 'sockperf' ? "sockperf server's reply" : o.mode === 'echo' ? 'echo' : `fixed ${JSON.stringify(o.response)}`;
   return (
     `respuesta server pid ${process.pid}: framing=${o.framing} reply=${reply} max-frame=${o.maxFrame} grace-ms=${o.graceMs}${o.drainMs ? ` drain-ms=${o.drainMs}` : ''} ` +
-    `max-connections=${o.maxConnections} idle-timeout=${o.idleTimeoutMs || 'off'} max-pending=${o.maxPending}` +
+    `max-connections=${o.maxConnections}${o.backlog !== undefined && o.backlog !== DEFAULT_BACKLOG ? ` backlog=${o.backlog}` : ''} idle-timeout=${o.idleTimeoutMs || 'off'} max-pending=${o.maxPending}` +
     (o.busyPoll === true ? ' busy-poll=on' : '') +
     (o.unix !== undefined ? ` unix-mode=${o.unixMode.toString(8).padStart(4, '0')}` : '')
   );

@@ -47,6 +47,8 @@ export interface ServerOptions {
   maxPending: number;
   /** Permission bits of the Unix socket file (0o600: the owner only). */
   unixMode: number;
+  /** The listen queue: connections the kernel completes before we accept them (Node's default 511 when absent; Linux caps it at net.core.somaxconn). */
+  backlog?: number;
   /** Keep the event loop polling while any connection is open (BusyPoll). */
   busyPoll?: boolean;
   /** In a worker (workers.ts): how the listeners are shared with the other workers; undefined for a server alone. */
@@ -154,15 +156,15 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
   async listen(): Promise<Listener[]> {
     this.gc.start();
     if (this.options.idleTimeoutMs > 0) this.sweeper = new IdleSweep(this.live, this.options.idleTimeoutMs, (conn) => this.onIdleTimeout(conn));
-    const { host, port, unix, unixMode, share } = this.options;
+    const { host, port, unix, unixMode, share, backlog } = this.options;
     if (port !== undefined) {
       const server = this.listener();
-      this.endpoints.push(await listenTcp(server, host, port, share));
+      this.endpoints.push(await listenTcp(server, host, port, share, backlog));
       this.takeHandles(server);
     }
     if (unix !== undefined) {
       const server = this.listener();
-      this.endpoints.push(await listenUnix(server, unix, unixMode, share !== undefined));
+      this.endpoints.push(await listenUnix(server, unix, unixMode, share !== undefined, backlog));
       this.takeHandles(server);
     }
     return this.endpoints;
