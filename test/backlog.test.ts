@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { which } from './admin-helpers.js';
@@ -21,21 +21,19 @@ const NO_SS = SS === null ? 'ss (iproute2) is not installed: cannot read a liste
  * for `filter` (tcp: a port; unix: a path), one line per socket (-O).
  */
 function listed(kind: 'tcp' | 'unix', filter: string): number[] {
-  const r = spawnSync(SS!, kind === 'tcp' ? ['-ltnHO', `sport = :${filter}`] : ['-lxHO', 'src', filter], { encoding: 'utf8' });
+  const r = spawnSync(SS!, kind === 'tcp' ? ['-ltnHO', `sport = :${filter}`] : ['-lxHO'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  return r.stdout
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter((f) => (kind === 'tcp' ? f[0] === 'LISTEN' : f[0] === 'u_str' && f[1] === 'LISTEN' && f[4] === filter))
-    .map((f) => Number(f[kind === 'tcp' ? 2 : 3]));
+  return (
+    r.stdout
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      // A Unix socket shows the name it was bound by: Node's cluster module binds a path relative to the working directory (which the server shares with us) when that is shorter.
+      .filter((f) => (kind === 'tcp' ? f[0] === 'LISTEN' : f[0] === 'u_str' && f[1] === 'LISTEN' && f[4] !== undefined && resolve(f[4]) === filter))
+      .map((f) => Number(f[kind === 'tcp' ? 2 : 3]))
+  );
 }
 
-/**
- * `listed`, once it lists `count` sockets: the kernel's socket dump is not
- * atomic, and while another test opens and closes sockets by the thousand a
- * dump can miss one (seen once in CI: the Unix listener absent, with the
- * server ready). Fails naming what ss printed last.
- */
+/** `listed`, once it lists `count` sockets (the server says it is ready once it listens; to be sure); fails naming what ss printed last. */
 async function queues(kind: 'tcp' | 'unix', filter: string, count = 1): Promise<number[]> {
   let last: number[] = [];
   try {
