@@ -66,7 +66,8 @@ describe('benchmark merge', () => {
     assert.equal(r.stderr, '');
     const out = JSON.parse(r.stdout);
     assert.equal(out.ok, true);
-    assert.equal(out.intervalS, 0.25);
+    // Each log's interval is its most frequent length: 0.25 s, or a few ms more when the machine is loaded and every tick is late.
+    assert.ok(out.intervalS >= 0.25 && out.intervalS < 0.25 * 1.05, `merged intervals of ${out.intervalS} s`);
     assert.deepEqual(
       out.tags.map((t: { tag: string }) => t.tag),
       [TAG],
@@ -105,7 +106,7 @@ describe('benchmark merge', () => {
     const r = await runBin('benchmark', ['merge', ...logs]);
     assert.equal(r.code, 0, r.stderr);
     const total = (messages[0] + messages[1]).toLocaleString('en-US');
-    assert.match(r.stdout, /^merged {6}2 logs, 0\.25 s intervals/);
+    assert.match(r.stdout, /^merged {6}2 logs, 0\.2[5-6]\d* s intervals/);
     assert.ok(r.stdout.includes(`\n${TAG}\n  messages  ${total}  (${logs[0]} ${messages[0].toLocaleString('en-US')}, ${logs[1]} ${messages[1].toLocaleString('en-US')})\n`), r.stdout);
     assert.match(r.stdout, /\n {2}latency {3}p50 [\d.]+ {2}p90 [\d.]+ {2}p99 [\d.]+ {2}p99\.9 [\d.]+ {2}p99\.99 [\d.]+ {2}max [\d.]+\n/);
     assert.ok((r.stdout.match(/^ +\+\d+\.\d+ s +[\d,]+ +[\d,]+ +[\d.]+ +[\d.]+ +[\d.]+ +[12]$/gm) ?? []).length >= 4, r.stdout);

@@ -191,6 +191,26 @@ describe('mergeIntervalLogs', () => {
     assert.match(mergeNotes([long, short], m).join('\n'), /interval lengths differ \(long 1 s, short 0\.5 s\): merged into 1 s buckets/);
   });
 
+  it('interval lengths within 5% (one --interval, ticks late under load): no note', () => {
+    const onTime = parseIntervalLog(
+      'on-time',
+      logText(T0, [
+        ['x', 0, 0.25, [1]],
+        ['x', 0.25, 0.25, [2]],
+      ]),
+    );
+    const late = parseIntervalLog(
+      'late',
+      logText(T0, [
+        ['x', 0, 0.252, [3]],
+        ['x', 0.252, 0.252, [4]],
+      ]),
+    );
+    const m = mergeIntervalLogs([onTime, late]);
+    assert.deepEqual(m.logIntervalMs, [250, 252]);
+    assert.deepEqual(mergeNotes([onTime, late], m), []);
+  });
+
   it('a tag in some logs only: merged from those, marked, said in one line', () => {
     const p = parseIntervalLog(
       'p.hlog',

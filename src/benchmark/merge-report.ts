@@ -20,12 +20,16 @@ export function tagDifferences(logs: readonly IntervalLog[], merged: MergeResult
   return `tags differ between logs: ${partial.map((t) => `${t.tag} only in ${where(t)}`).join('; ')}`;
 }
 
+/** Interval lengths of two logs further apart than this ratio get a note. */
+const INTERVAL_TOLERANCE = 1.05;
+
 /** The other things worth a line: interval lengths that differ, logs that never overlap in time. */
 export function mergeNotes(logs: readonly IntervalLog[], merged: MergeResult): string[] {
   const notes: string[] = [];
   const tags = tagDifferences(logs, merged);
   if (tags !== null) notes.push(`${tags} (merged from those, marked partial)`);
-  if (new Set(merged.logIntervalMs).size > 1) {
+  // Lengths within 5% are one setting, timed late under load (a saturated benchmark logs 0.252 s for --interval 0.25), not two.
+  if (Math.max(...merged.logIntervalMs) > INTERVAL_TOLERANCE * Math.min(...merged.logIntervalMs)) {
     const lengths = logs.map((l, i) => `${l.name} ${seconds(merged.logIntervalMs[i])} s`).join(', ');
     notes.push(`interval lengths differ (${lengths}): merged into ${seconds(merged.intervalMs)} s buckets`);
   }
