@@ -10,9 +10,9 @@
  *   node --import tsx bench/after-burst-memory.ts [connections] [io] [flags...]    (after ./run.sh build)
  *   e.g. bench/after-burst-memory.ts 10000 sockets "--no-memory-reducer"
  */
-import type { Socket } from 'node:net';
 import { startServerProcess } from '../src/server/spawn.js';
-import { openConnections, tcpPort } from './lib.js';
+import { lengthFrame } from '../src/protocol/length.js';
+import { openConnections, replyOnEach, tcpPort } from './lib.js';
 
 const N = Number(process.argv[2] ?? 10_000);
 const IO = process.argv[3] ?? 'sockets';
@@ -36,20 +36,6 @@ async function memory(admin: string): Promise<Memory> {
 
 const cell = (m: Memory) => `${(m.heapUsed / MIB).toFixed(1)}/${(m.heapTotal / MIB).toFixed(1)}/${(m.rss / MIB).toFixed(1)}`.padStart(17);
 
-/** One message (length framing) on each socket, and its reply read. */
-async function answerOnce(socks: Socket[]): Promise<void> {
-  const frame = Buffer.from([0, 0, 0, 4, 104, 111, 108, 97]);
-  await Promise.all(
-    socks.map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.once('data', () => resolve());
-          s.write(frame);
-        }),
-    ),
-  );
-}
-
 console.log(`after-burst memory: ${N} connections, --io ${IO}, node ${process.version}; heap used/heap reserved/RSS in MiB`);
 console.log(`${'flags'.padEnd(72)} ${'before'.padStart(17)} ${'peak'.padStart(17)} ${AFTER_S.map((s) => `+${s}s`.padStart(17)).join(' ')}`);
 for (const flags of SETS) {
@@ -61,7 +47,7 @@ for (const flags of SETS) {
   await sleep(1000);
   const before = await memory(admin);
   const socks = await openConnections(tcpPort(server), N);
-  await answerOnce(socks);
+  await replyOnEach(socks, lengthFrame(Buffer.from('hola')));
   await sleep(500);
   const peak = await memory(admin);
   for (const s of socks) s.destroy();

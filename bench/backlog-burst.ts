@@ -14,7 +14,8 @@
 import { readFileSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
 import { startServerProcess } from '../src/server/spawn.js';
-import { tcpPort } from './lib.js';
+import { lengthFrame } from '../src/protocol/length.js';
+import { replyOnEach, tcpPort } from './lib.js';
 
 const N = Number(process.argv[2] ?? 3000);
 const BACKLOGS = process.argv.length > 3 ? process.argv.slice(3).map(Number) : [511, 4096];
@@ -29,19 +30,6 @@ function tcpExt(): Record<string, number> {
   const names = lines[0].split(/\s+/).slice(1);
   const values = lines[1].split(/\s+/).slice(1).map(Number);
   return Object.fromEntries(names.map((n, i) => [n, values[i]]));
-}
-
-/** One length-framed message and its fixed reply ("respuesta", 4 + 9 bytes). */
-function roundTrip(s: Socket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let got = 0;
-    s.on('data', (d: Buffer) => {
-      got += d.length;
-      if (got >= 13) resolve();
-    });
-    s.once('error', reject);
-    s.write(Buffer.from([0, 0, 0, 4, 104, 111, 108, 97]));
-  });
 }
 
 const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
@@ -75,7 +63,7 @@ for (const backlog of BACKLOGS) {
   process.kill(server.pid, 'SIGCONT');
   const all = await Promise.all(socks);
   const after = tcpExt();
-  await Promise.all(all.map(roundTrip));
+  await replyOnEach(all, lengthFrame(Buffer.from('hola')));
   for (const s of all) s.destroy();
   await server.stop();
   const last = Math.max(0, lastAt - resumedAt);

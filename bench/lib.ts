@@ -37,6 +37,20 @@ export async function openConnections(port: number, n: number): Promise<Socket[]
   return socks;
 }
 
+/** Send `message` on every socket at once; resolves when each has had a first reply (rejects on a socket's error). */
+export async function replyOnEach(socks: readonly Socket[], message: Buffer): Promise<void> {
+  await Promise.all(
+    socks.map(
+      (s) =>
+        new Promise<void>((resolve, reject) => {
+          s.once('data', () => resolve());
+          s.once('error', reject);
+          s.write(message);
+        }),
+    ),
+  );
+}
+
 /** The TCP port of a started server. */
 export function tcpPort(s: ServerProcess): number {
   if (s.target.transport !== 'tcp') throw new Error('the server has no TCP listener');

@@ -18,7 +18,7 @@
 import { connect } from 'node:net';
 import { type ServerProcess, startServerProcess } from '../src/server/spawn.js';
 import { reusePortAvailable } from '../src/server/workers.js';
-import { openConnections, tcpPort } from './lib.js';
+import { openConnections, replyOnEach, tcpPort } from './lib.js';
 
 const N = Number(process.argv[2] ?? 2000);
 const S = Number(process.argv[3] ?? 2000);
@@ -70,15 +70,7 @@ for (const way of WAYS) {
   const args = ['--port', '0', '--mode', 'echo', '--max-connections', String(N + 100), ...way.args];
   let server = await startServerProcess(args, { env: way.env });
   const socks = await openConnections(tcpPort(server), N);
-  await Promise.all(
-    socks.map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.once('data', () => resolve());
-          s.write(MESSAGE);
-        }),
-    ),
-  );
+  await replyOnEach(socks, MESSAGE);
   for (const s of socks) s.destroy();
   const concurrent = await shares(server);
 

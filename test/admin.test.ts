@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BIN, onTeardown, rawConnect, readBytes, runBin, startServer, usageErrorTests, waitUntil, withDeadline } from './helpers.js';
+import { BIN, onTeardown, rawConnect, readBytes, runBin, startServer, threadNice, usageErrorTests, waitUntil, withDeadline } from './helpers.js';
 import { http, sample, waitForSample, which } from './admin-helpers.js';
 import { allowedCpus, expandCpuList, otherCpus } from '../src/io/placement.js';
 import { lengthFrame } from '../src/protocol/length.js';
@@ -68,15 +68,9 @@ describe('admin port: endpoints', () => {
     assert.match(text, /^respuesta_gc_pause_seconds_count\{kind="minor"\} \d+$/m);
 
     // The admin thread, and it alone, runs at nice 19 (the 19th field of a thread's stat); the serving thread at 0.
-    const niceOf = (tid: string) =>
-      Number(
-        readFileSync(`/proc/${server.pid}/task/${tid}/stat`, 'utf8')
-          .replace(/^.*\) /, '')
-          .split(' ')[16],
-      );
-    const nices = readdirSync(`/proc/${server.pid}/task`).map(niceOf);
+    const nices = readdirSync(`/proc/${server.pid}/task`).map((tid) => threadNice(server.pid, tid));
     assert.equal(nices.filter((n) => n === ADMIN_NICE).length, 1, `thread nice values: ${nices}`);
-    assert.equal(niceOf(String(server.pid)), 0, 'the serving thread keeps its priority');
+    assert.equal(threadNice(server.pid, server.pid), 0, 'the serving thread keeps its priority');
 
     const { summary } = await server.stop();
     assert.equal(summary?.messages, 3000);
@@ -177,12 +171,7 @@ function threadCpus(pid: number, tid: number | string): number[] {
 
 /** The id of the admin thread of `pid`: its one thread at nice 19. */
 function adminThread(pid: number): string {
-  const tids = readdirSync(`/proc/${pid}/task`).filter(
-    (tid) =>
-      readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
-        .replace(/^.*\) /, '')
-        .split(' ')[16] === String(ADMIN_NICE),
-  );
+  const tids = readdirSync(`/proc/${pid}/task`).filter((tid) => threadNice(pid, tid) === ADMIN_NICE);
   assert.equal(tids.length, 1, `one thread of ${pid} at nice ${ADMIN_NICE}: ${tids}`);
   return tids[0];
 }

@@ -71,6 +71,15 @@ export async function startServer(args: string[], io?: { env?: NodeJS.ProcessEnv
   return server;
 }
 
+/** The nice value of thread `tid` of `pid` (the 19th field of its /proc stat). */
+export function threadNice(pid: number, tid: number | string): number {
+  return Number(
+    readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ')[16],
+  );
+}
+
 /**
  * How long a test waits for something that should happen (an event, a
  * condition) before it fails naming what it waited for. Generous: on a

@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
-import { BIN, type RunningServer, numbered, rawConnect, readNumbered, runBin, startServer, usageErrorTests, waitUntil, withDeadline } from './helpers.js';
+import { BIN, type RunningServer, numbered, rawConnect, readNumbered, runBin, startServer, threadNice, usageErrorTests, waitUntil, withDeadline } from './helpers.js';
 
 /** Linux's numbers for SCHED_OTHER and SCHED_FIFO in /proc/PID/task/TID/sched. */
 const SCHED_OTHER = 0;
@@ -84,13 +84,7 @@ describe('--rt-priority', () => {
     const normal = threads.filter((th) => th.policy !== SCHED_FIFO);
     assert.equal(normal.length, 1, `one thread left SCHED_FIFO: ${JSON.stringify(threads)}`);
     assert.equal(normal[0].policy, SCHED_OTHER);
-    assert.equal(
-      readFileSync(`/proc/${server.pid}/task/${normal[0].tid}/stat`, 'utf8')
-        .replace(/^.*\) /, '')
-        .split(' ')[16],
-      '19',
-      'the admin thread is at nice 19',
-    );
+    assert.equal(threadNice(server.pid, normal[0].tid), 19, 'the admin thread is at nice 19');
     for (const th of threads.filter((x) => x.policy === SCHED_FIFO)) assert.equal(th.rtPriority, 7);
     assert.ok(
       threads.some((th) => th.tid === String(server.pid) && th.policy === SCHED_FIFO),

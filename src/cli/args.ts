@@ -5,7 +5,7 @@
  */
 import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { FRAMINGS, MODES } from '../protocol/index.js';
-import { pinSelf, realtimeSelf } from '../io/placement.js';
+import { cpuRanges, pinSelf, realtimeSelf } from '../io/placement.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -50,10 +50,9 @@ const MAX_CPU = 8191;
 /** A CPU list as taskset takes it: `0`, `0,1`, `0-3,6`; ranges ascending, CPUs up to MAX_CPU. */
 export function parseCpuList(value: string): string {
   if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(value)) throw new InvalidArgumentError('expected a CPU list such as 0, 0,1 or 0-3.');
-  for (const part of value.split(',')) {
-    const [from, to = from] = part.split('-').map(Number);
+  for (const [from, to] of cpuRanges(value)) {
     if (to > MAX_CPU) throw new InvalidArgumentError(`CPU ${to}: Linux numbers CPUs 0 to ${MAX_CPU} at most.`);
-    if (to < from) throw new InvalidArgumentError(`the range ${part} runs backwards: write ${to}-${from}.`);
+    if (to < from) throw new InvalidArgumentError(`the range ${from}-${to} runs backwards: write ${to}-${from}.`);
   }
   return value;
 }

@@ -25,13 +25,18 @@ export function realtimeSelf(priority: number): void {
   execFileSync('chrt', ['--all-tasks', '--fifo', '--pid', String(priority), String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/** The ranges of a taskset list (`0-2,5`: [0, 2], [5, 5]), as written. */
+export function cpuRanges(list: string): Array<[from: number, to: number]> {
+  return list.split(',').map((part) => {
+    const [from, to = from] = part.split('-').map(Number);
+    return [from, to];
+  });
+}
+
 /** The CPUs of a taskset list (`0-2,5`: 0, 1, 2, 5), in order. */
 export function expandCpuList(list: string): number[] {
   const cpus: number[] = [];
-  for (const part of list.split(',')) {
-    const [from, to = from] = part.split('-').map(Number);
-    for (let c = from; c <= to; c++) cpus.push(c);
-  }
+  for (const [from, to] of cpuRanges(list)) for (let c = from; c <= to; c++) cpus.push(c);
   return cpus;
 }
 

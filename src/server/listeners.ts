@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type ListenOptions, type Server, type Socket, createServer } from 'node:net';
+import type { Logger } from '../cli/log.js';
 import { claimUnixPath } from './unix.js';
 import type { Distribution } from './workers.js';
 
@@ -13,21 +14,23 @@ import type { Distribution } from './workers.js';
 export const DEFAULT_BACKLOG = 511;
 
 /**
- * The warning for a --backlog the kernel will not give: Linux caps every
- * listen queue at net.core.somaxconn. Null when it fits, or cannot be read.
+ * Warn, in one line, of a --backlog the kernel will not give: Linux caps
+ * every listen queue at net.core.somaxconn. Nothing when it fits, or when
+ * that cannot be read.
  */
-export function backlogWarning(backlog: number): { somaxconn: number; text: string } | null {
+export function warnIfBacklogCapped(log: Logger, backlog: number): void {
   let somaxconn: number;
   try {
     somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
   } catch {
-    return null;
+    return;
   }
-  if (backlog <= somaxconn) return null;
-  return {
-    somaxconn,
-    text: `warning: --backlog ${backlog} is above net.core.somaxconn (${somaxconn}): the kernel queues ${somaxconn} connections; raise it with sysctl -w net.core.somaxconn=${backlog}`,
-  };
+  if (backlog <= somaxconn) return;
+  log.warn(
+    'backlog-capped',
+    { backlog, somaxconn },
+    `warning: --backlog ${backlog} is above net.core.somaxconn (${somaxconn}): the kernel queues ${somaxconn} connections; raise it with sysctl -w net.core.somaxconn=${backlog}`,
+  );
 }
 
 export interface Listener {

@@ -28,7 +28,7 @@ import { type IoPath, ioPath, usePublicIo } from '../io/binding.js';
 import { programName } from '../cli/args.js';
 import { packageVersion } from '../cli/meta.js';
 import { DISTRIBUTIONS, parseWorkers, reusePortAvailable, workerCount } from './workers.js';
-import { DEFAULT_BACKLOG, backlogWarning } from './listeners.js';
+import { DEFAULT_BACKLOG, warnIfBacklogCapped } from './listeners.js';
 import { workerLink, workerLogger } from './worker-link.js';
 import { type AdminAddress, exposedWarning, parseAdminAddress } from '../admin/address.js';
 import { startStatsRelay } from '../admin/relay.js';
@@ -232,8 +232,7 @@ async function serve(): Promise<void> {
       `${describeConfig(options)} io=${server.io} cpus=${cpus ?? '?'}${describeRt(opts.rtPriority)}${adminText}`,
     );
   }
-  const capped = link === null ? backlogWarning(opts.backlog) : null;
-  if (capped !== null) log.warn('backlog-capped', { backlog: opts.backlog, somaxconn: capped.somaxconn }, capped.text);
+  if (link === null) warnIfBacklogCapped(log, opts.backlog);
   const exposed = opts.admin === undefined || link !== null ? null : exposedWarning(opts.admin, opts.adminDebug);
   if (exposed !== null) log.warn('admin-exposed', { host: opts.admin!.host }, exposed);
   // The admin port first: its readiness says 503 until every listener below accepts.

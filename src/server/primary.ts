@@ -26,7 +26,7 @@ import { EXIT_FAILED, EXIT_OK, describeError, fatal } from '../cli/args.js';
 import type { Logger } from '../cli/log.js';
 import type { IoPath } from '../io/binding.js';
 import { allowedCpus, expandCpuList } from '../io/placement.js';
-import { type Listener, backlogWarning } from './listeners.js';
+import { type Listener, warnIfBacklogCapped } from './listeners.js';
 import { exposedWarning } from '../admin/address.js';
 import type { AdminOptions } from '../admin/index.js';
 import { type PrimaryAdmin, startPrimaryAdmin } from '../admin/primary.js';
@@ -109,8 +109,7 @@ export async function runPrimary(p: PrimaryOptions): Promise<void> {
     },
     `${describeConfig(options)} io=${p.io} workers=${p.workers} (${distribution}) cpus=${p.cpus === undefined ? (allowedCpus('self') ?? '?') : `${p.cpus}, one worker each`}${describeRt(p.rtPriority)}${adminAt === undefined ? '' : ` admin=${adminAt}${adminCpus === null ? '' : ` admin-cpus=${adminCpus}`}`}`,
   );
-  const capped = options.backlog === undefined ? null : backlogWarning(options.backlog);
-  if (capped !== null) log.warn('backlog-capped', { backlog: options.backlog, somaxconn: capped.somaxconn }, capped.text);
+  if (options.backlog !== undefined) warnIfBacklogCapped(log, options.backlog);
   const exposed = p.admin === undefined ? null : exposedWarning(p.admin, false);
   if (exposed !== null) log.warn('admin-exposed', { host: p.admin!.host }, exposed);
 
