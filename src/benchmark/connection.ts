@@ -61,6 +61,13 @@ export abstract class LoadState {
   private readonly currentUncorrected: Histogram | null;
   readonly counts: LoadCounts = noCounts();
   phase = WARMUP;
+  /**
+   * Send nothing new: an interval is due (src/stats/intervals.ts) or the
+   * window has closed. When the last reply in flight is in, Load.quiet
+   * closes the interval and sends again, or ends the run. Read by refill and
+   * sendDue once per read, in place of the phase.
+   */
+  held = false;
   /** Set by Load.stop (an interrupt): what is in flight from then on is abandoned, not lost. Read when a connection fails, never per message. */
   stopping = false;
   /** Clock of the read being decoded, ns. */
@@ -81,13 +88,20 @@ export abstract class LoadState {
     this.uncorrected = this.open ? createHistogram() : null;
     this.sendLag = this.open ? createHistogram() : null;
     this.targetNs = spec.targetUs * 1000;
-    this.intervals = new IntervalRecorder(this.latency, this.uncorrected, spec.intervalS, onInterval, () => this.counts.wrong + this.counts.lost);
+    this.intervals = new IntervalRecorder(this.latency, this.uncorrected, spec.intervalS, onInterval, () => this.counts.wrong + this.counts.lost, this.onIntervalDue);
     this.current = this.intervals.current;
     this.currentUncorrected = this.intervals.currentUncorrected;
   }
 
   /** Every request is answered after the measured window, or the run is given up: stop. */
   abstract finish(): void;
+  /** Held, and nothing is in flight: close the interval that is due and send again, or end the run after its window. */
+  abstract quiet(): void;
+  /** An interval is due: hold the sends, and close it once nothing is in flight. */
+  private readonly onIntervalDue = (): void => {
+    this.held = true;
+    if (this.inFlight === 0) this.quiet();
+  };
   /** A connection has failed (its in-flight requests are already counted lost). */
   abstract onConnectionLost(): void;
 
@@ -178,12 +192,12 @@ export class LoadConnection implements MessageHandler {
     this.received++;
     if (!load.exchange.matches(buf, start, end, this.received)) load.wrongReply(buf, start, end, this.received);
     else load.record(this.sentAt[slot], this.dueAt === null ? 0 : this.dueAt[slot], load.now);
-    if (load.phase === DRAIN && load.inFlight === 0) load.finish();
+    if (load.inFlight === 0 && load.held) load.quiet();
   }
 
   /** Closed loop: fill the pipeline again, in one write. */
   refill(now: number): void {
-    if (this.load.phase < DRAIN && !this.dead && this.inFlight < this.cap) this.send(this.cap - this.inFlight, now);
+    if (!this.load.held && !this.dead && this.inFlight < this.cap) this.send(this.cap - this.inFlight, now);
   }
 
   /**
@@ -193,7 +207,7 @@ export class LoadConnection implements MessageHandler {
    * and a check of its binding on every read.
    */
   sendDue(now: number): void {
-    if (this.load.phase >= DRAIN || this.dead) return;
+    if (this.load.held || this.dead) return;
     let n = 0;
     let due = this.nextDue;
     while (due <= now && this.inFlight + n < this.cap) {

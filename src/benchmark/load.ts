@@ -196,20 +196,42 @@ export class Load extends LoadState {
     if (this.phase !== WARMUP) return;
     this.phase = MEASURE;
     this.measureStart = nowNs();
-    this.intervals.start(this.measureStart);
+    this.intervals.start(this.measureStart, this.spec.durationS * 1e9);
     this.window.onMeasure?.();
     this.timers.push(setTimeout(() => this.endMeasure(), this.spec.durationS * 1000));
   }
 
+  /**
+   * The window closes: nothing new is sent, and what is in flight drains.
+   * Only the clock is read here; the work of the window's end (the CPU
+   * sample, the last interval) waits for the drain (finish), so that no
+   * reply in flight is charged for it.
+   */
   private endMeasure(): void {
     if (this.phase !== MEASURE) return;
     this.measureEnd = nowNs();
-    this.schedule?.end(); // what is due by the end may still go; what cannot is behind
+    this.schedule?.end(); // what is due by the end may still go (unless an interval holds the sends); what cannot is behind
     this.phase = DRAIN;
+    this.held = true;
     this.counts.durationNs = this.measureEnd - this.measureStart;
-    this.window.onMeasured?.();
     if (this.schedule !== null) this.counts.behind += this.schedule.behind(this.measureStart, this.measureEnd);
     if (this.inFlight === 0) this.finish();
+  }
+
+  quiet(): void {
+    if (this.phase >= DRAIN) {
+      this.finish();
+      return;
+    }
+    // An interval is due and nothing is in flight: close it at the last reply's time, then send again from a fresh clock.
+    this.intervals.closeDue(this.now);
+    this.held = false;
+    const now = nowNs();
+    this.now = now;
+    for (const c of this.conns) {
+      if (this.open) c.sendDue(now);
+      else c.refill(now);
+    }
   }
 
   /**
@@ -252,7 +274,7 @@ export class Load extends LoadState {
   }
 
   onConnectionLost(): void {
-    if (this.phase === DRAIN && this.inFlight === 0) this.finish();
+    if (this.held && this.inFlight === 0) this.quiet();
     if (--this.alive > 0 || this.phase === DONE) return;
     // Every connection is gone: nothing more can happen.
     if (this.phase === WARMUP) this.beginMeasure();
@@ -262,8 +284,10 @@ export class Load extends LoadState {
 
   finish(): void {
     if (this.phase === DONE) return;
+    const measured = this.phase === DRAIN;
     this.phase = DONE;
     this.counts.failure ??= this.mismatch;
+    if (measured) this.window.onMeasured?.();
     this.intervals.stop(nowNs()); // the last, partial interval: the totals are complete from here
     this.close();
     this.done();

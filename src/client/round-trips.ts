@@ -45,11 +45,13 @@ const INTERRUPT_GRACE_MS = 500;
  * time) to the moment its reply is decoded. One clock read per reply serves
  * as both the end of that round trip and the start of the next, so the
  * small cost of recording is charged to the next round trip rather than
- * hidden. Each is recorded into the current interval's histogram, which a
- * timer adds into `histogram` once per interval (src/stats/intervals.ts):
- * still one record per reply. Replies are read into one reused buffer. Stopping (the duration is
- * up, an interrupt) sets a flag that the next reply reads; no clock is read
- * for it.
+ * hidden. Each is recorded into the current interval's histogram, which is
+ * added into `histogram` once per interval, between two round trips: the
+ * interval timer only marks it due, the next reply closes it, and the clock
+ * is read again before the next send (src/stats/intervals.ts). Replies are
+ * read into one reused buffer. Stopping (the duration is up, an interrupt)
+ * sets a flag that the next reply reads; the run's end (the last interval,
+ * the socket's close) comes after that reply is recorded.
  */
 export class RoundTrips implements MessageHandler {
   private readonly exchange: Exchange;
@@ -115,7 +117,7 @@ export class RoundTrips implements MessageHandler {
     this.interval = o.rate === undefined ? 0 : 1e9 / o.rate;
     this.uncorrected = o.rate === undefined ? null : createHistogram();
     this.sendLag = o.rate === undefined ? null : createHistogram();
-    this.intervals = new IntervalRecorder(this.histogram, this.uncorrected, o.intervalS ?? DEFAULT_INTERVAL_S, o.onInterval ?? null, () => this.wrong + this.lost);
+    this.intervals = new IntervalRecorder(this.histogram, this.uncorrected, o.intervalS ?? DEFAULT_INTERVAL_S, o.onInterval ?? null, () => this.wrong + this.lost, this.onIntervalDue);
     this.current = this.intervals.current;
     this.currentUncorrected = this.intervals.currentUncorrected;
   }
@@ -147,9 +149,27 @@ export class RoundTrips implements MessageHandler {
     }
     if (this.received === this.warmup) this.beginMeasure(now);
     if (this.stopping || this.sent === this.total) this.finish(now);
+    else if (this.intervals.due) this.closeInterval(now);
     else if (this.interval === 0) this.send(now, now);
     else this.sendOnSchedule(now, now);
   }
+
+  /**
+   * An interval is due and the reply just recorded at `replyAt` was the one
+   * in flight: close it now, between round trips, then read the clock again,
+   * so that neither the close nor its sink is inside any round trip.
+   */
+  private closeInterval(replyAt: number): void {
+    this.intervals.closeDue(replyAt);
+    const now = nowNs();
+    if (this.interval === 0) this.send(now, now);
+    else this.sendOnSchedule(now, replyAt);
+  }
+
+  /** The interval timer's tick: close at once if nothing is in flight (waiting for a due time), else at the reply (onMessage). */
+  private readonly onIntervalDue = (): void => {
+    if (!this.ended && this.sent === this.received) this.intervals.closeDue(nowNs());
+  };
 
   private record(now: number): void {
     const latency = now - this.dueAt;
@@ -170,7 +190,7 @@ export class RoundTrips implements MessageHandler {
     this.measuring = true;
     this.measureStart = now;
     this.gcAtStart = this.gc.snapshot();
-    this.intervals.start(now);
+    this.intervals.start(now, this.durationS === undefined ? Infinity : this.durationS * 1e9);
     if (this.durationS !== undefined) this.durationTimer = setTimeout(this.stop, this.durationS * 1000);
   }
 

@@ -1,18 +1,34 @@
 /**
  * Interval histograms at no cost per message. The hot path records each
  * reply into the current interval's histogram only, one record as before;
- * a timer (once a second by default) closes the interval: it adds the
+ * a timer (once a second by default) says that the interval is due, and its
+ * owner closes it at the next moment nothing is in flight: it adds the
  * interval into the run's total, hands the interval to whoever watches
  * (live lines, `--hlog`), and resets it for the next one. The end of the run
- * closes the last partial interval the same way, so the total holds every
- * recorded value, exactly as if it had been recorded into directly.
+ * closes the last interval the same way, so the total holds every recorded
+ * value, exactly as if it had been recorded into directly.
  *
  *     reply -> current.recordValue()          (per message, unchanged cost)
- *     tick  -> total.add(current); sink(current); current.reset()
+ *     tick  -> due = true; owner.onDue()      (the owner holds its sends)
+ *     quiet -> total.add(current); sink(current); current.reset()
  *
- * Both run in the one event-loop thread, so no reply can fall between the
- * add and the reset (which is why hdr-histogram-js's Recorder, built for a
- * writer on another thread, is not needed).
+ * Why not close at the tick itself: closing (adding, encoding, writing a
+ * log line) takes from microseconds to milliseconds the first time, and a
+ * timer fires whenever it likes, so a round trip in flight would be charged
+ * for it: `client -d 1 --json` recorded its largest latency, 6-10 ms against
+ * a p50 of 40 us, in exactly that message (test/interval-timing.test.ts).
+ * So the owner (the client's RoundTrips, the benchmark's Load) sends
+ * nothing new once an interval is due, closes it as the last reply in flight
+ * is recorded, and reads the clock afresh before it sends again. No round
+ * trip spans a close, and an interval ends at the reply that ended it.
+ *
+ * A window of known length (`--duration`) takes no tick within a quarter
+ * interval of its end: that interval ends with the window instead, rather
+ * than leaving a fragment of a few milliseconds after it.
+ *
+ * Everything runs in the one event-loop thread, so no reply can fall between
+ * the add and the reset (which is why hdr-histogram-js's Recorder, built for
+ * a writer on another thread, is not needed).
  */
 import { nowNs, wallMs } from './clock.js';
 import { createHistogram, type Histogram } from './histogram.js';
@@ -48,34 +64,59 @@ export class IntervalRecorder {
   private readonly periodMs: number;
   private readonly sink: IntervalSink | null;
   private readonly errors: () => number;
+  private readonly onDue: () => void;
   private timer: NodeJS.Timeout | null = null;
+  /** A tick has come and the interval awaits its close (closeDue). The owner reads it when its last reply in flight comes in. */
+  due = false;
+  /** No tick from here on (ns): the window's end less a quarter interval. */
+  private lastTickNs = Infinity;
   private startNs = 0;
   private beganNs = 0;
   private errorsAtStart = 0;
   private running = false;
 
-  /** `errors` reads the run's error count so far (wrong + lost), at each tick. */
-  constructor(total: Histogram, totalUncorrected: Histogram | null, periodS: number, sink: IntervalSink | null, errors: () => number) {
+  /**
+   * `errors` reads the run's error count so far (wrong + lost), at each
+   * close. `onDue` is called at each tick, with `due` set: the owner holds
+   * its sends, and calls closeDue at once if nothing is in flight.
+   */
+  constructor(total: Histogram, totalUncorrected: Histogram | null, periodS: number, sink: IntervalSink | null, errors: () => number, onDue: () => void) {
     this.total = total;
     this.totalUncorrected = totalUncorrected;
     this.currentUncorrected = totalUncorrected === null ? null : createHistogram();
     this.periodMs = periodS * 1000;
     this.sink = sink;
     this.errors = errors;
+    this.onDue = onDue;
   }
 
-  /** The measured phase begins at `now`: the first interval opens. */
-  start(now: number): void {
+  /** The measured phase begins at `now` (ns): the first interval opens. `lengthNs`: how long it will last, when known (`--duration`). */
+  start(now: number, lengthNs = Infinity): void {
     if (this.running) return;
     this.running = true;
     this.startNs = this.beganNs = now;
+    this.lastTickNs = now + lengthNs - this.periodMs * 250_000;
     this.errorsAtStart = this.errors();
     this.timer = setInterval(this.tick, this.periodMs);
   }
 
   private readonly tick = (): void => {
-    this.close(nowNs());
+    if (nowNs() >= this.lastTickNs) {
+      // The window ends within a quarter interval: its end closes this one.
+      clearInterval(this.timer!);
+      this.timer = null;
+      return;
+    }
+    if (this.due) return; // the last one is still waiting for its quiet moment
+    this.due = true;
+    this.onDue();
   };
+
+  /** Close the interval that is due, at `now`: the time of the last reply, with nothing in flight. The caller reads the clock afresh before it sends again. */
+  closeDue(now: number): void {
+    this.due = false;
+    if (this.running) this.close(now);
+  }
 
   /** Close the current interval at `now` and open the next one. */
   private close(now: number): void {
@@ -106,6 +147,7 @@ export class IntervalRecorder {
   stop(now: number): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    this.due = false;
     if (!this.running) return;
     this.running = false;
     this.close(now);

@@ -1,0 +1,157 @@
+/**
+ * No interval's close, and no work of the window's end, runs while a round
+ * trip is in flight (src/stats/intervals.ts): a trace of the client's and
+ * the benchmark's own counts, read at each close, against a real server.
+ * Before this was so, `client -d 1` charged its one message in flight with
+ * the closing of the interval and the encoding of its histogram (6-10 ms
+ * against a p50 of 40 us), and every timed run ended in a fragment of an
+ * interval holding that one message.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Load, type LoadSpec } from '../src/benchmark/load.js';
+import { runProbe } from '../src/client/probe.js';
+import { RoundTrips } from '../src/client/round-trips.js';
+import { initHistograms } from '../src/stats/histogram.js';
+import type { Interval } from '../src/stats/intervals.js';
+import { type RunningServer, startServer } from './helpers.js';
+
+const INTERVAL_S = 0.2;
+/** Not a whole number of intervals: the window's end is not a tick. */
+const DURATION_S = 1.1;
+
+/** The interval lengths (ms) and counts that a sink saw. */
+interface Seen {
+  lengthsMs: number[];
+  counts: number[];
+  /** Messages in flight at each close, as the program itself counts them. */
+  inFlight: number[];
+}
+
+const seen = (): Seen => ({ lengthsMs: [], counts: [], inFlight: [] });
+
+function note(s: Seen, iv: Interval, inFlight: number): void {
+  s.lengthsMs.push(iv.endMs - iv.startMs);
+  s.counts.push(iv.latency.totalCount);
+  s.inFlight.push(inFlight);
+}
+
+/** Every interval but the last ends at a tick; the last one ends with the window, and is not a fragment of one. */
+function assertWhole(s: Seen): void {
+  assert.ok(s.lengthsMs.length >= 3, `${s.lengthsMs.length} intervals`);
+  const last = s.lengthsMs.at(-1)!;
+  assert.ok(last >= (INTERVAL_S * 1000) / 4, `the last interval is a fragment of ${last.toFixed(2)} ms: ${s.lengthsMs.map((l) => l.toFixed(1)).join(', ')}`);
+}
+
+describe('interval boundaries and the end of a window fall between round trips', () => {
+  let server: RunningServer;
+  before(async () => {
+    await initHistograms();
+    server = await startServer(['--port', '0']);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  // The client's RoundTrips, caught as it begins: the sink reads its own counts.
+  function probeTrace(rate?: number) {
+    let rt: RoundTrips | null = null;
+    const begin = RoundTrips.prototype.begin;
+    RoundTrips.prototype.begin = function (this: RoundTrips, now: number) {
+      rt = this;
+      begin.call(this, now);
+    };
+    const s = seen();
+    const done = runProbe({
+      target: { transport: 'tcp', host: '127.0.0.1', port: server.port! },
+      framing: 'length',
+      mode: 'fixed',
+      response: 'respuesta',
+      size: 64,
+      count: 0,
+      durationS: DURATION_S,
+      rate,
+      warmup: 100,
+      targetUs: 1000,
+      timeoutMs: 5000,
+      maxFrame: 1 << 20,
+      intervalS: INTERVAL_S,
+      onInterval: (iv) => note(s, iv, rt === null ? -1 : rt.sent - rt.received),
+    }).finally(() => {
+      RoundTrips.prototype.begin = begin;
+    });
+    return { s, done };
+  }
+
+  for (const rate of [undefined, 2000]) {
+    it(`client, ${rate === undefined ? 'closed loop' : `--rate ${rate}`}: nothing in flight at any close; the intervals hold every measured reply`, async () => {
+      const { s, done } = probeTrace(rate);
+      const r = await done;
+      try {
+        assert.equal(r.failure, null);
+        assert.deepEqual(
+          s.inFlight,
+          s.inFlight.map(() => 0),
+          'messages in flight at each close',
+        );
+        assert.equal(
+          s.counts.reduce((a, b) => a + b, 0),
+          r.histogram.totalCount,
+        );
+        assertWhole(s);
+      } finally {
+        r.histogram.destroy();
+        r.uncorrected?.destroy();
+        r.sendLag?.destroy();
+      }
+    });
+  }
+
+  for (const rate of [null, 20_000]) {
+    it(`benchmark load, ${rate === null ? 'closed loop' : `open loop at ${rate} msg/s`}, 4 connections x pipeline 4: nothing in flight at any close or at the window's end`, async () => {
+      const spec: LoadSpec = {
+        framing: 'length',
+        mode: 'fixed',
+        size: 64,
+        response: 'respuesta',
+        target: { transport: 'tcp', host: '127.0.0.1', port: server.port! },
+        connections: 4,
+        firstConnection: 0,
+        totalConnections: 4,
+        pipeline: 4,
+        rate,
+        warmupS: 0.1,
+        durationS: DURATION_S,
+        timeoutMs: 5000,
+        maxFrame: 1 << 20,
+        targetUs: 1000,
+        intervalS: INTERVAL_S,
+        io: 'handles',
+      };
+      const s = seen();
+      const atMeasured: number[] = [];
+      const load: Load = new Load(spec, {
+        onInterval: (iv) => note(s, iv, load.inFlight),
+        onMeasured: () => atMeasured.push(load.inFlight),
+      });
+      try {
+        await load.connect();
+        await load.run();
+        assert.equal(load.counts.failure, null);
+        assert.deepEqual(
+          s.inFlight,
+          s.inFlight.map(() => 0),
+          'requests in flight at each close',
+        );
+        assert.deepEqual(atMeasured, [0], 'requests in flight as the window-end work ran');
+        assert.equal(
+          s.counts.reduce((a, b) => a + b, 0),
+          load.counts.messages,
+        );
+        assertWhole(s);
+      } finally {
+        load.destroy();
+      }
+    });
+  }
+});
