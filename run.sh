@@ -86,78 +86,22 @@ suite() {
   node --import tsx --test ${flags[@]+"${flags[@]}"} "${files[@]}"
 }
 
-# One client run: its JSON is kept in $1 for the verdict, and the same report
-# is shown as the client's usual text (its own formatter, dist/client/report.js),
-# so the verdict quotes the figures printed above it.
-probe() {
-  local json=$1
-  shift
-  ./bin/client "$@" --json >"$json" || true
-  [ -s "$json" ] || return 0
-  node --input-type=module -e '
-    import { readFileSync } from "node:fs";
-    const json = readFileSync(process.argv[1], "utf8");
-    try {
-      const { formatReport } = await import("./dist/client/report.js");
-      const { paintFor } = await import("./dist/cli/colour.js");
-      console.log(formatReport(JSON.parse(json), paintFor(process.stdout)));
-    } catch (err) {
-      // The formatter moved or changed: say so, and show the figures as the client gave them.
-      console.error(`run.sh: cannot render the client report as text (${err.message}); its JSON:`);
-      process.stdout.write(json);
-    }' "$json"
-}
-
-# The end of the demo: each transport's p50 and p99 against the client's
-# target (1 ms by default), where the processes could run, and what to try
-# next. Exit status 1 when a run failed.
-verdict() {
-  node - "$@" <<'EOF'
-const { readFileSync } = require('node:fs');
-const [tcp, unix, serverCpus, benchFailed, page] = process.argv.slice(2);
-const on = process.stdout.isTTY === true && (process.env.NO_COLOR ?? '') === '' && process.env.TERM !== 'dumb';
-const paint = (code, s) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
-const read = (file) => { try { return JSON.parse(readFileSync(file, 'utf8')); } catch { return null; } };
-let failed = benchFailed !== '';
-const clientCpus = new Set();
-// As the client prints them (fmtUs in src/stats/report.ts).
-const us = (v) => `${v < 100 ? v.toFixed(2) : v < 10_000 ? v.toFixed(1) : v.toFixed(0)} us`;
-function row(name, r) {
-  const head = name.padEnd(13);
-  if (r === null || r.latencyUs === null) { failed = true; return head + paint(31, 'no figures: the client failed (its message is above)'); }
-  clientCpus.add(r.cpus ?? '?');
-  const { p50, p99 } = r.latencyUs;
-  const t = r.targetUs;
-  const ms = t % 1000 === 0 ? `${t / 1000} ms` : `${t} us`;
-  const figures = `p50 ${us(p50).padEnd(10)} p99 ${us(p99).padEnd(10)} `;
-  if (r.error !== null || r.errors > 0 || r.received !== r.sent) { failed = true; return head + figures + paint(31, `failed: ${r.error ?? `${r.wrong} wrong replies, ${r.lost} lost`}`); }
-  if (p99 < t) return head + figures + paint(32, `both under the ${ms} target`);
-  return head + figures + paint(31, p50 < t ? `p99 misses the ${ms} target` : `p50 and p99 miss the ${ms} target`);
-}
-const lines = [row('TCP', read(tcp)), row('Unix socket', read(unix))];
-lines.push(
-  benchFailed === ''
-    ? 'load         both benchmark runs: every reply right; the <=1000us column shows the target under load'
-    : 'load'.padEnd(13) + paint(31, `failed: ${benchFailed} (above)`),
-);
-lines.push(page === '' ? 'report'.padEnd(13) + paint(31, 'not written (the reason is above)') : `report       ${page}   open it in a browser: spectra, timelines, context`);
-lines.push(`placement    not pinned: the server could use CPUs ${serverCpus || '?'}, the client and the benchmark CPUs ${[...clientCpus].join(', ') || '?'}`);
-lines.push(
-  'next         ./run.sh test                                     format, lint, types, tests',
-  '             ./bin/server --cpu 0   and in another terminal    ./bin/client --cpu 0 --count 100000',
-  '             ./bin/benchmark --preset medium --spawn-server    about 30 s of scenarios',
-  '             README.md (reading this output), docs/PERFORMANCE.md (against sockperf and redis)',
-);
-console.log(lines.join('\n'));
-process.exitCode = failed ? 1 : 0;
-EOF
+# One run of bin/client or bin/benchmark ($1): its JSON is kept in $2 for the
+# verdict, and shown as that program's usual text (its own formatter, through
+# dist/demo/main.js), so that the verdict quotes the figures printed above it.
+# A run that fails says why on stderr; the verdict counts it.
+kept_run() {
+  local prog=$1 json=$2
+  shift 2
+  "./bin/$prog" "$@" --json >"$json" || true
+  node dist/demo/main.js show "$json"
 }
 
 demo() {
   build
-  local port sock server_cpus bench_failed='' results page
+  local port sock server_cpus results page
   tmp=$(mktemp -d)
-  # What the demo measured is kept: the clients' JSON, the benchmark's interval logs, one HTML page of all four.
+  # What the demo measured is kept: each run's JSON, the benchmark's interval logs, one HTML page of all four.
   results="results/$(date +%Y%m%d-%H%M%S)"
   mkdir -p "$results"
   sock="$tmp/respuesta.sock"
@@ -177,16 +121,14 @@ demo() {
   server_cpus=$(sed -n 's/.* cpus=\([^ ]*\)$/\1/p' "$tmp/server.log" | head -n 1)
 
   say "client over TCP (placement: left to the scheduler)"
-  probe "$results/client-tcp.json" --port "$port" --count 20000 --warmup 2000
+  kept_run client "$results/client-tcp.json" --port "$port" --count 20000 --warmup 2000
   say "client over the Unix socket"
-  probe "$results/client-unix.json" --unix "$sock" --count 20000 --warmup 2000
+  kept_run client "$results/client-unix.json" --unix "$sock" --count 20000 --warmup 2000
 
   say "benchmark: closed loop, 1 and 16 connections, 1 and 8 in flight each"
-  ./bin/benchmark --port "$port" --connections 1,16 --pipeline 1,8 --duration 1 --warmup 0.5 --hlog "$results/benchmark-tcp.hlog" ||
-    bench_failed="closed loop, exit $?"
+  kept_run benchmark "$results/benchmark-tcp.json" --port "$port" --connections 1,16 --pipeline 1,8 --duration 1 --warmup 0.5 --hlog "$results/benchmark-tcp.hlog"
   say "benchmark: open loop, 10 000 msg/s over 16 connections over the Unix socket"
-  ./bin/benchmark --unix "$sock" --connections 16 --rate 10000 --duration 2 --warmup 0.5 --hlog "$results/benchmark-unix.hlog" ||
-    bench_failed="${bench_failed:+$bench_failed; }open loop, exit $?"
+  kept_run benchmark "$results/benchmark-unix.json" --unix "$sock" --connections 16 --rate 10000 --duration 2 --warmup 0.5 --hlog "$results/benchmark-unix.hlog"
 
   say "stopping the server (SIGTERM)"
   kill -TERM "$server_pid"
@@ -199,8 +141,12 @@ demo() {
     --label "client, TCP" --label "client, Unix socket" --label "benchmark, TCP" --label "benchmark, Unix socket" \
     --title "respuesta: ./run.sh on $(hostname)" --html "$page" || page=''
 
-  say "verdict: the client's round trips above against its target"
-  verdict "$results/client-tcp.json" "$results/client-unix.json" "$server_cpus" "$bench_failed" "$page"
+  # Each run against its target (1 ms by default), where the processes could
+  # run, and what to try next (src/demo/verdict.ts). Exit status 1 when a run failed.
+  say "verdict: each run above against its target"
+  node dist/demo/main.js verdict --client "TCP=$results/client-tcp.json" --client "Unix socket=$results/client-unix.json" \
+    --load "load TCP=$results/benchmark-tcp.json" --load "load Unix=$results/benchmark-unix.json" \
+    --server-cpus "$server_cpus" --page "$page"
 }
 
 case "${1:-}" in

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { generatorAdvice } from '../src/benchmark/advice.js';
 import type { Scenario } from '../src/benchmark/options.js';
 import { fmtSeconds } from '../src/benchmark/progress.js';
-import { type BenchmarkReport, type ScenarioReport, buildScenarioReport } from '../src/benchmark/report.js';
+import { type BenchmarkReport, type ScenarioReport, buildScenarioReport, scenariosOverTarget } from '../src/benchmark/report.js';
 import { type ScenarioResult, settleInterrupt } from '../src/benchmark/run.js';
 import { ASCII_BORDERS, Columns, UNICODE_BORDERS, bordersFor, isUtf8Locale } from '../src/benchmark/table.js';
 import { formatNotes, formatRow, scenarioColumns } from '../src/benchmark/text.js';
@@ -106,7 +106,7 @@ describe('reports of saturated and interrupted scenarios', () => {
 
   it('a saturated generator sharing both CPUs of a 2-core machine with the server is told to split them, not to add threads', () => {
     const r = result({});
-    const s = buildScenarioReport(SCENARIO, r, { clientCpuPct: 97, serverCpuPct: 99, idleCpus: 0.02 }, { client: [0, 1], server: [0, 1], online: [0, 1] }, () => []);
+    const s = buildScenarioReport(SCENARIO, r, { clientCpuPct: 97, serverCpuPct: 99, idleCpus: 0.02 }, { client: [0, 1], server: [0, 1], online: [0, 1] }, () => [], 1000);
     r.latency.destroy();
     assert.equal(s.warnings.length, 1);
     assert.match(s.warnings[0], /saturated \(97% CPU for 1 thread\).*try a CPU of its own: --server-cpu 0 --client-cpu 1/);
@@ -125,7 +125,7 @@ describe('reports of saturated and interrupted scenarios', () => {
     settleInterrupt(failed, 3, false);
     assert.equal(failed.interrupted, false, 'its window ran its course');
     assert.equal(failed.lost, 3);
-    const report = buildScenarioReport(SCENARIO, failed, { clientCpuPct: 10, serverCpuPct: null, idleCpus: null }, { client: [0], server: null, online: [0] }, () => []);
+    const report = buildScenarioReport(SCENARIO, failed, { clientCpuPct: 10, serverCpuPct: null, idleCpus: null }, { client: [0], server: null, online: [0] }, () => [], 1000);
     assert.equal(report.failure, 'connection 2: the server closed the connection');
     r.latency.destroy();
     failed.latency.destroy();
@@ -133,7 +133,7 @@ describe('reports of saturated and interrupted scenarios', () => {
 
   it('a partial row says so beside the table; the notes say where the run stopped and what was left unanswered', () => {
     const r = result({ durationNs: 1.25e9, interrupted: true, unanswered: 2 });
-    const s2: ScenarioReport = buildScenarioReport(SCENARIO, r, { clientCpuPct: 10, serverCpuPct: null, idleCpus: null }, { client: [0], server: null, online: [0] }, () => []);
+    const s2: ScenarioReport = buildScenarioReport(SCENARIO, r, { clientCpuPct: 10, serverCpuPct: null, idleCpus: null }, { client: [0], server: null, online: [0] }, () => [], 1000);
     r.latency.destroy();
     const s1: ScenarioReport = { ...s2, partial: false, durationS: 3, unanswered: 0 };
     const scenarios = [SCENARIO, SCENARIO, SCENARIO];
@@ -153,6 +153,50 @@ describe('reports of saturated and interrupted scenarios', () => {
   });
 });
 
+describe('the verdict names a missed --target-us', () => {
+  before(() => initHistograms());
+
+  /** A scenario report whose every reply took `latencyNs`, judged against `targetUs`. */
+  function scenario(latencyNs: number, targetUs: number, over: Partial<ScenarioResult> = {}): ScenarioReport {
+    const r = result(over);
+    r.latency.reset();
+    for (let i = 0; i < 100; i++) r.latency.recordValue(latencyNs);
+    const s = buildScenarioReport(SCENARIO, r, { clientCpuPct: 10, serverCpuPct: null, idleCpus: null }, { client: [0], server: null, online: [0] }, () => [], targetUs);
+    r.latency.destroy();
+    return s;
+  }
+  const runOf = (scenarios: ScenarioReport[], over: Partial<BenchmarkReport> = {}) =>
+    ({
+      options: { scenarios: scenarios.map(() => SCENARIO) },
+      targetUs: 1000,
+      scenarios,
+      interrupted: null,
+      server: null,
+      failure: null,
+      slo: null,
+      ok: true,
+      ...over,
+    }) as unknown as BenchmarkReport;
+
+  it('only the scenarios whose p99 is over it, with their p99, next to "every reply right"', () => {
+    const scenarios = [scenario(20_000, 1000), scenario(3_018_000, 1000), scenario(999_000, 1000), scenario(1_500_000, 1000)];
+    assert.deepEqual(
+      scenarios.map((s) => s.p99OverTarget),
+      [false, true, false, true],
+    );
+    assert.deepEqual(scenariosOverTarget(scenarios, 1000), [2, 4]);
+    const notes = formatNotes(runOf(scenarios), plain, UNICODE_BORDERS);
+    assert.match(notes, /^result +ok: every reply right; p99 over the 1000 us target in scenarios 2 \(30\d\d\.\d us\), 4 \(150\d\.\d us\)$/m);
+  });
+
+  it('every p99 under it: ok alone; a failed or interrupted run still names it', () => {
+    assert.match(formatNotes(runOf([scenario(20_000, 1000)]), plain, UNICODE_BORDERS), /\nresult +ok$/);
+    const late = [scenario(20_000, 1000), scenario(3_018_000, 1000)];
+    assert.match(formatNotes(runOf(late, { ok: false }), plain, UNICODE_BORDERS), /\nresult +FAILED; p99 over the 1000 us target in scenario 2 \(30\d\d\.\d us\)$/);
+    assert.match(formatNotes(runOf(late, { ok: false, interrupted: 'SIGINT' }), plain, UNICODE_BORDERS), /\nresult +interrupted \(SIGINT\); p99 over the 1000 us target in scenario 2 /);
+  });
+});
+
 /** Run `command` (bin/benchmark by default) with `env` (this process's, changed); resolves with its exit code and output. */
 function run(args: string[], env: NodeJS.ProcessEnv, command = BIN('benchmark')): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const p = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -165,7 +209,8 @@ function run(args: string[], env: NodeJS.ProcessEnv, command = BIN('benchmark'))
 
 const NO_LOCALE = { LC_ALL: '', LC_CTYPE: '', LANG: '' };
 const UTF8 = { ...NO_LOCALE, LANG: 'C.UTF-8' };
-const SHORT = ['--duration', '0.2', '--warmup', '0'];
+// With a target no run misses (10 s, past the 5 s reply timeout): the verdict read here is ok, never a target missed on a loaded machine.
+const SHORT = ['--duration', '0.2', '--warmup', '0', '--target-us', '10000000'];
 
 describe('bin/benchmark output', () => {
   let server: RunningServer;

@@ -163,6 +163,30 @@ describe('against the real server', () => {
     }
   });
 
+  // No round trip over a socket takes 1 us, and none can take 10 s (a request unanswered for 5 s is lost):
+  // whatever this machine's load, the first target is missed at p99 in every scenario and the second in none.
+  it('a p99 over --target-us: the result line and --json name each scenario that missed it; exit still 0', async () => {
+    const text = await runBin('benchmark', ['--port', String(server.port), '--connections', '1,2', ...SHORT, '--target-us', '1']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^result +ok: every reply right; p99 over the 1 us target in scenarios 1 \([\d.]+ us\), 2 \([\d.]+ us\)$/m);
+    // Open loop, as the issue found it: every reply right, p99 over the target, and yet `ok` alone.
+    const { code, report } = await bench(['--port', String(server.port), '--connections', '2', '--rate', '2000', ...SHORT, '--target-us', '1']);
+    assert.equal(code, 0);
+    assert.equal(report.ok, true);
+    assert.deepEqual(report.scenariosOverTarget, [1]);
+    assert.equal(report.scenarios[0].p99OverTarget, true);
+  });
+
+  it('a p99 under --target-us: the result line is ok alone, and --json lists no scenario over it', async () => {
+    const text = await runBin('benchmark', ['--port', String(server.port), '--connections', '1,2', ...SHORT, '--target-us', '10000000']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /\nresult +ok\n$/);
+    const { code, report } = await bench(['--unix', server.path!, '--connections', '2', ...SHORT, '--target-us', '10000000']);
+    assert.equal(code, 0);
+    assert.deepEqual(report.scenariosOverTarget, []);
+    assert.equal(report.scenarios[0].p99OverTarget, false);
+  });
+
   it('--slo passes (exit 0) when met and prints the table', async () => {
     const r = await runBin('benchmark', ['--port', String(server.port), '--connections', '2', '--slo', 'max=60000000', ...SHORT]);
     assert.equal(r.code, 0, r.stderr);
@@ -283,7 +307,7 @@ describe('against servers that misbehave', () => {
     // Accepts one connection, then stops listening: scenario 1 (one connection) runs, scenario 2 cannot connect.
     const { server, port } = await framedServer(t, (s) => s.write(RESPONSE));
     server.once('connection', () => server.close());
-    const r = await runBin('benchmark', ['--port', String(port), '--connections', '1,2', ...SHORT]);
+    const r = await runBin('benchmark', ['--port', String(port), '--connections', '1,2', ...SHORT, '--target-us', '10000000']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /│ +1 │ +1 │ +1 │ +closed │/);
     assert.match(r.stdout, /^error: scenario 2: cannot connect to /m);

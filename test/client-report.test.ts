@@ -128,4 +128,18 @@ describe('text and colour', () => {
     const partial = formatReport(buildReport(result({ interrupted: true }, [20_000]), OPTIONS, { ...context, signal: 'SIGINT' }), paintFor(pipe, {}));
     assert.match(partial, /\nresult +partial: interrupted by SIGINT after 1\.000 s measured$/);
   });
+
+  it('a p99 over --target-us is named after the verdict, and in the JSON; under it, nothing is said', () => {
+    const late = Array.from({ length: 100 }, (_, i) => (i < 97 ? 30_000 : 3_018_000));
+    const missed = buildReport(result({}, late), OPTIONS, context);
+    assert.equal(missed.p99OverTarget, true);
+    assert.match(formatReport(missed, paintFor(pipe, {})), /\nresult +ok: every reply right; p99 30\d\d\.\d us over the 1000 us target$/);
+    const failed = buildReport(result({ sent: 101, lost: 1, failure: 'x' }, late), OPTIONS, context);
+    assert.match(formatReport(failed, paintFor(pipe, {})), /\nresult +FAILED; p99 30\d\d\.\d us over the 1000 us target$/);
+    const partial = buildReport(result({ interrupted: true }, late), OPTIONS, { ...context, signal: 'SIGINT' });
+    assert.match(formatReport(partial, paintFor(pipe, {})), /\nresult +partial: interrupted by SIGINT after 1\.000 s measured; p99 30\d\d\.\d us over the 1000 us target$/);
+    const met = buildReport(result({}, late), { ...OPTIONS, targetUs: 5000 }, context);
+    assert.equal(met.p99OverTarget, false);
+    assert.match(formatReport(met, paintFor(pipe, {})), /\nresult +ok$/);
+  });
 });

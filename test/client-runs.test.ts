@@ -87,7 +87,7 @@ describe('an interrupt keeps what was measured', () => {
   it('SIGINT, text: exit 130, the report with a partial verdict, and the --hgrm file written', async (t) => {
     const hgrm = join(tempDir(), 'partial.hgrm');
     const mark = await answeredNow(server);
-    const c = startClient(t, ['--port', String(server.port), '--count', '10000000', '--hgrm', hgrm]);
+    const c = startClient(t, ['--port', String(server.port), '--count', '10000000', '--hgrm', hgrm, '--target-us', '10000000']);
     await answered(server, mark, SOME);
     c.signal('SIGINT');
     const r = await c.done;

@@ -6,7 +6,7 @@ import type { RunMeta } from '../cli/meta.js';
 import type { IoPath } from '../io/binding.js';
 import type { Framing, Mode } from '../protocol/index.js';
 import { type EncodedHistograms, type LatencyUs, summarize } from '../stats/histogram.js';
-import { fmtInt, fmtUs, pct } from '../stats/report.js';
+import { fmtInt, fmtUs, overTarget, pct } from '../stats/report.js';
 import { type CpuPlacement, generatorAdvice } from './advice.js';
 import type { Preset, Scenario, SloLimit } from './options.js';
 import type { ScenarioResult } from './run.js';
@@ -48,6 +48,8 @@ export interface ScenarioReport {
   /** Open loop: how late writes left against the schedule. */
   sendLagUs: LatencyUs | null;
   underTargetPct: number | null;
+  /** p99 (of `latencyUs`) above the run's `targetUs`: the target was missed, though the scenario may be ok. */
+  p99OverTarget: boolean;
   /** CPU used by the benchmark process over the window, percent of one CPU. */
   clientCpuPct: number | null;
   /** CPU used by the server over the window, when the benchmark started it. */
@@ -119,6 +121,8 @@ export interface BenchmarkReport {
   interrupted: 'SIGINT' | 'SIGTERM' | null;
   /** Every scenario ran, with no error, no loss, every SLO met. */
   ok: boolean;
+  /** The scenarios (numbered from 1, as the table's `#`) whose p99 is above `targetUs`; a run can be ok and list some. */
+  scenariosOverTarget: number[];
   failure: string | null;
 }
 
@@ -134,9 +138,9 @@ const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 *
 /**
  * One scenario's report from its result. `placement` says where the
  * benchmark and the server could run, so that a warning advises what can
- * help on this machine (advice.ts).
+ * help on this machine (advice.ts); `targetUs` is the run's `--target-us`.
  */
-export function buildScenarioReport(s: Scenario, r: ScenarioResult, cpu: WindowCpu, placement: CpuPlacement, breaches: (l: LatencyUs | null) => string[]): ScenarioReport {
+export function buildScenarioReport(s: Scenario, r: ScenarioResult, cpu: WindowCpu, placement: CpuPlacement, breaches: (l: LatencyUs | null) => string[], targetUs: number): ScenarioReport {
   const latencyUs = summarize(r.latency);
   const sendLagUs = r.sendLag === null ? null : summarize(r.sendLag);
   const durationS = r.durationNs / 1e9;
@@ -181,6 +185,7 @@ export function buildScenarioReport(s: Scenario, r: ScenarioResult, cpu: WindowC
     uncorrectedUs: r.uncorrected === null ? null : summarize(r.uncorrected),
     sendLagUs,
     underTargetPct: pct(r.underTarget, r.messages),
+    p99OverTarget: overTarget(latencyUs, targetUs),
     clientCpuPct: cpu.clientCpuPct === null ? null : round(cpu.clientCpuPct, 1),
     serverCpuPct: cpu.serverCpuPct === null ? null : round(cpu.serverCpuPct, 1),
     idleCpus: cpu.idleCpus === null ? null : round(cpu.idleCpus, 2),
@@ -194,6 +199,14 @@ export function buildScenarioReport(s: Scenario, r: ScenarioResult, cpu: WindowC
 /** Whether a run was clean: every reply right, nothing lost, every SLO met. */
 export function scenarioOk(s: ScenarioReport): boolean {
   return s.errors === 0 && s.failure === null && s.sloBreaches.length === 0 && s.messages > 0;
+}
+
+/**
+ * The numbers (from 1) of the scenarios whose p99 is above `targetUs`, from
+ * their figures (a report kept before `p99OverTarget` existed reads the same).
+ */
+export function scenariosOverTarget(scenarios: readonly ScenarioReport[], targetUs: number): number[] {
+  return scenarios.flatMap((s, i) => (overTarget(s.latencyUs, targetUs) ? [i + 1] : []));
 }
 
 export function formatSlo(slo: SloLimit[]): Record<string, number> | null {

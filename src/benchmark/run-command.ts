@@ -42,7 +42,7 @@ import { writeHgrm } from './hgrm.js';
 import { benchmarkRun } from '../html/runs.js';
 import { labelOf, writeReportPage } from '../html/write.js';
 import { createProgress } from './progress.js';
-import { type BenchmarkOptions, type BenchmarkReport, type ScenarioHistograms, type ScenarioReport, buildScenarioReport, formatSlo, scenarioOk } from './report.js';
+import { type BenchmarkOptions, type BenchmarkReport, type ScenarioHistograms, type ScenarioReport, buildScenarioReport, formatSlo, scenarioOk, scenariosOverTarget } from './report.js';
 import { type ScenarioResult, runScenario, settleInterrupt } from './run.js';
 import { SpawnedServer } from './spawned.js';
 import { onlineCpus, parseCpuSet } from './system.js';
@@ -268,6 +268,7 @@ const report: BenchmarkReport = {
   server: null,
   interrupted: null,
   ok: false,
+  scenariosOverTarget: [],
   failure: null,
 };
 
@@ -329,7 +330,7 @@ for (const [i, s] of scenarios.entries()) {
   progress.end();
   await aTurn();
   if (interrupted !== null) settleInterrupt(r, s.durationS, (await spawned?.signalledToo()) === true);
-  const sr = buildScenarioReport(s, r, cpu.result(), cpuPlacement, (l) => sloBreaches(l, slo));
+  const sr = buildScenarioReport(s, r, cpu.result(), cpuPlacement, (l) => sloBreaches(l, slo), o.targetUs);
   if (kept !== null) sr.histograms = { latency: encodeHistogram(r.latency), uncorrected: r.uncorrected === null ? null : encodeHistogram(r.uncorrected), intervals: kept };
   reports.push(sr);
   print((i === 0 ? formatHead(report, cols) + '\n' : '') + formatRow(sr, i, cols));
@@ -357,6 +358,7 @@ try {
 
 report.interrupted = interrupted;
 report.ok = interrupted === null && report.failure === null && written && reports.length === scenarios.length && reports.every(scenarioOk);
+report.scenariosOverTarget = scenariosOverTarget(reports, o.targetUs);
 /** With --report, the page, drawn from the finished report (the spawned server's summary included); a failure to write it fails the run. */
 function writePage(): void {
   if (o.report === undefined || reports.length === 0) return;

@@ -9,7 +9,7 @@
 import type { Paint } from '../cli/colour.js';
 import { fmtInt, fmtPct, fmtUs } from '../stats/report.js';
 import type { Scenario } from './options.js';
-import type { BenchmarkReport, Placement, ScenarioReport } from './report.js';
+import { type BenchmarkReport, type Placement, type ScenarioReport, scenariosOverTarget } from './report.js';
 import { type Borders, Columns, renderTable } from './table.js';
 
 const fmtCpu = (v: number | null) => (v === null ? '-' : `${v.toFixed(0)}%`);
@@ -120,9 +120,22 @@ export function formatNotes(b: BenchmarkReport, paint: Paint, borders: Borders):
       .join(', ');
     out.push(`slo         ${limits}: ${met ? paint.ok('met') : paint.error('BREACHED')}`);
   }
-  const verdict = b.interrupted !== null ? paint.warn(`interrupted (${b.interrupted})`) : b.ok ? paint.ok('ok') : paint.error('FAILED');
-  out.push(`result      ${verdict}`);
+  out.push(`result      ${verdict(b, paint)}`);
   return out.join('\n');
+}
+
+/**
+ * ok, FAILED or interrupted, and beside it the scenarios whose p99 missed
+ * `--target-us`: "ok" alone would read as "under the target". A missed
+ * target does not fail the run; `--slo` is the switch that does.
+ */
+function verdict(b: BenchmarkReport, paint: Paint): string {
+  const over = scenariosOverTarget(b.scenarios, b.targetUs).map((n) => `${n} (${fmtUs(b.scenarios[n - 1].latencyUs!.p99)} us)`);
+  const missed = over.length === 0 ? null : paint.warn(`p99 over the ${b.targetUs} us target in ${over.length === 1 ? 'scenario' : 'scenarios'} ${over.join(', ')}`);
+  const and = missed === null ? '' : `; ${missed}`;
+  if (b.interrupted !== null) return paint.warn(`interrupted (${b.interrupted})`) + and;
+  if (!b.ok) return paint.error('FAILED') + and;
+  return missed === null ? paint.ok('ok') : `${paint.ok('ok')}: every reply right${and}`;
 }
 
 /** Where an interrupt stopped the run, and what it left out. */

@@ -25,6 +25,17 @@ export function formatLatency(l: LatencyUs | null, label: string): string[] {
   ];
 }
 
+/**
+ * Whether a run missed its latency target: p99 above `--target-us`. A share
+ * under the target (`underTargetPct`) of 97% reads as a pass at a glance;
+ * p99 is the figure that says the target was not held for one message in a
+ * hundred. It does not fail the run (exit status is for wrong, lost or late
+ * replies and `--slo`): the verdict names it next to "every reply right".
+ */
+export function overTarget(l: LatencyUs | null, targetUs: number): boolean {
+  return l !== null && l.p99 > targetUs;
+}
+
 /** Share of `part` in `whole` as a percentage, or null when there is nothing to share. */
 export function pct(part: number, whole: number): number | null {
   return whole === 0 ? null : Math.round((part / whole) * 100_000) / 1000;
