@@ -5,11 +5,16 @@
 (() => {
   'use strict';
 
-  // Okabe and Ito's colour-blind-safe palette, then red for SLO points and errors, grey for the rate.
-  const PALETTE = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#000000', '#999933'];
+  // Okabe and Ito's colour-blind-safe palette, ordered so that the first runs of an overlay get the colours
+  // furthest apart (the two blues and the two oranges come four apart); then red for SLO points and errors,
+  // grey for the rate.
+  const PALETTE = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#000000', '#d55e00', '#56b4e9', '#999933'];
   const RED = '#d62728';
   const GREY = '#8c8c8c';
   const colourOf = (i) => (i === -1 ? RED : i === -2 ? GREY : PALETTE[i % PALETTE.length]);
+  // A scenario's dash on a page of several runs (the first solid); the timeline's max is the second.
+  const DASHES = [[], [7, 4], [2, 3], [10, 3, 2, 3], [14, 4, 2, 4, 2, 4], [4, 6]];
+  const dashOf = (i) => DASHES[(i ?? 0) % DASHES.length];
 
   /** 1/(1-p) as the percentile it stands for: 10 -> 90%, 1000 -> 99.9%. */
   const percentile = (x) => {
@@ -31,9 +36,25 @@
     return out;
   };
 
+  /** The indexes of the values with no value on either side: a line cannot draw them, a point does. */
+  function isolated(u, si) {
+    const ys = u.data[si];
+    const out = [];
+    for (let i = 0; i < ys.length; i++) if (ys[i] != null && ys[i - 1] == null && ys[i + 1] == null) out.push(i);
+    return out.length > 0 ? out : null;
+  }
+
   function line(s, extra) {
-    const base = { label: s.label, stroke: colourOf(s.colour), width: 1.75, points: { show: false }, spanGaps: false };
-    if (s.dashed) base.dash = [6, 4];
+    const base = {
+      label: s.label,
+      stroke: colourOf(s.colour),
+      width: s.faint ? 1.25 : 1.75,
+      alpha: s.faint ? 0.55 : 1,
+      dash: dashOf(s.dash),
+      group: s.group,
+      points: { show: false, filter: isolated, size: 7, fill: colourOf(s.colour) },
+      spanGaps: false,
+    };
     return Object.assign(base, extra);
   }
 
@@ -93,6 +114,62 @@
     };
   }
 
+  const SVG = 'http://www.w3.org/2000/svg';
+
+  /** A legend marker drawn as the series' line is: its colour, width, dash and paleness. */
+  function swatch(marker, s) {
+    marker.style.border = 'none';
+    marker.style.background = 'none';
+    marker.style.width = '2.2em';
+    const svg = document.createElementNS(SVG, 'svg');
+    svg.setAttribute('viewBox', '0 0 22 10');
+    svg.setAttribute('width', '100%');
+    svg.setAttribute('height', '100%');
+    const stroke = s._stroke ?? s.stroke();
+    // A series of marks only (width 0) is a dot; a line is a stretch of itself.
+    const l = document.createElementNS(SVG, s.width ? 'line' : 'circle');
+    const attrs = s.width ? { x1: 0, y1: 5, x2: 22, y2: 5, stroke, 'stroke-width': s.width, 'stroke-opacity': s.alpha ?? 1 } : { cx: 11, cy: 5, r: 4, fill: stroke };
+    if (s.width && s.dash?.length) attrs['stroke-dasharray'] = s.dash.join(' ');
+    for (const [k, v] of Object.entries(attrs)) l.setAttribute(k, String(v));
+    svg.append(l);
+    marker.replaceChildren(svg);
+  }
+
+  /**
+   * The legend of a chart of several runs, grouped: each run's name on a new
+   * line, its series after it. uPlot's own rows are kept (their live values
+   * and click-to-hide), with a line break and the run's name before each
+   * run's first row.
+   */
+  function decorateLegend(plot) {
+    const rows = plot.root.querySelectorAll('.u-legend tr.u-series');
+    let group;
+    let grouped = false;
+    plot.series.forEach((s, i) => {
+      const row = rows[i];
+      if (row === undefined) return;
+      if (i > 0) {
+        const marker = row.querySelector('.u-marker');
+        if (marker !== null) swatch(marker, s);
+      }
+      if (i === 0 || s.group === group) return;
+      group = s.group;
+      grouped = true;
+      const brk = document.createElement('tr');
+      brk.className = 'u-break';
+      row.before(brk);
+      // Series of no run (the target, SLO points) get a line of their own, unnamed.
+      if (group === undefined) return;
+      const head = document.createElement('tr');
+      head.className = 'u-group';
+      const th = document.createElement('th');
+      th.textContent = group;
+      head.append(th);
+      row.before(head);
+    });
+    if (grouped) plot.root.querySelector('.u-legend')?.classList.add('grouped');
+  }
+
   const data = JSON.parse(document.getElementById('report-data').textContent);
   const plots = [];
 
@@ -107,6 +184,9 @@
     const el = figure.querySelector('.plot');
     const { opts, data: aligned } = chart.kind === 'spectrum' ? spectrumOptions(chart) : timelineOptions(chart);
     const plot = new uPlot(Object.assign(opts, sizeOf(el, chart.kind)), aligned, el);
+    decorateLegend(plot);
+    // The drawn plot, for a reader at the console (and the tests): plot.data is what is on the canvas.
+    figure.uplot = plot;
     plots.push({ plot, el, kind: chart.kind });
   }
 

@@ -14,18 +14,27 @@
  */
 
 import { decodeHistogram } from '../stats/histogram.js';
+import type { TimelinePoint } from './timeline.js';
 
 /** Points per decade of 1/(1-p): smooth to the eye, small in the page. */
 const PER_DECADE = 24;
 
-export interface ChartSeries {
+/** How a series is drawn: its colour, its dash, whether faint, which run it belongs to. */
+export interface SeriesStyle {
+  /** Index into the page's palette (assets/report.js); -1 red (SLO points, errors), -2 grey (the rate). */
+  colour: number;
+  /** Index into the page's dash patterns; 0 or absent: a solid line. */
+  dash?: number;
+  /** Drawn thinner and paler: the uncorrected latency of an open-loop run, beside its corrected one. */
+  faint?: boolean;
+  /** The run the series belongs to, on a page of several runs: the legend groups the series by it. */
+  group?: string;
+}
+
+export interface ChartSeries extends SeriesStyle {
   label: string;
   /** One value per x; null where the series has no value (a gap). */
   values: Array<number | null>;
-  /** Index into the page's palette: the series of one run and scenario share it. */
-  colour: number;
-  /** Dashed: the uncorrected latency of an open-loop run. */
-  dashed?: boolean;
   /** Timeline: which axis (latency in microseconds, messages per second, or error marks). */
   scale?: 'us' | 'rate' | 'errors';
 }
@@ -40,12 +49,10 @@ export interface ChartData {
 }
 
 /** A histogram to plot on a spectrum, and how. */
-export interface SpectrumInput {
+export interface SpectrumInput extends SeriesStyle {
   label: string;
   /** Compressed base64 (HdrHistogram's encoding), nanoseconds. */
   histogram: string;
-  colour: number;
-  dashed?: boolean;
 }
 
 /** An SLO limit drawn as a point on the spectrum: `p` in percent (100 for max). */
@@ -83,12 +90,7 @@ export function spectrumChart(title: string, inputs: SpectrumInput[], slo: SloPo
     for (const s of samples) if (s.count > 0) grid.add(s.count);
     for (const p of slo) grid.add(xOf(p.p, top));
     const x = [...grid].sort((a, b) => a - b);
-    const series: ChartSeries[] = inputs.map((input, i) => ({
-      label: input.label,
-      values: x.map((v) => samples[i].at(v)),
-      colour: input.colour,
-      dashed: input.dashed === true ? true : undefined,
-    }));
+    const series: ChartSeries[] = inputs.map(({ histogram: _, ...style }, i) => ({ ...style, values: x.map((v) => samples[i].at(v)) }));
     for (const p of slo) {
       const at = xOf(p.p, top);
       series.push({ label: `SLO ${p.name} ${p.us} us`, values: x.map((v) => (v === at ? p.us : null)), colour: -1 });
@@ -97,17 +99,6 @@ export function spectrumChart(title: string, inputs: SpectrumInput[], slo: SloPo
   } finally {
     for (const s of samples) s.free();
   }
-}
-
-/** One interval of a timeline: its end (seconds from the run's first interval), figures in microseconds, rate, errors. */
-export interface TimelinePoint {
-  endS: number;
-  p50: number | null;
-  p99: number | null;
-  max: number | null;
-  msgPerS: number;
-  /** Wrong replies and lost requests in the interval; null when the source does not say (an interval log). */
-  errors: number | null;
 }
 
 /** Fixed colours of a timeline's series (the page's palette): p50, p99, max. */
@@ -125,34 +116,11 @@ export function timelineChart(title: string, points: TimelinePoint[]): ChartData
   const series: ChartSeries[] = [
     { label: 'p50', values: points.map((p) => p.p50), colour: P50, scale: 'us' },
     { label: 'p99', values: points.map((p) => p.p99), colour: P99, scale: 'us' },
-    { label: 'max', values: points.map((p) => p.max), colour: MAX, scale: 'us', dashed: true },
+    { label: 'max', values: points.map((p) => p.max), colour: MAX, scale: 'us', dash: 1 },
     { label: 'msg/s', values: points.map((p) => p.msgPerS), colour: -2, scale: 'rate' },
   ];
   if (points.some((p) => p.errors !== null && p.errors > 0)) {
     series.push({ label: 'errors', values: points.map((p) => (p.errors !== null && p.errors > 0 ? p.errors : null)), colour: -1, scale: 'errors' });
   }
   return { kind: 'timeline', title, x, series, targetUs: null };
-}
-
-/** Timeline points from kept intervals (encoded histograms, times in ms since the epoch). */
-export function pointsOf(intervals: ReadonlyArray<{ startMs: number; endMs: number; latency: string; errors?: number | null }>): TimelinePoint[] {
-  const origin = intervals[0]?.startMs ?? 0;
-  return intervals.map((iv) => {
-    const h = decodeHistogram(iv.latency);
-    try {
-      const n = h.totalCount;
-      const at = (p: number) => (n === 0 ? null : Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000);
-      const seconds = (iv.endMs - iv.startMs) / 1000;
-      return {
-        endS: (iv.endMs - origin) / 1000,
-        p50: at(50),
-        p99: at(99),
-        max: n === 0 ? null : h.maxValue / 1000,
-        msgPerS: seconds > 0 ? Math.round(n / seconds) : 0,
-        errors: iv.errors ?? null,
-      };
-    } finally {
-      h.destroy();
-    }
-  });
 }

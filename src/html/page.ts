@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type ChartData, spectrumChart, timelineChart } from './charts.js';
+import { type ChartData, type SeriesStyle, type SpectrumInput, spectrumChart, timelineChart } from './charts.js';
 import type { ReportRun, RunScenario } from './runs.js';
 import { fmtInt, fmtUs } from '../stats/report.js';
 
@@ -69,6 +69,24 @@ function groupScenarios(runs: readonly ReportRun[]): ScenarioGroup[] {
   return groups;
 }
 
+/**
+ * How each (run, scenario) is drawn, the same in every chart it appears in.
+ * Several runs: a colour per run (the palette has eight that stay apart) and
+ * a dash per scenario, so that runs read apart at a glance and a run's
+ * scenarios read as one family; the legend groups the series by run. One
+ * run: its scenarios take the colours, all solid, as there is no run to
+ * tell apart.
+ */
+function lookOf(runs: readonly ReportRun[], groups: readonly ScenarioGroup[]): (s: RunScenario) => SeriesStyle {
+  const looks = new Map<RunScenario, SeriesStyle>();
+  groups.forEach((g, scenarioIndex) => {
+    for (const e of g.entries) {
+      looks.set(e.scenario, runs.length > 1 ? { colour: e.runIndex, dash: scenarioIndex, group: e.run.label } : { colour: scenarioIndex, dash: 0 });
+    }
+  });
+  return (s) => looks.get(s)!;
+}
+
 /** The page: a summary table, the spectrum of every scenario, then per scenario its spectrum (runs overlaid) and timelines, then each run's context. */
 export function renderPage(runs: readonly ReportRun[], options: PageOptions): string {
   const a = assets();
@@ -76,9 +94,7 @@ export function renderPage(runs: readonly ReportRun[], options: PageOptions): st
   const charts: ChartData[] = [];
   const many = runs.length > 1;
   const seriesLabel = (run: ReportRun, s: RunScenario, scenarioToo: boolean) => [many ? run.label : '', scenarioToo ? s.name : ''].filter((x) => x !== '').join(' ') || s.name;
-  // Each (run, scenario) keeps one colour in every chart it appears in.
-  const colours = new Map<RunScenario, number>();
-  for (const g of groups) for (const e of g.entries) colours.set(e.scenario, colours.size);
+  const styleOf = lookOf(runs, groups);
   const targetUs = runs.find((r) => r.targetUs !== null)?.targetUs ?? null;
 
   const chartDiv = (c: ChartData): string => {
@@ -92,7 +108,10 @@ export function renderPage(runs: readonly ReportRun[], options: PageOptions): st
 
   const withHistograms = groups.flatMap((g) => g.entries.filter((e) => e.scenario.latency !== null));
   if (groups.length > 1 && withHistograms.length > 0) {
-    const inputs = withHistograms.map((e) => ({ label: seriesLabel(e.run, e.scenario, true), histogram: e.scenario.latency!, colour: colours.get(e.scenario)! }));
+    // Grouped by run, the legend's order: each run's scenarios together.
+    const inputs = withHistograms
+      .sort((a, b) => a.runIndex - b.runIndex)
+      .map((e) => ({ label: many ? e.scenario.name : seriesLabel(e.run, e.scenario, true), histogram: e.scenario.latency!, ...styleOf(e.scenario) }));
     body.push(`<section><h2>Latency by percentile, every scenario</h2>${chartDiv(spectrumChart('corrected latency (us) by percentile', inputs, [], targetUs))}</section>`);
   }
 
@@ -100,11 +119,12 @@ export function renderPage(runs: readonly ReportRun[], options: PageOptions): st
     const parts: string[] = [`<section class="scenario"><h2>${escapeHtml(g.name)}</h2>`];
     const inputs = g.entries.flatMap((e) => {
       if (e.scenario.latency === null) return [];
-      const colour = colours.get(e.scenario)!;
-      const label = seriesLabel(e.run, e.scenario, false);
+      const style = styleOf(e.scenario);
+      // On a page of several runs the legend names the run above its series: the series name the scenario.
+      const label = many ? g.name : seriesLabel(e.run, e.scenario, false);
       const open = e.scenario.uncorrected !== null;
-      const out = [{ label: open ? `${label} corrected` : label, histogram: e.scenario.latency, colour }];
-      if (open) out.push({ label: `${label} uncorrected`, histogram: e.scenario.uncorrected!, colour, dashed: true } as (typeof out)[number]);
+      const out: SpectrumInput[] = [{ label: open ? `${label} corrected` : label, histogram: e.scenario.latency, ...style }];
+      if (open) out.push({ label: `${label} uncorrected`, histogram: e.scenario.uncorrected!, ...style, faint: true });
       return out;
     });
     const slo = g.entries[0].run.slo;

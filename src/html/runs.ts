@@ -9,8 +9,9 @@ import type { ClientReport } from '../client/report.js';
 import type { BenchmarkReport } from '../benchmark/report.js';
 import type { RunMeta } from '../cli/meta.js';
 import { type LatencyUs, decodeHistogram } from '../stats/histogram.js';
-import type { IntervalLog, MergeResult } from '../stats/merge.js';
-import { type SloPoint, type TimelinePoint, pointsOf } from './charts.js';
+import { type IntervalLog, type MergeResult, intervalLengthOf, mergeIntervalLogs } from '../stats/merge.js';
+import type { SloPoint } from './charts.js';
+import { type TimelinePoint, foldLog, pointsOf } from './timeline.js';
 
 /** One scenario of a run (a benchmark scenario, the client's round trips, an interval log's tag). */
 export interface RunScenario {
@@ -43,6 +44,9 @@ export interface ReportRun {
   slo: SloPoint[];
   targetUs: number | null;
 }
+
+/** A --json run's interval, ms: its --interval as given, or the default second. */
+const intervalMsOf = (options: { interval: number | null }): number => (options.interval ?? 1) * 1000;
 
 /** --slo names to the percentile they sit at on the spectrum (100: the maximum). The mean is no percentile: it is not drawn. */
 const SLO_PERCENTILE: Readonly<Record<string, number>> = { p50: 50, p90: 90, p99: 99, 'p99.9': 99.9, 'p99.99': 99.99, max: 100 };
@@ -97,7 +101,7 @@ export function benchmarkRun(r: BenchmarkReport, label: string): ReportRun {
       partial: s.partial,
       latency: h?.latency ?? null,
       uncorrected: h?.uncorrected ?? null,
-      timeline: h === undefined ? [] : pointsOf(h.intervals),
+      timeline: h === undefined ? [] : pointsOf(h.intervals, intervalMsOf(r.options)),
       warnings: s.warnings,
       sloBreaches: s.sloBreaches,
     };
@@ -168,7 +172,7 @@ export function clientRun(r: ClientReport, label: string): ReportRun {
         partial: r.partial,
         latency: h?.latency ?? null,
         uncorrected: h?.uncorrected ?? null,
-        timeline: h === undefined ? [] : pointsOf(h.intervals),
+        timeline: h === undefined ? [] : pointsOf(h.intervals, intervalMsOf(r.options)),
         warnings: r.warnings,
         sloBreaches: [],
       },
@@ -180,10 +184,14 @@ export function clientRun(r: ClientReport, label: string): ReportRun {
 
 /**
  * Interval logs, merged (one log is a merge of one): one scenario per tag,
- * a tag ending in `-uncorrected` drawn with the tag it belongs to.
+ * a tag ending in `-uncorrected` drawn with the tag it belongs to. The
+ * figures are `merged`'s; the timelines come from the logs merged again with
+ * each log's fragments folded (timeline.ts), each bucket drawn at the end of
+ * the latest interval in it.
  */
 export function logsRun(logs: readonly IntervalLog[], merged: MergeResult, label: string): ReportRun {
   const byTag = new Map(merged.tags.map((t) => [t.tag, t]));
+  const drawn = new Map(mergeIntervalLogs(logs.map((l) => foldLog(l, intervalLengthOf(l)))).tags.map((t) => [t.tag, t]));
   const scenarios: RunScenario[] = [];
   for (const t of merged.tags) {
     if (t.tag.endsWith('-uncorrected') && byTag.has(t.tag.slice(0, -'-uncorrected'.length))) continue;
@@ -197,8 +205,8 @@ export function logsRun(logs: readonly IntervalLog[], merged: MergeResult, label
       partial: t.inLogs < logs.length,
       latency: t.histogram,
       uncorrected: uncorrected?.histogram ?? null,
-      timeline: t.intervals.map((iv) => ({
-        endS: iv.offsetS + merged.intervalMs / 1000,
+      timeline: drawn.get(t.tag)!.intervals.map((iv, _i, all) => ({
+        endS: (iv.endMs - all[0].startMs) / 1000,
         p50: iv.latencyUs?.p50 ?? null,
         p99: iv.latencyUs?.p99 ?? null,
         max: iv.latencyUs?.max ?? null,

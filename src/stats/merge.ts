@@ -114,6 +114,8 @@ export interface MergedInterval {
   startMs: number;
   /** Seconds from the tag's first bucket. */
   offsetS: number;
+  /** The latest end of the intervals in the bucket, absolute ms: where the bucket's time really ends (a last, short interval ends well before the bucket does). */
+  endMs: number;
   messages: number;
   /** The sum over logs of each log's count in the bucket over its intervals' length there: the load of all generators together. */
   msgPerS: number;
@@ -153,7 +155,7 @@ export interface MergeResult {
  * does not decode.
  */
 export function mergeIntervalLogs(logs: readonly IntervalLog[]): MergeResult {
-  const logIntervalMs = logs.map((l) => mostFrequent(l.intervals.map((iv) => iv.lengthMs)));
+  const logIntervalMs = logs.map(intervalLengthOf);
   const intervalMs = Math.max(1, ...logIntervalMs);
   const tagNames: string[] = [];
   for (const l of logs) for (const tag of l.tags) if (!tagNames.includes(tag)) tagNames.push(tag);
@@ -188,6 +190,7 @@ function mergeTag(logs: readonly IntervalLog[], tag: string, intervalMs: number)
       const bucket = createHistogram();
       // Per log: its count and its intervals' length in this bucket, for the summed rate.
       const counts = new Map<number, { n: number; ms: number }>();
+      let endMs = Number.NEGATIVE_INFINITY;
       try {
         for (const { log, iv } of buckets.get(index)!) {
           const h = decodeInterval(logs[log].name, iv);
@@ -198,6 +201,7 @@ function mergeTag(logs: readonly IntervalLog[], tag: string, intervalMs: number)
             c.ms += iv.lengthMs;
             counts.set(log, c);
             perLog[log] += h.totalCount;
+            endMs = Math.max(endMs, iv.startMs + iv.lengthMs);
           } finally {
             h.destroy();
           }
@@ -209,6 +213,7 @@ function mergeTag(logs: readonly IntervalLog[], tag: string, intervalMs: number)
         intervals.push({
           startMs: origin + index * intervalMs,
           offsetS: (index * intervalMs) / 1000,
+          endMs,
           messages: bucket.totalCount,
           msgPerS,
           logs: counts.size,
@@ -233,7 +238,12 @@ function decodeInterval(name: string, iv: LogInterval): Histogram {
   }
 }
 
-/** The most frequent value (the larger on a tie): a log's interval length, its last, partial interval aside. */
+/** A log's interval length, ms: the most frequent length of its intervals (the larger on a tie), its last, partial interval aside. */
+export function intervalLengthOf(log: IntervalLog): number {
+  return mostFrequent(log.intervals.map((iv) => iv.lengthMs));
+}
+
+/** The most frequent value (the larger on a tie). */
 function mostFrequent(values: readonly number[]): number {
   const counts = new Map<number, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);

@@ -1,0 +1,101 @@
+/**
+ * Report pages in real headless Chromium (Debian's chromium, driven by
+ * playwright-core, which never downloads a browser of its own), and what
+ * the page drew: each chart's uPlot instance is on its figure element
+ * (`figure.uplot`, assets/report.js), so a test reads the series exactly as
+ * they went onto the canvas.
+ */
+import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import type { Page } from 'playwright-core';
+
+/** Debian's chromium, or why the browser tests cannot run. */
+export function chromiumPath(): { path: string } | { skip: string } {
+  try {
+    const path = execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+    if (path !== '') return { path };
+  } catch {
+    // not on PATH
+  }
+  return { skip: "chromium is not installed (Debian package 'chromium'; .ci/run installs it)" };
+}
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** One drawn series: its label, its run (the legend's group), its line's colour, dash and width, and its values as given to uPlot. */
+export interface DrawnSeries {
+  label: string;
+  group: string | null;
+  stroke: string;
+  dash: number[];
+  alpha: number;
+  values: Array<number | null>;
+}
+
+/** One drawn chart: its kind, its x values and series as uPlot holds them, and the legend's run names in order. */
+export interface DrawnChart {
+  kind: string;
+  title: string;
+  x: number[];
+  series: DrawnSeries[];
+  legendGroups: string[];
+  /** Pixels of the canvas in a series' colour (not the grid, text or background). */
+  coloured: number;
+}
+
+/**
+ * Run in the page: every chart as uPlot drew it. Strokes are read through
+ * uPlot's own accessor (a series' stroke is a function once the plot is
+ * built), colours counted on the canvas against the strokes in use.
+ */
+const DRAWN = `(() => [...document.querySelectorAll('figure.chart')].map((figure) => {
+  const u = figure.uplot;
+  const series = u.series.slice(1).map((s, i) => ({
+    label: String(s.label),
+    group: s.group ?? null,
+    stroke: String(s.stroke(u, i + 1)),
+    dash: s.dash ?? [],
+    alpha: s.alpha ?? 1,
+    values: [...u.data[i + 1]],
+  }));
+  const rgb = series.map((s) => /^#[0-9a-f]{6}$/i.test(s.stroke) ? [1, 3, 5].map((k) => parseInt(s.stroke.slice(k, k + 2), 16)) : null).filter((c) => c !== null);
+  const canvas = figure.querySelector('canvas');
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let coloured = 0;
+  for (let i = 0; i < pixels.length; i += 4) {
+    if (pixels[i + 3] < 200) continue;
+    if (rgb.some(([r, g, b]) => Math.abs(pixels[i] - r) < 12 && Math.abs(pixels[i + 1] - g) < 12 && Math.abs(pixels[i + 2] - b) < 12)) coloured++;
+  }
+  return {
+    kind: figure.classList.contains('spectrum') ? 'spectrum' : 'timeline',
+    title: figure.querySelector('figcaption').textContent,
+    x: [...u.data[0]],
+    series,
+    legendGroups: [...figure.querySelectorAll('.u-legend tr.u-group')].map((tr) => tr.textContent),
+    coloured,
+  };
+}))()`;
+
+/**
+ * Open `file` in headless Chromium `width` px wide and return every chart as
+ * drawn, with any console error or page error the page raised. `shot`, when
+ * given, keeps a full-page screenshot there.
+ */
+export async function drawnCharts(browserPath: string, file: string, width = 1100, shot?: string): Promise<{ charts: DrawnChart[]; problems: string[] }> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS });
+  try {
+    const page: Page = await browser.newPage({ viewport: { width, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    const charts = (await page.evaluate(DRAWN)) as DrawnChart[];
+    if (shot !== undefined) await page.screenshot({ path: shot, fullPage: true });
+    return { charts, problems };
+  } finally {
+    await browser.close();
+  }
+}
