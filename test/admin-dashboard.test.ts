@@ -2,14 +2,17 @@
  * The admin dashboard in a real browser: Debian's Chromium, driven by
  * playwright-core (which never downloads a browser of its own). The page
  * loads with no request beyond the admin port and no console error, and
- * its charts change while a client loads the server. Skipped, with the
- * reason, where chromium is missing (.ci/run installs it).
+ * its charts change while a client loads the server; a page opened after a
+ * load plots that load at once, from the samples the admin thread kept.
+ * Skipped, with the reason, where chromium is missing (.ci/run installs
+ * it). The drawing itself (labels, widths, legends):
+ * admin-dashboard-layout.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium } from 'playwright-core';
-import { runBin, startServer } from './helpers.js';
-import { which } from './admin-helpers.js';
+import { WAIT_MS, runBin, startServer } from './helpers.js';
+import { http, which } from './admin-helpers.js';
 
 const CHROMIUM = which('chromium');
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -67,5 +70,42 @@ describe('admin dashboard in Chromium', () => {
     assert.ok(requests.filter((u) => u.endsWith('/stats.json')).length >= 5);
     assert.deepEqual(problems, []);
     await server.stop();
+  });
+
+  it('a page opened after a load plots it at once: the samples the admin thread kept (/history.json) are on its first drawing', async (t) => {
+    if (browser === null) return t.skip('chromium is not installed (Debian package chromium; .ci/run installs it)');
+    const server = await startServer(['--port', '0', '--admin', '127.0.0.1:0']);
+    t.after(() => server.stop());
+    const admin = server.admin!.url;
+    const client = await runBin('client', ['--port', String(server.port), '--duration', '2', '--warmup', '0']);
+    assert.equal(client.code, 0, client.stderr);
+    // Wait until the kept samples hold the load and one sample after it, as the admin thread takes them (one a second).
+    type Kept = { periodS: number; spanS: number; time: number[]; messages: number[]; connections: number[] };
+    let kept: Kept;
+    const deadline = performance.now() + WAIT_MS;
+    for (;;) {
+      kept = JSON.parse((await http(`${admin}/history.json`)).body) as Kept;
+      const loaded = kept.messages.findIndex((m) => m > 0);
+      if (loaded >= 0 && kept.messages.at(-1) === 0) break;
+      if (performance.now() > deadline) throw new Error(`timed out after ${WAIT_MS} ms waiting for a load and its end in /history.json: ${JSON.stringify(kept)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual([kept.periodS, kept.spanS], [1, 300]);
+
+    const page = await browser.newPage();
+    t.after(() => page.close());
+    await page.goto(`${admin}/`, { waitUntil: 'load' });
+    // The first update is the first drawing.
+    const atLeast = (n: number) => Number((globalThis as unknown as { document: { body: { dataset: { updates: string } } } }).document.body.dataset.updates) >= n;
+    await page.waitForFunction(atLeast, 1);
+    const [xs, answered] = (await page.evaluate("charts.find((c) => c.id === 'messages').plot.data")) as [number[], number[]];
+    const open = ((await page.evaluate("charts.find((c) => c.id === 'connections').plot.data")) as number[][])[1];
+    kept.time.forEach((time, i) => {
+      const at = xs.indexOf(time);
+      assert.ok(at >= 0, `sample ${i} of ${kept.time.length} (${time}) is plotted: ${xs.join(', ')}`);
+      assert.equal(answered[at], kept.messages[i], `messages/s at ${time}`);
+      assert.equal(open[at], kept.connections[i], `open connections at ${time}`);
+    });
+    assert.ok(Math.max(...answered) > 0, `the load is on the first drawing: ${answered.join(', ')}`);
   });
 });

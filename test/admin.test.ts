@@ -102,7 +102,7 @@ describe('admin port: endpoints', () => {
     await server.stop();
   });
 
-  it('serves /stats.json and the dashboard page; 404 for unknown paths, 405 for other methods, HEAD without a body', async () => {
+  it('serves /stats.json and the dashboard page; 404 for unknown paths naming every endpoint, 405 for other methods, HEAD without a body', async () => {
     const server = await startServer(ADMIN);
     const admin = server.admin!.url;
     const stats = JSON.parse((await http(`${admin}/stats.json`)).body);
@@ -113,7 +113,12 @@ describe('admin port: endpoints', () => {
     assert.match(String(page.headers['content-type']), /^text\/html/);
     assert.match(String(page.headers['content-security-policy']), /default-src 'none'/);
     assert.match(page.body, /uPlot/);
-    assert.equal((await http(`${admin}/nope`)).status, 404);
+    // A 404 names every endpoint: those docs/OPERATIONS.md's table lists, no fewer, no more.
+    const missing = await http(`${admin}/nope`);
+    assert.equal(missing.status, 404);
+    const documented = [...readFileSync(new URL('../docs/OPERATIONS.md', import.meta.url), 'utf8').matchAll(/^\| `GET (\/[^`?\s]*)/gm)].map((m) => m[1]);
+    assert.ok(documented.includes('/healthz'), `docs/OPERATIONS.md's endpoints: ${documented}`);
+    assert.deepEqual(/; try (.*)$/m.exec(missing.body)?.[1].split(', ').sort(), documented.sort(), missing.body);
     const post = await http(`${admin}/metrics`, 'POST');
     assert.equal(post.status, 405);
     assert.equal(post.headers.allow, 'GET, HEAD');

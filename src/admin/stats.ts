@@ -1,7 +1,8 @@
 /**
  * `GET /stats.json`: the figures of one publication as one JSON object, for
- * the dashboard and for a person with curl (Redis' INFO, as JSON). Counters
- * are totals since start; the page turns them into rates.
+ * the dashboard's status line and for a person with curl (Redis' INFO, as
+ * JSON). Counters are totals since start; the dashboard's rates are
+ * history.ts's, from the same combined figures.
  *
  * With `--workers N`, the figures of every worker summed (memory too: what
  * the workers hold together), except event-loop delay, which is the worst
@@ -18,7 +19,7 @@ const NS_PER_US = 1000;
 const WORST: ReadonlySet<number> = new Set([Slot.eldMin, Slot.eldMean, Slot.eldMax, Slot.eldP50, Slot.eldP90, Slot.eldP99, Slot.eldP999]);
 
 /** Every source's figures combined into one array of slots. */
-function combined(sources: AdminSources): Float64Array {
+export function combined(sources: AdminSources): Float64Array {
   if (sources.each.length === 1) return sources.each[0].shared.values;
   const v = new Float64Array(VALUE_SLOTS);
   for (const { shared } of sources.each) {

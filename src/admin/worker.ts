@@ -16,6 +16,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import { parentPort, workerData } from 'node:worker_threads';
 import { DASHBOARD_CSP, dashboardPage } from './dashboard.js';
 import { health } from './health.js';
+import { HISTORY_PERIOD_MS, HISTORY_SPAN_S, History } from './history.js';
 import { AdminMetrics, type BuildInfo } from './metrics.js';
 import { PROFILE_MAX_S, PROFILE_MIN_S, ProfileBusy, Profiles } from './profiles.js';
 import { type SourceBuffers, sourceViews } from './sources.js';
@@ -55,8 +56,6 @@ const MAX_HEADER_BYTES = 8192;
 const SOCKET_TIMEOUT_MS = (PROFILE_MAX_S + 30) * 1000;
 /** The admin thread's nice value: the lowest priority of a normal thread. */
 const ADMIN_NICE = 19;
-/** GC entries are moved from the ring into the histogram at least this often, scraped or not. */
-const GC_DRAIN_MS = 1000;
 
 /**
  * Keep this thread out of the serving thread's way, on this thread's id
@@ -104,7 +103,13 @@ const shared = sources.main;
 const metrics = new AdminMetrics(sources, data.build);
 const profiles = new Profiles();
 const page = dashboardPage(`respuesta server ${process.pid}`);
-setInterval(() => metrics.drainGc(), GC_DRAIN_MS).unref();
+const history = new History(sources, metrics.gcTotals);
+history.sample();
+// Once a second, scraped or not: the GC ring drained into the histogram (and the totals the history reads), then a sample.
+setInterval(() => {
+  metrics.drainGc();
+  history.sample();
+}, HISTORY_PERIOD_MS).unref();
 
 type Handler = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => void | Promise<void>;
 
@@ -112,6 +117,7 @@ const routes = new Map<string, Handler>([
   ['/', (_req, res) => send(res, 200, page, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': DASHBOARD_CSP })],
   ['/metrics', async (_req, res) => send(res, 200, await metrics.exposition(), { 'content-type': metrics.registry.contentType })],
   ['/stats.json', (_req, res) => sendJson(res, 200, statsSnapshot(sources, metrics.gcTotals, data.build, health(shared).live.status, data.startedAt))],
+  ['/history.json', historyAnswer],
   ['/livez', (_req, res, q) => healthAnswer(res, q, health(shared).live)],
   ['/readyz', (_req, res, q) => healthAnswer(res, q, health(shared).ready)],
   // Readiness under the name some tools expect.
@@ -119,6 +125,8 @@ const routes = new Map<string, Handler>([
   ['/debug/profile', cpuProfile],
   ['/debug/heap', heapSnapshot],
 ]);
+/** Named in a 404's answer: every endpoint (the test-only crash route is not one). */
+const ENDPOINTS = [...routes.keys()].join(', ');
 if (data.crashRoute) {
   routes.set('/debug/crash', () => {
     setImmediate(() => {
@@ -140,6 +148,17 @@ function healthAnswer(res: ServerResponse, query: URLSearchParams, h: { ok: bool
   const status = h.ok ? 200 : 503;
   if (query.has('verbose')) sendJson(res, status, h);
   else send(res, status, `${h.ok ? 'ok' : h.status}\n`);
+}
+
+/** `GET /history.json[?after=SECONDS]`: the samples kept, or those after a time the page already has. */
+function historyAnswer(_req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
+  const raw = query.get('after');
+  const after = raw === null ? Number.NaN : Number(raw);
+  if (raw !== null && !(raw !== '' && Number.isFinite(after))) {
+    send(res, 400, `after: expected a time in seconds since the epoch, as history.json gives it, got ${JSON.stringify(raw)}\n`);
+    return;
+  }
+  sendJson(res, 200, { periodS: HISTORY_PERIOD_MS / 1000, spanS: HISTORY_SPAN_S, ...history.columns(after) });
 }
 
 function debugOff(res: ServerResponse): boolean {
@@ -178,7 +197,7 @@ function onRequest(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://admin');
   const handler = routes.get(url.pathname);
   if (handler === undefined) {
-    send(res, 404, `not found: ${url.pathname}; try /, /metrics, /stats.json, /livez, /readyz\n`);
+    send(res, 404, `not found: ${url.pathname}; try ${ENDPOINTS}\n`);
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
