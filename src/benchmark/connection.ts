@@ -62,12 +62,19 @@ export abstract class LoadState {
   readonly counts: LoadCounts = noCounts();
   phase = WARMUP;
   /**
-   * Send nothing new: an interval is due (src/stats/intervals.ts) or the
-   * window has closed. When the last reply in flight is in, Load.quiet
-   * closes the interval and sends again, or ends the run. Read by refill and
+   * Send nothing new: in closed loop an interval is due
+   * (src/stats/intervals.ts), or the window has closed. Read by refill and
    * sendDue once per read, in place of the phase.
    */
   held = false;
+  /**
+   * Something waits for a moment with nothing in flight: an interval's
+   * close, or the end of the drain. Read when the last reply in flight comes
+   * in, which calls Load.quiet.
+   */
+  awaitQuiet = false;
+  /** Open loop: when the interval became due, ns (a quarter interval later it closes with requests in flight: Load.watch). */
+  protected dueSince = 0;
   /** Set by Load.stop (an interrupt): what is in flight from then on is abandoned, not lost. Read when a connection fails, never per message. */
   stopping = false;
   /** Clock of the read being decoded, ns. */
@@ -95,12 +102,22 @@ export abstract class LoadState {
 
   /** Every request is answered after the measured window, or the run is given up: stop. */
   abstract finish(): void;
-  /** Held, and nothing is in flight: close the interval that is due and send again, or end the run after its window. */
-  abstract quiet(): void;
-  /** An interval is due: hold the sends, and close it once nothing is in flight. */
+  /** Nothing is in flight and something waits for that (awaitQuiet): close the interval that is due at `now` and send again, or end the run after its window. */
+  abstract quiet(now: number): void;
+  /**
+   * An interval is due: close it once nothing is in flight. Closed loop
+   * holds its sends, so that comes within a round trip; open loop keeps its
+   * schedule (a message held back would be charged the wait).
+   */
   private readonly onIntervalDue = (): void => {
-    this.held = true;
-    if (this.inFlight === 0) this.quiet();
+    const now = nowNs();
+    if (this.inFlight === 0) {
+      this.quiet(now);
+      return;
+    }
+    this.awaitQuiet = true;
+    this.dueSince = now;
+    if (!this.open) this.held = true;
   };
   /** A connection has failed (its in-flight requests are already counted lost). */
   abstract onConnectionLost(): void;
@@ -192,7 +209,7 @@ export class LoadConnection implements MessageHandler {
     this.received++;
     if (!load.exchange.matches(buf, start, end, this.received)) load.wrongReply(buf, start, end, this.received);
     else load.record(this.sentAt[slot], this.dueAt === null ? 0 : this.dueAt[slot], load.now);
-    if (load.inFlight === 0 && load.held) load.quiet();
+    if (load.inFlight === 0 && load.awaitQuiet) load.quiet(load.now);
   }
 
   /** Closed loop: fill the pipeline again, in one write. */

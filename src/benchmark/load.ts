@@ -126,6 +126,8 @@ const CONNECT_BATCH = 128;
 const WATCH_MS = 100;
 /** After an interrupt, the longest wait for replies still in flight (or --timeout-ms, if shorter): a working server answers in microseconds. */
 const STOP_DRAIN_MS = 1000;
+/** The longest the window's CPU sample waits for the drain after the window (Load.measured). */
+const MEASURED_WAIT_MS = 20;
 
 /** One thread's part of a scenario, from connecting to the last reply. */
 export class Load extends LoadState {
@@ -134,6 +136,8 @@ export class Load extends LoadState {
   /** Open loop: sends that no reply triggers; null for closed loop. */
   private readonly schedule: Schedule | null;
   private alive = 0;
+  /** The window's end has been sampled (measured). */
+  private sampled = false;
   private timers: NodeJS.Timeout[] = [];
   private done!: () => void;
   readonly finished = new Promise<void>((resolve) => {
@@ -213,25 +217,38 @@ export class Load extends LoadState {
     this.schedule?.end(); // what is due by the end may still go (unless an interval holds the sends); what cannot is behind
     this.phase = DRAIN;
     this.held = true;
+    this.awaitQuiet = true;
     this.counts.durationNs = this.measureEnd - this.measureStart;
     if (this.schedule !== null) this.counts.behind += this.schedule.behind(this.measureStart, this.measureEnd);
     if (this.inFlight === 0) this.finish();
+    // A drain that outlasts a moment (a reply lost at the end) would spread the window's CPU over idle time: sample it then.
+    else this.timers.push(setTimeout(this.measured, MEASURED_WAIT_MS));
   }
 
-  quiet(): void {
+  /** The window's end is sampled (CPU use): once, as its drain ends or MEASURED_WAIT_MS after the window, whichever is first. */
+  private readonly measured = (): void => {
+    if (this.sampled) return;
+    this.sampled = true;
+    this.window.onMeasured?.();
+  };
+
+  quiet(now: number): void {
     if (this.phase >= DRAIN) {
       this.finish();
       return;
     }
-    // An interval is due and nothing is in flight: close it at the last reply's time, then send again from a fresh clock.
-    this.intervals.closeDue(this.now);
+    this.closeInterval(now);
+  }
+
+  /** Close the interval that is due at `now` (ns), then send again from a fresh clock: the close is in no round trip's time. */
+  private closeInterval(now: number): void {
+    this.intervals.closeDue(now);
+    this.awaitQuiet = false;
+    const held = this.held;
     this.held = false;
-    const now = nowNs();
-    this.now = now;
-    for (const c of this.conns) {
-      if (this.open) c.sendDue(now);
-      else c.refill(now);
-    }
+    const t = nowNs();
+    this.now = t;
+    if (held) for (const c of this.conns) c.refill(t);
   }
 
   /**
@@ -265,16 +282,22 @@ export class Load extends LoadState {
     this.finish();
   }
 
-  /** Fail connections whose oldest request has waited longer than the timeout. */
+  /**
+   * Fail connections whose oldest request has waited longer than the
+   * timeout. In open loop, close an interval that has waited a quarter
+   * interval for a moment with nothing in flight (a server that cannot keep
+   * up): its close then lands in the round trips in flight.
+   */
   private watch(): void {
     const now = nowNs();
+    if (this.awaitQuiet && this.phase === MEASURE && now - this.dueSince > this.spec.intervalS * 250e6) this.closeInterval(now);
     for (const c of this.conns) {
       if (!c.dead && c.inFlight > 0 && now - c.sentAt[c.head] > this.timeoutNs) c.fail(`no reply within ${this.spec.timeoutMs} ms`);
     }
   }
 
   onConnectionLost(): void {
-    if (this.held && this.inFlight === 0) this.quiet();
+    if (this.awaitQuiet && this.inFlight === 0) this.quiet(nowNs());
     if (--this.alive > 0 || this.phase === DONE) return;
     // Every connection is gone: nothing more can happen.
     if (this.phase === WARMUP) this.beginMeasure();
@@ -287,7 +310,7 @@ export class Load extends LoadState {
     const measured = this.phase === DRAIN;
     this.phase = DONE;
     this.counts.failure ??= this.mismatch;
-    if (measured) this.window.onMeasured?.();
+    if (measured) this.measured();
     this.intervals.stop(nowNs()); // the last, partial interval: the totals are complete from here
     this.close();
     this.done();

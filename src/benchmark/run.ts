@@ -183,6 +183,7 @@ export interface EncodedInterval {
   startMs: number;
   endMs: number;
   elapsedS: number;
+  index: number;
   latency: string;
   uncorrected: string | null;
   errors: number;
@@ -190,37 +191,39 @@ export interface EncodedInterval {
 
 /**
  * The threads' intervals merged, the n-th of each thread with the n-th of
- * the others: each thread's timer starts as its window opens, so these are
- * within a moment of each other. An interval is handed on once every thread
- * has sent it, which keeps them in order; at the end, those that not every
- * thread reached (a thread's timer one tick behind) go with what they have.
+ * the others (Interval.index: each thread numbers its intervals by its own
+ * ticks, which start as its window opens, so these are within a moment of
+ * each other). An interval is handed on once every thread has sent it or
+ * one after it (a thread whose close waited past a tick covers two in one),
+ * which keeps them in order; at the end, what is left goes with what it has.
  */
 class IntervalMerger {
-  private readonly pending = new Map<number, { parts: number; interval: Interval }>();
+  private readonly pending = new Map<number, { interval: Interval }>();
+  /** The index of each thread's last interval. */
   private readonly seen: number[];
-  private readonly threads: number;
   private readonly sink: IntervalSink | null;
 
   constructor(threads: number, sink: IntervalSink | null) {
-    this.threads = threads;
     this.sink = sink;
     this.seen = new Array<number>(threads).fill(0);
   }
 
   add(thread: number, m: EncodedInterval): void {
     if (this.sink === null) return;
-    const n = this.seen[thread]++;
+    const n = m.index;
+    this.seen[thread] = n;
     let p = this.pending.get(n);
     if (p === undefined) {
       const interval: Interval = {
         startMs: m.startMs,
         endMs: m.endMs,
         elapsedS: m.elapsedS,
+        index: n,
         latency: createHistogram(),
         uncorrected: m.uncorrected === null ? null : createHistogram(),
         errors: 0,
       };
-      p = { parts: 0, interval };
+      p = { interval };
       this.pending.set(n, p);
     }
     const iv = p.interval;
@@ -230,7 +233,8 @@ class IntervalMerger {
     iv.errors += m.errors;
     addEncoded(iv.latency, m.latency);
     addEncoded(iv.uncorrected, m.uncorrected);
-    if (++p.parts === this.threads) this.emit(n);
+    const upTo = Math.min(...this.seen);
+    for (const k of [...this.pending.keys()].sort((a, b) => a - b)) if (k <= upTo) this.emit(k);
   }
 
   /** The run is over: hand on what is left, in order. */

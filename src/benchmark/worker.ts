@@ -45,6 +45,7 @@ const onInterval = (iv: Interval) =>
     startMs: iv.startMs,
     endMs: iv.endMs,
     elapsedS: iv.elapsedS,
+    index: iv.index,
     latency: encodeHistogram(iv.latency),
     uncorrected: iv.uncorrected === null ? null : encodeHistogram(iv.uncorrected),
     errors: iv.errors,

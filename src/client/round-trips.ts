@@ -37,6 +37,8 @@ import { spinUntil } from './spin.js';
 
 /** Spin on the clock through the last this-many ns before a due time: a timer can fire a millisecond late. */
 const SPIN_NS = 2_000_000;
+/** With a rate, an interval due while waiting closes at once only if the next message is further away than this, ns; else at the next reply. */
+const CLOSE_ROOM_NS = 5_000_000;
 /** After an interrupt, how long the reply to the message in flight may take before it is counted lost. */
 const INTERRUPT_GRACE_MS = 500;
 
@@ -91,6 +93,8 @@ export class RoundTrips implements MessageHandler {
   stopping = false;
   interrupted = false;
   ended = false;
+  /** An interval is due: the next reply closes it (closeInterval). A copy of the recorder's flag, one load away. */
+  private intervalDue = false;
   /** With a rate: the next message waits for its due time on `wake`. */
   private waiting = false;
   private wake: NodeJS.Timeout | null = null;
@@ -149,7 +153,7 @@ export class RoundTrips implements MessageHandler {
     }
     if (this.received === this.warmup) this.beginMeasure(now);
     if (this.stopping || this.sent === this.total) this.finish(now);
-    else if (this.intervals.due) this.closeInterval(now);
+    else if (this.intervalDue) this.closeInterval(now);
     else if (this.interval === 0) this.send(now, now);
     else this.sendOnSchedule(now, now);
   }
@@ -160,15 +164,23 @@ export class RoundTrips implements MessageHandler {
    * so that neither the close nor its sink is inside any round trip.
    */
   private closeInterval(replyAt: number): void {
+    this.intervalDue = false;
     this.intervals.closeDue(replyAt);
     const now = nowNs();
     if (this.interval === 0) this.send(now, now);
     else this.sendOnSchedule(now, replyAt);
   }
 
-  /** The interval timer's tick: close at once if nothing is in flight (waiting for a due time), else at the reply (onMessage). */
+  /**
+   * The interval timer's tick: close at once if nothing is in flight and the
+   * next message is not due for a while (waiting for a due time), else at
+   * the next reply (onMessage).
+   */
   private readonly onIntervalDue = (): void => {
-    if (!this.ended && this.sent === this.received) this.intervals.closeDue(nowNs());
+    if (this.ended) return;
+    const now = nowNs();
+    if (this.sent === this.received && this.waiting && this.nextDue - now > CLOSE_ROOM_NS) this.intervals.closeDue(now);
+    else this.intervalDue = true;
   };
 
   private record(now: number): void {

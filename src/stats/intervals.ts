@@ -17,10 +17,13 @@
  * timer fires whenever it likes, so a round trip in flight would be charged
  * for it: `client -d 1 --json` recorded its largest latency, 6-10 ms against
  * a p50 of 40 us, in exactly that message (test/interval-timing.test.ts).
- * So the owner (the client's RoundTrips, the benchmark's Load) sends
- * nothing new once an interval is due, closes it as the last reply in flight
- * is recorded, and reads the clock afresh before it sends again. No round
- * trip spans a close, and an interval ends at the reply that ended it.
+ * So the owner (the client's RoundTrips, the benchmark's Load) closes the
+ * interval as the last reply in flight is recorded, and reads the clock
+ * afresh before it sends again. In closed loop it sends nothing new once
+ * the interval is due, so that moment comes within a round trip. In open
+ * loop it keeps to its schedule (a message held back would be charged the
+ * wait) and takes the first moment nothing is in flight, or closes anyway
+ * after a quarter interval without one (a saturated server).
  *
  * A window of known length (`--duration`) takes no tick within a quarter
  * interval of its end: that interval ends with the window instead, rather
@@ -40,6 +43,13 @@ export interface Interval {
   endMs: number;
   /** Seconds from the start of the measured phase to the end of this interval. */
   elapsedS: number;
+  /**
+   * Which interval of the window this is, from 1: the number of the tick
+   * that ended it (the nearest, for the last one). The threads of one
+   * scenario number theirs alike, whenever each closed it, so that the n-th
+   * of one is merged with the n-th of the others (src/benchmark/run.ts).
+   */
+  index: number;
   /** Latency, ns (corrected, in open loop). */
   latency: Histogram;
   /** Open loop: from the actual send, ns. */
@@ -61,12 +71,16 @@ export class IntervalRecorder {
   readonly currentUncorrected: Histogram | null;
   private readonly total: Histogram;
   private readonly totalUncorrected: Histogram | null;
-  private readonly periodMs: number;
+  private readonly periodNs: number;
   private readonly sink: IntervalSink | null;
   private readonly errors: () => number;
   private readonly onDue: () => void;
   private timer: NodeJS.Timeout | null = null;
-  /** A tick has come and the interval awaits its close (closeDue). The owner reads it when its last reply in flight comes in. */
+  /** The number of the next tick, from 1: it comes at the window's start plus that many periods. */
+  private nextTick = 1;
+  /** The index of the last interval closed. */
+  private lastIndex = 0;
+  /** A tick has come and the interval awaits its close (closeDue). */
   due = false;
   /** No tick from here on (ns): the window's end less a quarter interval. */
   private lastTickNs = Infinity;
@@ -78,13 +92,13 @@ export class IntervalRecorder {
   /**
    * `errors` reads the run's error count so far (wrong + lost), at each
    * close. `onDue` is called at each tick, with `due` set: the owner holds
-   * its sends, and calls closeDue at once if nothing is in flight.
+   * its sends (closed loop), and calls closeDue once nothing is in flight.
    */
   constructor(total: Histogram, totalUncorrected: Histogram | null, periodS: number, sink: IntervalSink | null, errors: () => number, onDue: () => void) {
     this.total = total;
     this.totalUncorrected = totalUncorrected;
     this.currentUncorrected = totalUncorrected === null ? null : createHistogram();
-    this.periodMs = periodS * 1000;
+    this.periodNs = periodS * 1e9;
     this.sink = sink;
     this.errors = errors;
     this.onDue = onDue;
@@ -95,19 +109,21 @@ export class IntervalRecorder {
     if (this.running) return;
     this.running = true;
     this.startNs = this.beganNs = now;
-    this.lastTickNs = now + lengthNs - this.periodMs * 250_000;
+    this.lastTickNs = now + lengthNs - this.periodNs / 4;
     this.errorsAtStart = this.errors();
-    this.timer = setInterval(this.tick, this.periodMs);
+    this.arm();
+  }
+
+  /** Wait for the next tick, aimed at its absolute time: the ticks do not drift with the timers' lateness. */
+  private arm(): void {
+    const at = this.beganNs + this.nextTick * this.periodNs;
+    this.timer = at >= this.lastTickNs ? null : setTimeout(this.tick, Math.max(0, (at - nowNs()) / 1e6));
   }
 
   private readonly tick = (): void => {
-    if (nowNs() >= this.lastTickNs) {
-      // The window ends within a quarter interval: its end closes this one.
-      clearInterval(this.timer!);
-      this.timer = null;
-      return;
-    }
-    if (this.due) return; // the last one is still waiting for its quiet moment
+    this.nextTick++;
+    this.arm();
+    if (this.due) return; // the last one still waits for a moment with nothing in flight: it will cover both
     this.due = true;
     this.onDue();
   };
@@ -123,11 +139,14 @@ export class IntervalRecorder {
     this.total.add(this.current);
     if (this.totalUncorrected !== null) this.totalUncorrected.add(this.currentUncorrected!);
     const errors = this.errors();
+    const index = Math.max(this.lastIndex + 1, Math.round((now - this.beganNs) / this.periodNs));
+    this.lastIndex = index;
     if (this.sink !== null) {
       this.sink({
         startMs: wallMs(this.startNs),
         endMs: wallMs(now),
         elapsedS: (now - this.beganNs) / 1e9,
+        index,
         latency: this.current,
         uncorrected: this.currentUncorrected,
         errors: errors - this.errorsAtStart,
@@ -145,7 +164,7 @@ export class IntervalRecorder {
    * whose measured phase never began has nothing to close.
    */
   stop(now: number): void {
-    if (this.timer !== null) clearInterval(this.timer);
+    if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.due = false;
     if (!this.running) return;
@@ -155,7 +174,7 @@ export class IntervalRecorder {
 
   /** Free the interval histograms (WebAssembly memory); the totals are the owner's. */
   destroy(): void {
-    if (this.timer !== null) clearInterval(this.timer);
+    if (this.timer !== null) clearTimeout(this.timer);
     this.current.destroy();
     this.currentUncorrected?.destroy();
   }
