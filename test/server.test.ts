@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { codecs, FLAG_CLIENT, FLAG_PONG, FLAG_WARMUP, sockperfMessage } from '../src/protocol/index.js';
-import { BIN, IO_PATHS, ROOT, WAIT_MS, closed, delay, onTeardown, rawConnect, readBytes, runBin, type RunningServer, staleSocket, startServer, tempDir, waitUntil, withDeadline } from './helpers.js';
+import { BIN, IO_PATHS, WAIT_MS, closed, delay, onTeardown, rawConnect, readBytes, runBin, type RunningServer, staleSocket, startServer, tempDir, waitUntil, withDeadline } from './helpers.js';
 
 const RESPONSE = 'respuesta';
 const lengthFrame = (s: string | Buffer) => codecs.length.frame(Buffer.from(s));
@@ -504,6 +504,6 @@ describe('help', () => {
     const r = await runBin('server', ['--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /--unix-mode <octal> +permission bits of the Unix socket file \(default: 0600\)/);
-    assert.match(readFileSync(join(ROOT, 'README.md'), 'utf8'), /--unix-mode OCTAL` \| `0600` \|/);
+    assert.match(readFileSync(new URL('../README.md', import.meta.url), 'utf8'), /--unix-mode OCTAL` \| `0600` \|/);
   });
 });

@@ -202,7 +202,11 @@ export function buildScenarioReport(s: Scenario, r: ScenarioResult, cpu: WindowC
 export function replyHintFor(scenarios: readonly ScenarioReport[], o: ReplyOptions): string | null {
   const none = scenarios.filter((s) => s.messages === 0 && (s.failure !== null || s.errors > 0));
   if (none.length === 0) return null;
-  return replyHint('benchmark', o, none.some((s) => s.wrong > 0));
+  return replyHint(
+    'benchmark',
+    o,
+    none.some((s) => s.wrong > 0),
+  );
 }
 
 /** Whether a run was clean: every reply right, nothing lost, every SLO met. */
