@@ -107,7 +107,7 @@ Examples:
   $ ${NAME} --connections 1,10,50 --pipeline 1,16
   $ ${NAME} --rate 10000,50000 --connections 50 --slo p99=1000
   $ ${NAME} --spawn-server --server-cpu 0 --client-cpu 1 --preset medium
-  $ ${NAME} --framing sockperf --port 11111          # sockperf's own server
+  $ ${NAME} --framing sockperf --port 11111 -c 1     # sockperf's own server: one connection at a time
   $ ${NAME} --unix /tmp/resp.sock --json --hgrm results/
   $ ${NAME} -c 10,50 -d 30 --interval 5 --hlog run.hlog   # a line every 5 s, the log for HdrHistogram's tools
   $ ${NAME} --spawn-server -c 1,50 --report run.html      # the report as a page to open in a browser
@@ -156,12 +156,13 @@ const scenarios: Scenario[] =
     ? presetScenarios(o.preset, given('warmup') ? o.warmup : undefined, given('duration') ? o.duration : undefined)
     : scenarioMatrix(o.connections, o.pipeline, o.rate ?? [null], o.warmup, o.duration);
 const slo = o.slo ?? [];
-// sockperf's own server takes the next connection only when the one before it closes: the others wait, unanswered.
+// sockperf's plain server takes the next connection only when the one before it closes: the others wait,
+// unanswered (with a feed file and -F epoll it serves several: docs/PERFORMANCE.md, "Against sockperf's own server").
 if (o.framing === 'sockperf' && !o.spawnServer && scenarios.some((s) => s.connections > 1)) {
   const most = Math.max(...scenarios.map((s) => s.connections));
   process.stderr.write(
     paintFor(process.stderr).warn(
-      `${NAME}: warning: sockperf's own server serves one connection at a time: against it, scenarios of more than one connection (here up to ${most}) lose replies; use --connections 1 there (${commandFor('server')} --framing sockperf serves many)`,
+      `${NAME}: warning: sockperf's own server serves one connection at a time (unless started with a feed file and -F epoll): against a plain \`sockperf server --tcp\`, scenarios of more than one connection (here up to ${most}) lose replies; use --connections 1 there (${commandFor('server')} --framing sockperf serves many)`,
     ) + '\n',
   );
 }
