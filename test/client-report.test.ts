@@ -6,6 +6,7 @@ import { runMeta } from '../src/cli/meta.js';
 import type { ProbeResult } from '../src/client/probe.js';
 import { type ClientOptions, buildReport, formatReport } from '../src/client/report.js';
 import { createHistogram, initHistograms } from '../src/stats/histogram.js';
+import { noGc } from '../src/stats/gc.js';
 
 const OPTIONS: ClientOptions = {
   host: '127.0.0.1',
@@ -32,7 +33,7 @@ const OPTIONS: ClientOptions = {
   report: null,
   json: false,
 };
-const GC = { count: 0, pauseMs: 0, minor: 0, major: 0 };
+const GC = noGc();
 const context = { meta: runMeta('client', new Date()), cpus: '0', signal: null };
 
 /** A probe result with `latenciesNs` measured; the rest from `over`. */

@@ -122,6 +122,7 @@ describe('package', () => {
       assert.ok(help.stdout.startsWith(`Usage: ${name} [options]`), firstLine(help.stdout));
       assert.match(help.stdout, new RegExp(`^  \\$ ${name} `, 'm'), 'the examples name the installed command');
       assert.doesNotMatch(help.stdout, new RegExp(`\\$ ${p} `), 'no example names the checkout command');
+      assert.doesNotMatch(help.stdout, /bin\/(server|client|benchmark)\b/, "no text names a checkout's launcher (--spawn-server: respuesta-server)");
     }
 
     const server = await startServerProcess(['--port', '0'], { command: 'respuesta-server', cwd: elsewhere, env });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { codecs, FLAG_CLIENT, FLAG_PONG, FLAG_WARMUP, sockperfMessage } from '../src/protocol/index.js';
@@ -500,9 +500,10 @@ describe('a peer with another framing: the log says what to check', () => {
 });
 
 describe('help', () => {
-  it('shows the --unix-mode default in octal, as it is typed', async () => {
+  it('shows the --unix-mode default in octal, as the config line and the README write it (0600)', async () => {
     const r = await runBin('server', ['--help']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /--unix-mode <octal> +permission bits of the Unix socket file \(default: 600\)/);
+    assert.match(r.stdout, /--unix-mode <octal> +permission bits of the Unix socket file \(default: 0600\)/);
+    assert.match(readFileSync(new URL('../README.md', import.meta.url), 'utf8'), /--unix-mode OCTAL` \| `0600` \|/);
   });
 });

@@ -18,8 +18,9 @@
  * GC pauses are pushed into a ring as they happen, one entry per GC, for the
  * worker to observe into a real histogram.
  */
-import { type IntervalHistogram, constants, monitorEventLoopDelay } from 'node:perf_hooks';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ResponderServer } from '../server/server.js';
+import { gcKindIndex } from '../stats/gc.js';
 import { Flag, GC_RING, PROTOCOL_ERROR_CODES, type SharedStats, Slot } from './shared.js';
 
 /** How often the counters are copied. */
@@ -37,22 +38,6 @@ const ELD_RESOLUTION_MS = 10;
  */
 function lateness(intervalNs: number): number {
   return Math.max(0, intervalNs - ELD_RESOLUTION_MS * 1e6);
-}
-
-/** A GC kind as the ring stores it: the index in GC_KINDS. */
-function gcKindIndex(kind: number): number {
-  switch (kind) {
-    case constants.NODE_PERFORMANCE_GC_MINOR:
-      return 0;
-    case constants.NODE_PERFORMANCE_GC_MAJOR:
-      return 1;
-    case constants.NODE_PERFORMANCE_GC_INCREMENTAL:
-      return 2;
-    case constants.NODE_PERFORMANCE_GC_WEAKCB:
-      return 3;
-    default:
-      return 4;
-  }
 }
 
 /** Copies the serving thread's figures into `shared` while started. */

@@ -76,8 +76,8 @@ const FLAG_SLOTS = 4;
 /** GC entries the ring holds: far more than the GCs of one second under any load seen here (bench/gc-flags.sh). */
 export const GC_RING = 1024;
 
-/** GC kinds as the metrics label them, indexed by the code publisher.ts writes. */
-export const GC_KINDS = ['minor', 'major', 'incremental', 'weakcb', 'other'] as const;
+/** GC kinds as the metrics label them, indexed by the code publisher.ts writes: the server's summary counts the same kinds (src/stats/gc.ts). */
+export { GC_KINDS } from '../stats/gc.js';
 
 export interface SharedStats {
   values: Float64Array;

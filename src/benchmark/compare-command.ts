@@ -1,19 +1,19 @@
 /**
- * `benchmark compare BASELINE NEW`: two runs saved with `--json`, scenario
- * by scenario, and a regression gate for CI. Exit 0 when NEW is nowhere
- * worse than BASELINE beyond --max-regression at the --at figures, 1 when it
- * is (the verdict names where), 2 when the files cannot be compared (not
- * benchmark reports, or no scenario in common), with one line on stderr.
+ * `benchmark compare BASELINE NEW`: two runs saved with `--json` (the
+ * benchmark's, or the client's: compare.ts), scenario by scenario, and a
+ * regression gate for CI. Exit 0 when NEW is nowhere worse than BASELINE
+ * beyond --max-regression at the --at figures, 1 when it is (the verdict
+ * names where), 2 when the files cannot be compared (not kept runs, or no
+ * scenario in common), with one line on stderr.
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT_FAILED, EXIT_OK, describeError, parseArgs, parseNumber, programName, usageError } from '../cli/args.js';
 import { paintFor } from '../cli/colour.js';
 import { packageVersion } from '../cli/meta.js';
-import { DEFAULT_FIGURES, DEFAULT_MAX_REGRESSION_PCT, FIGURES, type Figure, compareRuns } from './compare.js';
+import { type ComparedRun, DEFAULT_FIGURES, DEFAULT_MAX_REGRESSION_PCT, FIGURES, type Figure, clientCompared, compareRuns } from './compare.js';
 import { formatComparisonNotes, formatComparisonTable, formatRunContext } from './compare-text.js';
-import type { BenchmarkReport } from './report.js';
-import { parseSavedRun } from './saved.js';
+import { parseKeptRun } from './saved.js';
 import { bordersFor } from './table.js';
 
 const NAME = `${programName('benchmark')} compare`;
@@ -34,7 +34,7 @@ const program = new Command(NAME)
   .description(
     'Compare two runs saved with --json, scenario by scenario (same connections, pipeline and rate): NEW beside BASELINE with their ratio, exit 1 when NEW is worse beyond --max-regression.',
   )
-  .argument('<baseline>', 'the reference run (benchmark --json saved to a file)')
+  .argument('<baseline>', 'the reference run (benchmark --json or client --json saved to a file)')
   .argument('<new>', 'the run to judge against it')
   .option('--max-regression <pct>', 'allowed worsening, percent of BASELINE: latency higher, throughput lower', parseNumber(0), DEFAULT_MAX_REGRESSION_PCT)
   .addOption(
@@ -45,15 +45,19 @@ const program = new Command(NAME)
   .addHelpText(
     'after',
     `
+A client run (client --json) is one scenario, rtt: it compares with another
+client run.
+
 Exit status: 0 when NEW is nowhere worse than BASELINE beyond --max-regression,
 1 when it is (the verdict names the scenarios and figures), 2 when the files
-cannot be compared (not benchmark reports, or no scenario in common).
+cannot be compared (not kept runs, or no scenario in common).
 
 Examples:
   $ ${programName('benchmark')} -c 1,10 -d 10 --json > before.json
   $ ${programName('benchmark')} -c 1,10 -d 10 --json > after.json
   $ ${NAME} before.json after.json --max-regression 5
-  $ ${NAME} before.json after.json --at p99,p99.9 --json`,
+  $ ${NAME} before.json after.json --at p99,p99.9 --json
+  $ ${NAME} rtt-before.json rtt-after.json   # two client --json runs`,
   );
 
 parseArgs(program, process.argv);
@@ -61,16 +65,16 @@ const o = program.opts<{ maxRegression: number; at: Figure[]; json: boolean; asc
 const [baselineFile, newFile] = program.args;
 
 /** The report in `file`, or exit 2 naming the file and what is wrong with it. */
-function readRun(file: string): BenchmarkReport {
+function readRun(file: string): ComparedRun {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     usageError(NAME, `${file}: ${describeError(err).split('\n')[0]}`);
   }
-  const run = parseSavedRun(text);
+  const run = parseKeptRun(text);
   if (!run.ok) usageError(NAME, `${file}: ${run.reason}`);
-  return run.report;
+  return run.tool === 'client' ? clientCompared(run.report) : run.report;
 }
 
 const baseline = readRun(baselineFile);
@@ -80,7 +84,7 @@ if (!result.ok) usageError(NAME, result.reason);
 const c = result.comparison;
 
 if (o.json) {
-  const run = (file: string, r: BenchmarkReport) => ({ file, meta: r.meta, framing: r.framing, mode: r.mode, size: r.size, transport: r.transport, address: r.address });
+  const run = (file: string, r: ComparedRun) => ({ file, meta: r.meta, framing: r.framing, mode: r.mode, size: r.size, transport: r.transport, address: r.address });
   const out = { baseline: run(baselineFile, baseline), new: run(newFile, next), ...c, ok: c.regressions.length === 0 };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 } else {

@@ -1,16 +1,45 @@
 /**
- * Two saved benchmark runs compared, as data: which scenarios match, the
+ * Two saved runs compared, as data: which scenarios match, the
  * NEW/BASELINE ratio at each chosen figure, and whether NEW is worse beyond
  * the allowed regression anywhere (the gate `benchmark compare` exits 1 on).
  * Rendering is compare-text.ts; reading the files, saved.ts.
  *
  * A scenario is the same load in both runs when its connections, pipeline
  * and rate are the same; nothing else about it is a key, so that a change of
- * server, Node or machine is exactly what a comparison shows.
+ * server, Node or machine is exactly what a comparison shows. A client run
+ * (`client --json`) is one scenario named `rtt`, as `benchmark report` and
+ * its --hlog name it: it pairs with another client run, and with no
+ * benchmark scenario (one message in flight on one connection, timed by
+ * another program, is not the same load as c1-p1-closed by definition).
  */
+import type { ClientReport } from '../client/report.js';
 import type { LatencyUs } from '../stats/histogram.js';
 import { LATENCY_KEYS, scenarioTag } from './options.js';
 import type { BenchmarkReport, ScenarioReport } from './report.js';
+
+/** A scenario as a comparison reads it; `name` when it is not its tag (a client's `rtt`). */
+export type ComparedScenario = Pick<ScenarioReport, 'connections' | 'pipeline' | 'rate' | 'partial' | 'throughputPerSec' | 'latencyUs'> & { name?: string };
+
+/** A run as a comparison reads it: a benchmark report is one as it is; a client report, through clientCompared. */
+export interface ComparedRun extends Pick<BenchmarkReport, 'meta' | 'transport' | 'address' | 'framing' | 'mode' | 'size'> {
+  scenarios: ComparedScenario[];
+}
+
+/** A client run as one scenario, `rtt`: one connection, one message in flight, its rate if it had one. */
+export function clientCompared(c: ClientReport): ComparedRun {
+  return {
+    meta: c.meta,
+    transport: c.transport,
+    address: c.address,
+    framing: c.framing,
+    mode: c.mode,
+    size: c.size,
+    scenarios: [{ name: 'rtt', connections: 1, pipeline: 1, rate: c.rate, partial: c.partial, throughputPerSec: c.throughputPerSec, latencyUs: c.latencyUs }],
+  };
+}
+
+/** The name a scenario pairs by. */
+const nameOf = (s: ComparedScenario) => s.name ?? scenarioTag(s);
 
 /** The figures a comparison can be made at: latency percentiles (microseconds), max, and throughput (msg/s). */
 export const FIGURES = ['p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'throughput'] as const;
@@ -68,7 +97,7 @@ export type CompareResult = { ok: true; comparison: Comparison } | { ok: false; 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 
 /** A scenario's value at `figure`, or null when it measured no reply. */
-export function figureOf(s: ScenarioReport, figure: Figure): number | null {
+export function figureOf(s: ComparedScenario, figure: Figure): number | null {
   if (figure === 'throughput') return s.throughputPerSec;
   return s.latencyUs === null ? null : s.latencyUs[LATENCY_KEY[figure]];
 }
@@ -93,16 +122,16 @@ export function compareFigure(figure: Figure, baseline: number | null, next: num
  * Scenarios pair by (connections, pipeline, rate), in order when a run
  * repeats one; the comparison is refused when none pair.
  */
-export function compareRuns(baseline: BenchmarkReport, next: BenchmarkReport, figures: readonly Figure[], maxRegressionPct: number): CompareResult {
-  const waiting = new Map<string, ScenarioReport[]>();
+export function compareRuns(baseline: ComparedRun, next: ComparedRun, figures: readonly Figure[], maxRegressionPct: number): CompareResult {
+  const waiting = new Map<string, ComparedScenario[]>();
   for (const s of next.scenarios) {
-    const tag = scenarioTag(s);
+    const tag = nameOf(s);
     waiting.set(tag, [...(waiting.get(tag) ?? []), s]);
   }
   const scenarios: ScenarioComparison[] = [];
   const unmatchedBaseline: string[] = [];
   for (const b of baseline.scenarios) {
-    const tag = scenarioTag(b);
+    const tag = nameOf(b);
     const n = waiting.get(tag)?.shift();
     if (n === undefined) {
       unmatchedBaseline.push(tag);
@@ -118,7 +147,7 @@ export function compareRuns(baseline: BenchmarkReport, next: BenchmarkReport, fi
     });
   }
   const left = new Set([...waiting.values()].flat());
-  const unmatchedNew = next.scenarios.filter((s) => left.has(s)).map((s) => scenarioTag(s));
+  const unmatchedNew = next.scenarios.filter((s) => left.has(s)).map(nameOf);
   if (scenarios.length === 0) {
     const list = (tags: string[]) => (tags.length === 0 ? 'none' : tags.join(', '));
     return { ok: false, reason: `no scenario matches: BASELINE ran ${list(unmatchedBaseline)}; NEW ran ${list(unmatchedNew)}` };
@@ -138,8 +167,8 @@ export function compareRuns(baseline: BenchmarkReport, next: BenchmarkReport, fi
 }
 
 /** What the two runs did differently besides their scenarios, each as `name BASELINE -> NEW`. */
-function workloadDifferences(baseline: BenchmarkReport, next: BenchmarkReport): string[] {
-  const fields: Array<[string, (r: BenchmarkReport) => unknown]> = [
+function workloadDifferences(baseline: ComparedRun, next: ComparedRun): string[] {
+  const fields: Array<[string, (r: ComparedRun) => unknown]> = [
     ['framing', (r) => r.framing],
     ['mode', (r) => r.mode],
     ['size', (r) => r.size],

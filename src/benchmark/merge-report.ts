@@ -39,6 +39,12 @@ export function mergeNotes(logs: readonly IntervalLog[], merged: MergeResult): s
   return notes;
 }
 
+/** What a short bucket is: most often the last, where a run stopped between two interval ticks. */
+function shortBucket(i: number, n: number): string {
+  if (i === n - 1) return 'the end of the run: its last interval, cut short';
+  return i === 0 ? 'the start of the run: its first interval, cut short' : 'a short interval';
+}
+
 function seconds(ms: number): string {
   return String(ms / 1000);
 }
@@ -64,6 +70,7 @@ export function mergeJson(logs: readonly IntervalLog[], merged: MergeResult): st
       intervals: t.intervals.map((iv) => ({
         startedAt: iso(iv.startMs),
         offsetS: iv.offsetS,
+        lengthS: iv.lengthMs / 1000,
         messages: iv.messages,
         msgPerS: Math.round(iv.msgPerS),
         logs: iv.logs,
@@ -75,7 +82,11 @@ export function mergeJson(logs: readonly IntervalLog[], merged: MergeResult): st
   });
 }
 
-const INTERVAL_HEAD = `${'start'.padStart(9)}  ${'messages'.padStart(11)}  ${'msg/s'.padStart(11)}  ${'p50'.padStart(8)}  ${'p99'.padStart(8)}  ${'max'.padStart(8)}  logs`;
+const INTERVAL_HEAD = `${'start'.padStart(9)}  ${'length'.padStart(9)}  ${'messages'.padStart(11)}  ${'msg/s'.padStart(11)}  ${'p50'.padStart(8)}  ${'p99'.padStart(8)}  ${'max'.padStart(8)}  logs`;
+/** What the interval table's columns are, once above it. */
+const INTERVAL_KEY = 'intervals: start from the first, time covered, messages, msg/s over that time, latency us, logs with an interval there';
+/** A bucket covered for less than this share of its length is a run's end (or start) cut short: said on its row. */
+const SHORT_SHARE = 0.75;
 
 /**
  * The text report: the logs, then per tag its total over all logs (count,
@@ -100,13 +111,15 @@ export function formatMerge(logs: readonly IntervalLog[], merged: MergeResult): 
         ? '  latency   no messages'
         : `  latency   p50 ${fmtUs(l.p50)}  p90 ${fmtUs(l.p90)}  p99 ${fmtUs(l.p99)}  p99.9 ${fmtUs(l.p99_9)}  p99.99 ${fmtUs(l.p99_99)}  max ${fmtUs(l.max)}`,
     );
+    out.push(`  ${INTERVAL_KEY}`);
     out.push(`  ${INTERVAL_HEAD}`);
-    for (const iv of t.intervals) {
+    t.intervals.forEach((iv, i) => {
       const lat = iv.latencyUs;
+      const short = iv.lengthMs < merged.intervalMs * SHORT_SHARE ? `  ${shortBucket(i, t.intervals.length)}` : '';
       out.push(
-        `  ${`+${iv.offsetS.toFixed(decimals)} s`.padStart(9)}  ${fmtInt(iv.messages).padStart(11)}  ${fmtInt(iv.msgPerS).padStart(11)}  ${fmtUs(lat?.p50).padStart(8)}  ${fmtUs(lat?.p99).padStart(8)}  ${fmtUs(lat?.max).padStart(8)}  ${String(iv.logs).padStart(4)}`,
+        `  ${`+${iv.offsetS.toFixed(decimals)} s`.padStart(9)}  ${`${seconds(iv.lengthMs)} s`.padStart(9)}  ${fmtInt(iv.messages).padStart(11)}  ${fmtInt(iv.msgPerS).padStart(11)}  ${fmtUs(lat?.p50).padStart(8)}  ${fmtUs(lat?.p99).padStart(8)}  ${fmtUs(lat?.max).padStart(8)}  ${String(iv.logs).padStart(4)}${short}`,
       );
-    }
+    });
   }
   const notes = mergeNotes(logs, merged);
   if (notes.length > 0) out.push('');

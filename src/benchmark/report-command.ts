@@ -14,12 +14,11 @@ import { Command } from 'commander';
 import { EXIT_FAILED, describeError, parseArgs, programName, usageError } from '../cli/args.js';
 import { paintFor } from '../cli/colour.js';
 import { packageVersion } from '../cli/meta.js';
-import type { ClientReport } from '../client/report.js';
 import { type ReportRun, benchmarkRun, clientRun, logsRun } from '../html/runs.js';
 import { labelOf, writeReportPage } from '../html/write.js';
 import { initHistograms } from '../stats/histogram.js';
 import { HlogInputError, mergeIntervalLogs, parseIntervalLog } from '../stats/merge.js';
-import { parseSavedRun } from './saved.js';
+import { parseKeptRun } from './saved.js';
 
 const NAME = `${programName('benchmark')} report`;
 
@@ -52,17 +51,6 @@ const o = program.opts<{ html: string; label: string[]; title: string }>();
 const files = program.args;
 if (o.label.length > files.length) usageError(NAME, `${o.label.length} labels for ${files.length} run${files.length === 1 ? '' : 's'}: give at most one --label per run`);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** A client's --json report, or why not: only what the page uses is checked. */
-function clientProblem(v: Record<string, unknown>): string | null {
-  if (typeof v.error === 'string' && v.received === undefined) return `a run that measured nothing: ${v.error}`;
-  if (typeof v.received !== 'number' || typeof v.throughputPerSec !== 'number') return 'not a client report (no received or throughputPerSec)';
-  if (v.latencyUs !== null && !isObject(v.latencyUs)) return 'not a client report (latencyUs neither null nor an object)';
-  if (!isObject(v.gc) || !isObject(v.options)) return 'not a client report (no gc or options)';
-  return null;
-}
-
 /** One kept run, or exit 2 naming the file and what is wrong with it. */
 function readRun(file: string, label: string): ReportRun {
   let text: string;
@@ -72,21 +60,9 @@ function readRun(file: string, label: string): ReportRun {
     usageError(NAME, `${file}: ${describeError(err).split('\n')[0]}`);
   }
   if (text.trimStart().startsWith('{')) {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      // parseSavedRun says why in one line.
-    }
-    const meta = isObject(value) && isObject(value.meta) ? value.meta : null;
-    if (isObject(value) && meta !== null && typeof meta.tool === 'string' && meta.tool.endsWith('client')) {
-      const why = clientProblem(value);
-      if (why !== null) usageError(NAME, `${file}: ${why}`);
-      return clientRun(value as unknown as ClientReport, label);
-    }
-    const run = parseSavedRun(text);
+    const run = parseKeptRun(text);
     if (!run.ok) usageError(NAME, `${file}: ${run.reason}`);
-    return benchmarkRun(run.report, label);
+    return run.tool === 'client' ? clientRun(run.report, label) : benchmarkRun(run.report, label);
   }
   try {
     const log = parseIntervalLog(file, text);

@@ -2,6 +2,7 @@
  * The benchmark's report as plain data, built from results: what `--json`
  * prints, and what the text report (text.ts) is drawn from.
  */
+import { type ReplyOptions, replyHint } from '../cli/hints.js';
 import type { RunMeta } from '../cli/meta.js';
 import type { IoPath } from '../io/binding.js';
 import type { Framing, Mode } from '../protocol/index.js';
@@ -124,6 +125,8 @@ export interface BenchmarkReport {
   /** The scenarios (numbered from 1, as the table's `#`) whose p99 is above `targetUs`; a run can be ok and list some. */
   scenariosOverTarget: number[];
   failure: string | null;
+  /** What to check when the run failed: nothing listens at the address (how to start a server), or no right reply came back (framing, mode, response); null otherwise. */
+  hint: string | null;
 }
 
 /** CPU over one scenario's window: this process, the spawned server, and what nobody used of this process's CPUs. */
@@ -194,6 +197,21 @@ export function buildScenarioReport(s: Scenario, r: ScenarioResult, cpu: WindowC
     sloBreaches: r.interrupted && latencyUs === null ? [] : breaches(latencyUs),
     failure: r.failure ?? r.droppedBy,
   };
+}
+
+/**
+ * When a scenario got no right reply and failed (or counted errors), what to
+ * check: the same framing, mode and response as the server (src/cli/hints.ts).
+ * Null when every scenario got right replies or nothing failed.
+ */
+export function replyHintFor(scenarios: readonly ScenarioReport[], o: ReplyOptions): string | null {
+  const none = scenarios.filter((s) => s.messages === 0 && (s.failure !== null || s.errors > 0));
+  if (none.length === 0) return null;
+  return replyHint(
+    'benchmark',
+    o,
+    none.some((s) => s.wrong > 0),
+  );
 }
 
 /** Whether a run was clean: every reply right, nothing lost, every SLO met. */

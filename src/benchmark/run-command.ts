@@ -27,6 +27,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { EXIT_FAILED, EXIT_OK, EXIT_SIGNAL, describeError, ioOption, onInterrupt, parseArgs, parseCpuList, parseInteger, parseNumber, pinOrExit, programName, usageError } from '../cli/args.js';
 import { paintFor } from '../cli/colour.js';
+import { commandFor, connectHint } from '../cli/hints.js';
 import { packageVersion, runMeta } from '../cli/meta.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
 import { type IoPath, ioPath, usePublicIo } from '../io/binding.js';
@@ -40,9 +41,20 @@ import type { CpuPlacement } from './advice.js';
 import { PRESETS, type Preset, type Scenario, parseIntList, parseSlo, presetScenarios, scenarioMatrix, scenarioTag, sloBreaches, type SloLimit } from './options.js';
 import { writeHgrm } from './hgrm.js';
 import { benchmarkRun } from '../html/runs.js';
+import { COMMAND_LIST, misplacedCommand } from './commands.js';
 import { labelOf, writeReportPage } from '../html/write.js';
 import { createProgress } from './progress.js';
-import { type BenchmarkOptions, type BenchmarkReport, type ScenarioHistograms, type ScenarioReport, buildScenarioReport, formatSlo, scenarioOk, scenariosOverTarget } from './report.js';
+import {
+  type BenchmarkOptions,
+  type BenchmarkReport,
+  type ScenarioHistograms,
+  type ScenarioReport,
+  buildScenarioReport,
+  formatSlo,
+  replyHintFor,
+  scenarioOk,
+  scenariosOverTarget,
+} from './report.js';
 import { type ScenarioResult, runScenario, settleInterrupt } from './run.js';
 import { SpawnedServer } from './spawned.js';
 import { onlineCpus, parseCpuSet } from './system.js';
@@ -64,7 +76,7 @@ const program = addRequestOptions(
   .addOption(new Option('--preset <name>', 'a named scenario matrix instead of --connections/--pipeline/--rate').choices(PRESETS))
   .option('-T, --threads <n>', 'load generator threads (worker_threads); connections are split between them', parseInteger(1, 256), 1)
   .option('--slo <limits>', 'fail (exit 1) when a scenario breaks one, e.g. p99=1000,p99.9=5000 (microseconds)', parseSlo)
-  .option('--spawn-server', 'start bin/server with the same framing, mode and transport, and stop it at the end', false)
+  .option('--spawn-server', `start ${commandFor('server')} with the same framing, mode and transport, and stop it at the end`, false)
   .option('--server-cpu <list>', 'with --spawn-server: CPUs for the server (taskset)', parseCpuList)
   .option('--client-cpu <list>', 'CPUs for this benchmark (taskset)', parseCpuList)
   .addOption(ioOption("handles: write straight to each socket's handle, one reused request (Node internals; used when this Node has them); sockets: socket.write only"))
@@ -79,6 +91,9 @@ const program = addRequestOptions(
   .option('--json', 'print one JSON object instead of the tables', false)
   .option('--ascii', 'draw the tables with ASCII characters (the default when the locale is not UTF-8)', false)
   .option('--no-progress', 'no progress bar and, without --interval, no live lines (both are drawn only on a terminal anyway)')
+  // A word where none is expected is most likely a command mistyped or out of place: said in full below (commands.ts).
+  .argument('[command...]')
+  .usage('[options]\n       ' + `${NAME} <command> [arguments]   (${COMMAND_LIST}; ${NAME} help <command>)`)
   .addHelpText(
     'after',
     `
@@ -90,6 +105,11 @@ Each scenario's row is printed as soon as it finishes. Ctrl-C (SIGINT) or
 SIGTERM stops the run and prints what was measured: the finished scenarios
 and the interrupted one, marked partial; a second Ctrl-C exits at once.
 
+Commands, on runs kept with --json or --hlog (each has its own --help):
+  report    draw kept runs in one HTML page, overlaid
+  compare   two runs side by side, exit 1 on a regression
+  merge     exact percentiles of the interval logs of generators run at once
+
 Exit status: 0 on a clean run, 1 when a reply was wrong or lost or an --slo
 was breached, 2 for bad usage, 130 after SIGINT, 143 after SIGTERM.
 
@@ -97,7 +117,7 @@ Examples:
   $ ${NAME} --connections 1,10,50 --pipeline 1,16
   $ ${NAME} --rate 10000,50000 --connections 50 --slo p99=1000
   $ ${NAME} --spawn-server --server-cpu 0 --client-cpu 1 --preset medium
-  $ ${NAME} --framing sockperf --port 11111          # sockperf's own server
+  $ ${NAME} --framing sockperf --port 11111 -c 1     # sockperf's own server: one connection at a time
   $ ${NAME} --unix /tmp/resp.sock --json --hgrm results/
   $ ${NAME} -c 10,50 -d 30 --interval 5 --hlog run.hlog   # a line every 5 s, the log for HdrHistogram's tools
   $ ${NAME} --spawn-server -c 1,50 --report run.html      # the report as a page to open in a browser
@@ -107,6 +127,7 @@ Examples:
   );
 
 parseArgs(program, process.argv);
+if (program.args.length > 0) usageError(NAME, misplacedCommand(program.args[0], NAME));
 type Options = RequestOptions & {
   connections: number[];
   pipeline: number[];
@@ -145,6 +166,16 @@ const scenarios: Scenario[] =
     ? presetScenarios(o.preset, given('warmup') ? o.warmup : undefined, given('duration') ? o.duration : undefined)
     : scenarioMatrix(o.connections, o.pipeline, o.rate ?? [null], o.warmup, o.duration);
 const slo = o.slo ?? [];
+// sockperf's plain server takes the next connection only when the one before it closes: the others wait,
+// unanswered (with a feed file and -F epoll it serves several: docs/PERFORMANCE.md, "Against sockperf's own server").
+if (o.framing === 'sockperf' && !o.spawnServer && scenarios.some((s) => s.connections > 1)) {
+  const most = Math.max(...scenarios.map((s) => s.connections));
+  process.stderr.write(
+    paintFor(process.stderr).warn(
+      `${NAME}: warning: sockperf's own server serves one connection at a time (unless started with a feed file and -F epoll): against a plain \`sockperf server --tcp\`, scenarios of more than one connection (here up to ${most}) lose replies; use --connections 1 there (${commandFor('server')} --framing sockperf serves many)`,
+    ) + '\n',
+  );
+}
 
 pinOrExit(NAME, '--client-cpu', o.clientCpu);
 
@@ -166,10 +197,10 @@ process.on('exit', () => spawned?.kill());
  * A failure before anything was measured: one line on stderr, nothing half
  * built on stdout (with --json, one object with `error`); exit 1.
  */
-async function failEarly(message: string): Promise<never> {
+async function failEarly(message: string, hint: string | null = null): Promise<never> {
   await spawned?.stop(false);
-  if (o.json) process.stdout.write(JSON.stringify({ ok: false, error: message, meta: runMeta(NAME, startedAt) }) + '\n');
-  process.stderr.write(paintFor(process.stderr).error(`${NAME}: ${message}`) + '\n');
+  if (o.json) process.stdout.write(JSON.stringify({ ok: false, error: message, hint, meta: runMeta(NAME, startedAt) }) + '\n');
+  process.stderr.write(paintFor(process.stderr).error(`${NAME}: ${message}${hint === null ? '' : ` (hint: ${hint})`}`) + '\n');
   process.exit(EXIT_FAILED);
 }
 
@@ -270,6 +301,7 @@ const report: BenchmarkReport = {
   ok: false,
   scenariosOverTarget: [],
   failure: null,
+  hint: null,
 };
 
 const borders = bordersFor(o.ascii);
@@ -324,7 +356,10 @@ for (const [i, s] of scenarios.entries()) {
     progress.end();
     await aTurn();
     // Interrupted while connecting (a spawned server, signalled too, may have stopped listening): nothing of it to report.
-    if (interrupted === null) report.failure = `scenario ${i + 1}: ${describeError(err)}`;
+    if (interrupted === null) {
+      report.failure = `scenario ${i + 1}: ${describeError(err)}`;
+      report.hint = connectHint(err, target, o, !o.spawnServer);
+    }
     break;
   }
   progress.end();
@@ -348,7 +383,8 @@ for (const [i, s] of scenarios.entries()) {
   if (sr.partial) break;
 }
 
-if (reports.length === 0 && report.failure !== null) await failEarly(report.failure);
+if (reports.length === 0 && report.failure !== null) await failEarly(report.failure, report.hint);
+report.hint ??= replyHintFor(reports, o);
 try {
   hlog?.close();
 } catch (err) {

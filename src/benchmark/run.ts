@@ -136,7 +136,7 @@ async function runInWorkers(specs: LoadSpec[], probe: WindowProbe, stop: AbortSi
       new Promise<void>((resolve, reject) => {
         w.on('message', (m: FromWorker) => {
           if (m.type === 'connected') resolve();
-          else if (m.type === 'error') reject(new Error(m.message));
+          else if (m.type === 'error') reject(new Error(m.message, { cause: { code: m.code } }));
           else if (m.type === 'progress') {
             progress[i] = m.replies;
             if (i === 0) onProgress?.(progress.reduce((a, b) => a + b, 0));

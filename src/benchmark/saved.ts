@@ -1,11 +1,12 @@
 /**
- * A benchmark report kept from an earlier run (`--json` saved to a file),
- * read back for the commands that work on kept results. Only what they use
- * is checked, and a file that is not such a report is refused with one
- * reason, never half-read: a comparison drawn from the wrong file would
- * look like a real one.
+ * A report kept from an earlier run (`--json` saved to a file): the
+ * benchmark's, or the client's, read back for the commands that work on
+ * kept results. Only what they use is checked, and a file that is not such
+ * a report is refused with one reason, never half-read: a comparison drawn
+ * from the wrong file would look like a real one.
  */
 import { JSON_SCHEMA } from '../cli/meta.js';
+import type { ClientReport } from '../client/report.js';
 import type { LatencyUs } from '../stats/histogram.js';
 import type { BenchmarkReport } from './report.js';
 
@@ -17,6 +18,41 @@ const LATENCY_KEYS: ReadonlyArray<keyof LatencyUs> = ['p50', 'p90', 'p99', 'p99_
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isFigure = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** A kept run of either program, or why the text is neither. */
+export type KeptRun = { ok: true; tool: 'benchmark'; report: BenchmarkReport } | { ok: true; tool: 'client'; report: ClientReport } | { ok: false; reason: string };
+
+/** Parse and check the text of a file written by `benchmark --json` or `client --json` (told apart by meta.tool). */
+export function parseKeptRun(text: string): KeptRun {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // parseSavedRun says why in one line.
+  }
+  const meta = isObject(value) && isObject(value.meta) ? value.meta : null;
+  if (!isObject(value) || meta === null || typeof meta.tool !== 'string' || !meta.tool.endsWith('client')) {
+    const run = parseSavedRun(text);
+    return run.ok ? { ok: true, tool: 'benchmark', report: run.report } : run;
+  }
+  if (meta.schema !== JSON_SCHEMA) return { ok: false, reason: `report schema ${JSON.stringify(meta.schema)}, this version reads schema ${JSON_SCHEMA}` };
+  const why = clientProblem(value);
+  return why === null ? { ok: true, tool: 'client', report: value as unknown as ClientReport } : { ok: false, reason: why };
+}
+
+/** A client's --json report, or why not: only what the commands use is checked. */
+function clientProblem(v: Record<string, unknown>): string | null {
+  if (typeof v.error === 'string' && v.received === undefined) return `a run that measured nothing: ${v.error}`;
+  if (!isCount(v.received) || !isFigure(v.throughputPerSec) || typeof v.partial !== 'boolean') return 'not a client report (no received, throughputPerSec or partial)';
+  if (v.latencyUs !== null) {
+    if (!isObject(v.latencyUs)) return 'not a client report (latencyUs neither null nor an object)';
+    const l = v.latencyUs;
+    const missing = LATENCY_KEYS.find((k) => !isFigure(l[k]));
+    if (missing !== undefined) return `not a client report (no latencyUs.${missing})`;
+  }
+  if (!isObject(v.gc) || !isObject(v.options)) return 'not a client report (no gc or options)';
+  return null;
+}
 
 /** Parse and check the text of a file written by `benchmark --json`. */
 export function parseSavedRun(text: string): SavedRun {

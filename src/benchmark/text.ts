@@ -113,6 +113,8 @@ export function formatNotes(b: BenchmarkReport, paint: Paint, borders: Borders):
     out.push(`server      answered ${fmtInt(Number(b.server.messages ?? 0))} messages; GC events ${gc?.count ?? '?'} (${gc?.pauseMs ?? '?'} ms of pause)`);
   }
   if (b.failure !== null) out.push(paint.error(`error: ${b.failure}`));
+  // Absent from reports saved before it was added.
+  if (b.hint != null) out.push(paint.warn(`hint        ${b.hint}`));
   if (b.slo !== null) {
     const met = b.scenarios.every((s) => s.sloBreaches.length === 0);
     const limits = Object.entries(b.slo)

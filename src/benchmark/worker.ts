@@ -21,7 +21,7 @@ import type { EncodedInterval } from './run.js';
 
 export type FromWorker =
   | { type: 'connected' }
-  | { type: 'error'; message: string }
+  | { type: 'error'; message: string; code: string | null }
   | { type: 'progress'; replies: number }
   | { type: 'measure' }
   | { type: 'measured' }
@@ -55,7 +55,9 @@ try {
   await load.connect();
 } catch (err) {
   load.destroy();
-  post({ type: 'error', message: describeError(err) });
+  // The socket's errno code crosses too: it says whether anything listens there (src/cli/hints.ts).
+  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
+  post({ type: 'error', message: describeError(err), code: typeof cause?.code === 'string' ? cause.code : null });
   process.exit(0);
 }
 post({ type: 'connected' });

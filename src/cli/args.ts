@@ -70,22 +70,52 @@ export function modeOption(description = 'fixed: one constant response; echo: th
   return new Option('-m, --mode <mode>', description).choices(MODES).default('fixed');
 }
 
+/** Commander's usage errors that a pointer to --help helps with: a name it does not know, a word or a value it did not expect or missed. */
+const POINT_TO_HELP = new Set([
+  'commander.unknownOption',
+  'commander.unknownCommand',
+  'commander.excessArguments',
+  'commander.missingArgument',
+  'commander.optionMissingArgument',
+  'commander.missingMandatoryOptionValue',
+]);
+
 /**
- * Parse argv with conventional exit codes: 0 after --help, 2 for bad usage
- * (commander has already printed the one-line reason).
+ * Parse argv with conventional exit codes: 0 after --help, 2 for bad usage,
+ * with one line on stderr (usageLine).
  */
 export function parseArgs(program: Command, argv: string[]): void {
   program.exitOverride();
-  program.configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+  // Commander's own default, made explicit: the suggestion is part of the one line written below.
+  program.showSuggestionAfterError(true);
+  // Nothing written here: the line is written below, once the error's code is known.
+  program.configureOutput({ outputError: () => {} });
   try {
     program.parse(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+      if (!ok) process.stderr.write(`${usageLine(program.name(), err)}\n`);
       process.exit(ok ? EXIT_OK : EXIT_USAGE);
     }
     throw err;
   }
+}
+
+/**
+ * Commander's usage error as one line, the program's name first:
+ * `benchmark: error: unknown option '--conections' (Did you mean
+ * --connections?); see benchmark --help`. Its suggestion comes on a second
+ * line of its own; a mistake in what was typed gets the pointer to --help.
+ */
+export function usageLine(name: string, err: CommanderError): string {
+  const text = err.message
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join(' ');
+  return `${name}: error: ${text}${POINT_TO_HELP.has(err.code) ? `; see ${name} --help` : ''}`;
 }
 
 /** Report bad usage found after parsing (option combinations) and exit 2. */

@@ -18,6 +18,7 @@ import {
   usageError,
 } from '../cli/args.js';
 import { paintFor } from '../cli/colour.js';
+import { connectHint } from '../cli/hints.js';
 import { packageVersion, runMeta } from '../cli/meta.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
 import { allowedCpus } from '../io/placement.js';
@@ -152,7 +153,7 @@ if (o.hlog !== undefined) {
   } catch (err) {
     // Nothing measured yet: fail now, as a connection failure does, rather than after the run.
     const error = `cannot write --hlog: ${describeError(err)}`;
-    if (o.json) process.stdout.write(JSON.stringify({ meta: runMeta(NAME, startedAt), options, error } satisfies ClientFailure) + '\n');
+    if (o.json) process.stdout.write(JSON.stringify({ meta: runMeta(NAME, startedAt), options, error, hint: null } satisfies ClientFailure) + '\n');
     complain(error);
     process.exit(EXIT_FAILED);
   }
@@ -164,7 +165,7 @@ if (o.report !== undefined) {
     writeFileSync(o.report, '');
   } catch (err) {
     const error = `cannot write --report: ${describeError(err)}`;
-    if (o.json) process.stdout.write(JSON.stringify({ meta: runMeta(NAME, startedAt), options, error } satisfies ClientFailure) + '\n');
+    if (o.json) process.stdout.write(JSON.stringify({ meta: runMeta(NAME, startedAt), options, error, hint: null } satisfies ClientFailure) + '\n');
     complain(error);
     process.exit(EXIT_FAILED);
   }
@@ -202,8 +203,9 @@ try {
 } catch (err) {
   // No run: nothing half-built on stdout; with --json, one object that says why.
   const error = describeError(err);
-  if (o.json) process.stdout.write(JSON.stringify({ meta: runMeta(NAME, startedAt), options, error } satisfies ClientFailure) + '\n');
-  complain(error);
+  const hint = connectHint(err, target, o, false);
+  if (o.json) process.stdout.write(JSON.stringify({ meta: runMeta(NAME, startedAt), options, error, hint } satisfies ClientFailure) + '\n');
+  complain(hint === null ? error : `${error} (hint: ${hint})`);
   process.exit(signal === null ? EXIT_FAILED : EXIT_SIGNAL[signal]);
 }
 

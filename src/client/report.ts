@@ -4,6 +4,7 @@
  * prints them.
  */
 import type { Paint } from '../cli/colour.js';
+import { replyHint } from '../cli/hints.js';
 import type { RunMeta } from '../cli/meta.js';
 import type { Framing, Mode } from '../protocol/index.js';
 import { type EncodedHistograms, type LatencyUs, summarize } from '../stats/histogram.js';
@@ -53,6 +54,8 @@ export interface ClientFailure {
   meta: RunMeta;
   options: ClientOptions;
   error: string;
+  /** What to check (nothing listens there: how to start a server); null when there is nothing to add. */
+  hint: string | null;
 }
 
 /** The client's result as `--json` prints it. */
@@ -169,19 +172,10 @@ export function buildReport(r: ProbeResult, options: ClientOptions, context: { m
   };
 }
 
-/**
- * When no right reply came back, the two sides most likely disagree on the
- * framing (nothing decodes, or the server closes on what it cannot parse),
- * or on the reply (--mode, --response): say which to check.
- */
+/** What to check when no right reply came back (src/cli/hints.ts); null when one did, or nothing failed. */
 function hintFor(r: ProbeResult, o: ClientOptions): string | null {
   if (r.correct > 0 || (r.failure === null && r.mismatch === null)) return null;
-  if (r.hint !== null) return r.hint;
-  if (r.wrong > 0) {
-    const expected = o.framing === 'sockperf' ? "sockperf's reply" : o.mode === 'echo' ? 'an echo' : `the fixed reply ${JSON.stringify(o.response)}`;
-    return `the replies are not the ones expected (${expected}): check --mode and --response (and --framing) against the server's`;
-  }
-  return `no reply came back: check that the server runs with the same --framing (this client: ${o.framing}), and --mode/--response; the server's log says what it read`;
+  return r.hint ?? replyHint('client', o, r.wrong > 0);
 }
 
 /** The report as text, one fact per line, the verdict last (coloured by `paint`). */

@@ -8,6 +8,7 @@
 import type { ClientReport } from '../client/report.js';
 import type { BenchmarkReport } from '../benchmark/report.js';
 import type { RunMeta } from '../cli/meta.js';
+import { formatGcKinds } from '../stats/gc.js';
 import { type LatencyUs, decodeHistogram } from '../stats/histogram.js';
 import { type IntervalLog, type MergeResult, intervalLengthOf, mergeIntervalLogs } from '../stats/merge.js';
 import type { SloPoint } from './charts.js';
@@ -150,7 +151,7 @@ export function clientRun(r: ClientReport, label: string): ReportRun {
   context.push(['target', `${r.transport} ${r.address}`]);
   context.push(['placement', `client CPUs ${r.cpus ?? '?'}${r.busyPoll ? ', busy-polling' : ''}`]);
   context.push(...fieldRows(r.options as unknown as Record<string, unknown>));
-  context.push(['client GC', `${r.gc.count} (${r.gc.minor} minor, ${r.gc.major} major), ${r.gc.pauseMs} ms paused`]);
+  context.push(['client GC', `${r.gc.count} (${formatGcKinds(r.gc)}), ${r.gc.pauseMs} ms paused`]);
   if (r.interrupted !== null) context.push(['interrupted', r.interrupted]);
   if (r.error !== null) context.push(['error', r.error]);
   const h = r.histograms;

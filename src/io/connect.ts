@@ -18,7 +18,8 @@ export function connectTo(t: Target, onread?: OnReadOpts): Promise<Socket> {
     const socket = t.transport === 'unix' ? connect({ path: t.path, onread }) : connect({ host: t.host, port: t.port, noDelay: true, onread });
     const onError = (err: Error) => {
       socket.destroy();
-      reject(new Error(`cannot connect to ${targetUrl(t)}: ${err.message}`));
+      // The socket's error as the cause: its code (ECONNREFUSED, ENOENT) tells what to advise (src/cli/hints.ts).
+      reject(new Error(`cannot connect to ${targetUrl(t)}: ${err.message}`, { cause: err }));
     };
     socket.once('error', onError);
     socket.once('connect', () => {

@@ -40,7 +40,7 @@ const DEFAULT_PORT = 8080;
 const UNIX_PATH_MAX = 107;
 
 function parseMode(value: string): number {
-  if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError('expected octal permission bits such as 600 or 660.');
+  if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError('expected octal permission bits such as 0600 or 0660.');
   return parseInt(value, 8);
 }
 
@@ -65,8 +65,8 @@ const program = new Command(NAME)
   .option('--backlog <n>', 'the listen queue: connections the kernel completes before the server accepts them (Linux caps it at net.core.somaxconn)', parseInteger(1, 65_535), DEFAULT_BACKLOG)
   .option('--idle-timeout <ms>', 'close a connection silent for this long (0: never)', parseInteger(0, 86_400_000), 0)
   .option('--max-pending <bytes>', 'unsent reply bytes at which a connection stops reading until they are out', parseInteger(1, 1 << 30), 256 * 1024)
-  // The default shown as the octal a person types (600), not the number it is (384).
-  .addOption(new Option('--unix-mode <octal>', 'permission bits of the Unix socket file').argParser(parseMode).default(0o600, '600'))
+  // The default shown as octal, as the config line and the README write it (0600), not the number it is (384).
+  .addOption(new Option('--unix-mode <octal>', 'permission bits of the Unix socket file').argParser(parseMode).default(0o600, '0600'))
   .option('--stats-interval <ms>', 'log memory and counters every this many ms (0: never)', parseInteger(0, 86_400_000), 0)
   .option('--cpu <list>', 'pin the server to these CPUs (taskset), e.g. 0 or 0-1; with --workers, one worker per listed CPU', parseCpuList)
   .option('--workers <n>', 'N single-threaded processes serving the same address, or auto: one per CPU it may use', parseWorkers, 1)

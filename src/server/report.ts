@@ -1,3 +1,4 @@
+import { addGc, formatGcKinds, noGc } from '../stats/gc.js';
 import { DEFAULT_BACKLOG } from './listeners.js';
 import type { ServerOptions, ServerSummary } from './server.js';
 
@@ -26,20 +27,17 @@ export function describeSummary(s: ServerSummary): string {
     (s.rejectedConnections > 0 ? `${s.rejectedConnections} refused (max connections), ` : '') +
     (s.idleTimeouts > 0 ? `${s.idleTimeouts} idle timeouts, ` : '') +
     (s.outputPauses > 0 ? `${s.outputPauses} output pauses, ` : '') +
-    `GC ${s.gc.count} (${s.gc.minor} minor, ${s.gc.major} major, ${s.gc.pauseMs.toFixed(3)} ms pause), up ${(s.uptimeMs / 1000).toFixed(1)} s`
+    `GC ${s.gc.count} (${formatGcKinds(s.gc)}; ${s.gc.pauseMs.toFixed(3)} ms pause), up ${(s.uptimeMs / 1000).toFixed(1)} s`
   );
 }
 
 /** The figures of several workers as one server's: every count summed, GC too; `uptimeMs` is the whole server's. */
 export function sumSummaries(list: readonly ServerSummary[], uptimeMs: number): ServerSummary {
   const zeros = Object.fromEntries(COUNTS.map((key) => [key, 0])) as Record<(typeof COUNTS)[number], number>;
-  const sum: ServerSummary = { ...zeros, gc: { count: 0, pauseMs: 0, minor: 0, major: 0 }, uptimeMs };
+  const sum: ServerSummary = { ...zeros, gc: noGc(), uptimeMs };
   for (const s of list) {
     for (const key of COUNTS) sum[key] += s[key];
-    sum.gc.count += s.gc.count;
-    sum.gc.minor += s.gc.minor;
-    sum.gc.major += s.gc.major;
-    sum.gc.pauseMs = Math.round((sum.gc.pauseMs + s.gc.pauseMs) * 1000) / 1000;
+    addGc(sum.gc, s.gc);
   }
   return sum;
 }

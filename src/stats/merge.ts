@@ -117,6 +117,13 @@ export interface MergedInterval {
   /** The latest end of the intervals in the bucket, absolute ms: where the bucket's time really ends (a last, short interval ends well before the bucket does). */
   endMs: number;
   messages: number;
+  /**
+   * The time the bucket's intervals cover, ms: per log the length of its
+   * intervals in the bucket, the longest of those. Shorter than the bucket
+   * where a run ended between two interval ticks (its last interval is cut
+   * short), so that its msg/s, over this length, is not mistaken for a full one.
+   */
+  lengthMs: number;
   /** The sum over logs of each log's count in the bucket over its intervals' length there: the load of all generators together. */
   msgPerS: number;
   /** How many logs have an interval in this bucket. */
@@ -208,13 +215,18 @@ function mergeTag(logs: readonly IntervalLog[], tag: string, intervalMs: number)
         }
         total.add(bucket);
         let msgPerS = 0;
-        for (const c of counts.values()) if (c.ms > 0) msgPerS += (c.n * 1000) / c.ms;
+        let lengthMs = 0;
+        for (const c of counts.values()) {
+          if (c.ms > 0) msgPerS += (c.n * 1000) / c.ms;
+          lengthMs = Math.max(lengthMs, c.ms);
+        }
         if (counts.size > 1) shared = true;
         intervals.push({
           startMs: origin + index * intervalMs,
           offsetS: (index * intervalMs) / 1000,
           endMs,
           messages: bucket.totalCount,
+          lengthMs,
           msgPerS,
           logs: counts.size,
           latencyUs: summarize(bucket),
