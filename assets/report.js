@@ -16,16 +16,37 @@
   const DASHES = [[], [7, 4], [2, 3], [10, 3, 2, 3], [14, 4, 2, 4, 2, 4], [4, 6]];
   const dashOf = (i) => DASHES[(i ?? 0) % DASHES.length];
 
+  // The formatters print nothing for no value: a legend never shows a placeholder, an axis no stray mark.
   /** 1/(1-p) as the percentile it stands for: 10 -> 90%, 1000 -> 99.9%. */
   const percentile = (x) => {
-    if (x == null) return '-';
+    if (x == null) return '';
     const p = 100 * (1 - 1 / x);
     return `${Number.parseFloat(p.toFixed(p < 99.99 ? 4 : 6))}%`;
   };
 
   /** Microseconds as the text reports print them. */
-  const us = (v) => (v == null ? '-' : v < 100 ? v.toFixed(2) : v < 10000 ? v.toFixed(1) : v.toFixed(0));
-  const int = (v) => (v == null ? '-' : Math.round(v).toLocaleString('en-US'));
+  const us = (v) => (v == null ? '' : v < 100 ? v.toFixed(2) : v < 10000 ? v.toFixed(1) : v.toFixed(0));
+  const int = (v) => (v == null ? '' : Math.round(v).toLocaleString('en-US'));
+  const seconds = (v) => (v == null ? '' : v.toFixed(1));
+
+  /**
+   * A series' legend figure. uPlot asks with no data index when no point is
+   * under the cursor (a still page, and after the cursor leaves) and prints
+   * "--" for it by default: then the series' still figure (charts.ts: a
+   * spectrum's p99, a timeline's last interval). Under the cursor, the
+   * figure there (`shown` where it differs from the drawn value: the errors
+   * series' 0); where the series has none (past its last percentile), an
+   * empty cell.
+   */
+  function legendValue(s, format) {
+    return (_u, v, _si, idx) => format(idx == null ? s.still : s.shown ? s.shown[idx] : v);
+  }
+
+  /** The x row of the legend: where the cursor is, or with none, where the still figures are (`stillX`). */
+  function legendX(c, format) {
+    return (_u, v, _si, idx) => format(idx == null ? c.stillX : v);
+  }
+
   /** An axis tick: whole microseconds from 1 up, two significant digits below. */
   const tick = (v) => (v == null ? '' : v >= 1 ? int(v) : String(Number.parseFloat(v.toPrecision(2))));
 
@@ -65,14 +86,15 @@
   }
 
   function spectrumOptions(c) {
-    const series = [{ label: 'percentile', value: (_u, v) => percentile(v) }];
+    const series = [{ label: 'percentile', value: legendX(c, percentile) }];
     const data = [c.x];
     for (const s of c.series) {
-      series.push(s.colour === -1 ? marks(s, { value: (_u, v) => us(v) }) : line(s, { value: (_u, v) => us(v) }));
+      const value = legendValue(s, us);
+      series.push(s.colour === -1 ? marks(s, { value }) : line(s, { value }));
       data.push(s.values);
     }
     if (c.targetUs != null) {
-      series.push({ label: `target ${c.targetUs} us`, stroke: GREY, width: 1, dash: [2, 3], points: { show: false }, value: (_u, v) => us(v) });
+      series.push({ label: `target ${c.targetUs} us`, stroke: GREY, width: 1, dash: [2, 3], points: { show: false }, value: () => us(c.targetUs) });
       data.push(c.x.map(() => c.targetUs));
     }
     return {
@@ -92,12 +114,13 @@
   }
 
   function timelineOptions(c) {
-    const series = [{ label: 'elapsed (s)', value: (_u, v) => (v == null ? '-' : v.toFixed(1)) }];
+    // Still (and on the last point), the x row says that the figures are the last interval's.
+    const series = [{ label: 'elapsed (s)', value: legendX(c, (v) => (v === c.stillX ? `${seconds(v)} (last)` : seconds(v))) }];
     const data = [c.x];
     for (const s of c.series) {
-      if (s.scale === 'errors') series.push(marks(s, { scale: 'errors', value: (_u, v) => int(v) }));
-      else if (s.scale === 'rate') series.push(line(s, { scale: 'rate', width: 1.25, value: (_u, v) => int(v) }));
-      else series.push(line(s, { scale: 'us', value: (_u, v) => us(v) }));
+      if (s.scale === 'errors') series.push(marks(s, { scale: 'errors', value: legendValue(s, int) }));
+      else if (s.scale === 'rate') series.push(line(s, { scale: 'rate', width: 1.25, value: legendValue(s, int) }));
+      else series.push(line(s, { scale: 'us', value: legendValue(s, us) }));
       data.push(s.values);
     }
     return {

@@ -99,3 +99,89 @@ export async function drawnCharts(browserPath: string, file: string, width = 110
     await browser.close();
   }
 }
+
+/** One legend row as shown: the series' label and its value cell's text. */
+export type LegendRow = [label: string, value: string];
+
+/** A chart's legend at one moment: the data index under the cursor (null: none), every row (the x row first), and the data as uPlot holds it (x first). */
+export interface LegendReading {
+  idx: number | null;
+  rows: LegendRow[];
+  data: Array<Array<number | null>>;
+}
+
+/** A chart's legend still (as loaded), under the cursor at a few places, and after the cursor left. */
+export interface ChartLegends {
+  title: string;
+  kind: string;
+  still: LegendReading;
+  hovered: LegendReading[];
+  left: LegendReading;
+  /** The legend's run names, read after the cursor left (the grouping must survive uPlot's updates). */
+  groups: string[];
+}
+
+/** Run in the page, with the chart's index: its legend as the DOM shows it, once a frame has passed (uPlot may draw its cursor on the next). */
+const LEGEND = `((i) => new Promise((done) => requestAnimationFrame(() => {
+  const figure = document.querySelectorAll('figure.chart')[i];
+  const u = figure.uplot;
+  done({
+    idx: u.cursor.idx ?? null,
+    rows: [...figure.querySelectorAll('.u-legend tr.u-series')].map((tr) => [tr.querySelector('.u-label')?.textContent ?? '', tr.querySelector('.u-value')?.textContent ?? '']),
+    data: u.data.map((a) => [...a]),
+  });
+})))`;
+
+/** Where the cursor is put over each chart, as shares of its plot area's width: the start, the middle, the far end. */
+export const HOVER_AT = [0.02, 0.5, 0.98];
+
+/**
+ * Open `file` in headless Chromium and read every chart's legend: still,
+ * with the mouse over its plot at each of HOVER_AT, and after the mouse
+ * moved off the plot to the page's corner.
+ */
+export async function legendReadings(browserPath: string, file: string, width = 1100): Promise<{ charts: ChartLegends[]; problems: string[] }> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS });
+  try {
+    const page: Page = await browser.newPage({ viewport: { width, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    const figures = page.locator('figure.chart');
+    const charts: ChartLegends[] = [];
+    for (let i = 0; i < (await figures.count()); i++) {
+      const figure = figures.nth(i);
+      const read = async () => (await page.evaluate(`${LEGEND}(${i})`)) as LegendReading;
+      const still = await read();
+      const over = figure.locator('.u-over');
+      await over.scrollIntoViewIfNeeded();
+      const box = (await over.boundingBox())!;
+      const hovered: LegendReading[] = [];
+      for (const share of HOVER_AT) {
+        await page.mouse.move(box.x + box.width * share, box.y + box.height / 2);
+        await page.waitForFunction(`document.querySelectorAll('figure.chart')[${i}].uplot.cursor.idx != null`);
+        hovered.push(await read());
+      }
+      // Off the plot: the page's top left corner is margin, never a plot.
+      await page.mouse.move(1, 1);
+      await page.waitForFunction(`document.querySelectorAll('figure.chart')[${i}].uplot.cursor.idx == null`);
+      const left = await read();
+      const groups = (await figure.locator('.u-legend tr.u-group').allTextContents()) as string[];
+      charts.push({
+        title: (await figure.locator('figcaption').textContent()) ?? '',
+        kind: (await figure.getAttribute('class'))?.includes('spectrum') ? 'spectrum' : 'timeline',
+        still,
+        hovered,
+        left,
+        groups,
+      });
+    }
+    return { charts, problems };
+  } finally {
+    await browser.close();
+  }
+}

@@ -11,6 +11,10 @@
  * the SLO points. A series stops where its own samples do: past 1/(1-p) = N
  * a histogram of N values has nothing more to say, so its maximum is drawn
  * there, as HdrHistogram's plots put 100% at their last point.
+ *
+ * Each chart also says what its legend shows with no point under the cursor
+ * (a still page, and after the cursor leaves), where uPlot would print its
+ * "--" placeholder: a spectrum's series at p99, a timeline's last interval.
  */
 
 import { decodeHistogram } from '../stats/histogram.js';
@@ -35,6 +39,10 @@ export interface ChartSeries extends SeriesStyle {
   label: string;
   /** One value per x; null where the series has no value (a gap). */
   values: Array<number | null>;
+  /** The legend's figure with no point under the cursor: the spectrum's p99 (an SLO point: its limit), the timeline's last interval; null: none. */
+  still: number | null;
+  /** The legend's figure at each x, where it is not the drawn value: the errors series draws no mark for none, its legend says 0. */
+  shown?: Array<number | null>;
   /** Timeline: which axis (latency in microseconds, messages per second, or error marks). */
   scale?: 'us' | 'rate' | 'errors';
 }
@@ -46,6 +54,8 @@ export interface ChartData {
   series: ChartSeries[];
   /** Spectrum: the latency target in microseconds, drawn as a line; null for none. */
   targetUs: number | null;
+  /** The x that the series' `still` figures are at: 1/(1-p) = 100 (p99) on a spectrum, the last interval's end on a timeline. */
+  stillX: number;
 }
 
 /** A histogram to plot on a spectrum, and how. */
@@ -66,12 +76,14 @@ export interface SloPoint {
 const xOf = (p: number, top: number): number => (p >= 100 ? top : Number((100 / (100 - p)).toPrecision(12)));
 
 /** A decoded histogram (the WebAssembly build, as the tables': initHistograms() first) and its values at a grid. */
-function sample(encoded: string): { count: number; at: (x: number) => number | null; free: () => void } {
+function sample(encoded: string): { count: number; p99: number | null; at: (x: number) => number | null; free: () => void } {
   const h = decodeHistogram(encoded);
   const count = h.totalCount;
   const max = h.maxValue;
   return {
     count,
+    // What the line reads at 99% (x = 100): with fewer than 100 values, its last point, the maximum.
+    p99: count === 0 ? null : Math.min(h.getValueAtPercentile(99), max) / 1000,
     // The top of a bucket may pass the true maximum: never draw past it. The series ends at x = N with
     // the maximum, as HdrHistogram's plots end theirs at 100%. Nanoseconds to microseconds.
     at: (x) => (x > count || count === 0 ? null : x === count ? max / 1000 : Math.min(h.getValueAtPercentile(100 * (1 - 1 / x)), max) / 1000),
@@ -90,12 +102,12 @@ export function spectrumChart(title: string, inputs: SpectrumInput[], slo: SloPo
     for (const s of samples) if (s.count > 0) grid.add(s.count);
     for (const p of slo) grid.add(xOf(p.p, top));
     const x = [...grid].sort((a, b) => a - b);
-    const series: ChartSeries[] = inputs.map(({ histogram: _, ...style }, i) => ({ ...style, values: x.map((v) => samples[i].at(v)) }));
+    const series: ChartSeries[] = inputs.map(({ histogram: _, ...style }, i) => ({ ...style, values: x.map((v) => samples[i].at(v)), still: samples[i].p99 }));
     for (const p of slo) {
       const at = xOf(p.p, top);
-      series.push({ label: `SLO ${p.name} ${p.us} us`, values: x.map((v) => (v === at ? p.us : null)), colour: -1 });
+      series.push({ label: `SLO ${p.name} ${p.us} us`, values: x.map((v) => (v === at ? p.us : null)), still: p.us, colour: -1 });
     }
-    return { kind: 'spectrum', title, x, series, targetUs };
+    return { kind: 'spectrum', title, x, series, targetUs, stillX: xOf(99, top) };
   } finally {
     for (const s of samples) s.free();
   }
@@ -113,14 +125,16 @@ const MAX = 3;
  */
 export function timelineChart(title: string, points: TimelinePoint[]): ChartData {
   const x = points.map((p) => p.endS);
+  const last = points.at(-1);
   const series: ChartSeries[] = [
-    { label: 'p50', values: points.map((p) => p.p50), colour: P50, scale: 'us' },
-    { label: 'p99', values: points.map((p) => p.p99), colour: P99, scale: 'us' },
-    { label: 'max', values: points.map((p) => p.max), colour: MAX, scale: 'us', dash: 1 },
-    { label: 'msg/s', values: points.map((p) => p.msgPerS), colour: -2, scale: 'rate' },
+    { label: 'p50', values: points.map((p) => p.p50), still: last?.p50 ?? null, colour: P50, scale: 'us' },
+    { label: 'p99', values: points.map((p) => p.p99), still: last?.p99 ?? null, colour: P99, scale: 'us' },
+    { label: 'max', values: points.map((p) => p.max), still: last?.max ?? null, colour: MAX, scale: 'us', dash: 1 },
+    { label: 'msg/s', values: points.map((p) => p.msgPerS), still: last?.msgPerS ?? null, colour: -2, scale: 'rate' },
   ];
   if (points.some((p) => p.errors !== null && p.errors > 0)) {
-    series.push({ label: 'errors', values: points.map((p) => (p.errors !== null && p.errors > 0 ? p.errors : null)), colour: -1, scale: 'errors' });
+    const values = points.map((p) => (p.errors !== null && p.errors > 0 ? p.errors : null));
+    series.push({ label: 'errors', values, shown: points.map((p) => p.errors), still: last?.errors ?? null, colour: -1, scale: 'errors' });
   }
-  return { kind: 'timeline', title, x, series, targetUs: null };
+  return { kind: 'timeline', title, x, series, targetUs: null, stillX: last?.endS ?? 0 };
 }
