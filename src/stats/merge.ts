@@ -150,7 +150,7 @@ export interface MergedTag {
 export interface MergeResult {
   /** The bucket length L, ms. */
   intervalMs: number;
-  /** Each log's own interval length (its most frequent), ms. */
+  /** Each log's own interval length (intervalLengthOf), ms. */
   logIntervalMs: number[];
   tags: MergedTag[];
 }
@@ -250,22 +250,18 @@ function decodeInterval(name: string, iv: LogInterval): Histogram {
   }
 }
 
-/** A log's interval length, ms: the most frequent length of its intervals (the larger on a tie), its last, partial interval aside. */
+/**
+ * A log's interval length, ms: the median length of its intervals, each
+ * tag's last one aside (it ends with the run, and may be up to a quarter longer or
+ * a fragment, from an older writer). Not the most frequent length: under
+ * load every interval ends a few ms late, no two lengths are alike, and the
+ * most frequent would be whichever tied last.
+ */
 export function intervalLengthOf(log: IntervalLog): number {
-  return mostFrequent(log.intervals.map((iv) => iv.lengthMs));
-}
-
-/** The most frequent value (the larger on a tie). */
-function mostFrequent(values: readonly number[]): number {
-  const counts = new Map<number, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  let best = 0;
-  let bestCount = 0;
-  for (const [v, n] of counts) {
-    if (n > bestCount || (n === bestCount && v > best)) {
-      best = v;
-      bestCount = n;
-    }
-  }
-  return best;
+  const last = new Map<string, LogInterval>();
+  for (const iv of log.intervals) last.set(iv.tag, iv);
+  let lengths = log.intervals.filter((iv) => last.get(iv.tag) !== iv).map((iv) => iv.lengthMs);
+  if (lengths.length === 0) lengths = log.intervals.map((iv) => iv.lengthMs);
+  lengths.sort((a, b) => a - b);
+  return lengths[(lengths.length - 1) >> 1];
 }
