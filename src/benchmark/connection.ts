@@ -102,8 +102,12 @@ export abstract class LoadState {
 
   /** Every request is answered after the measured window, or the run is given up: stop. */
   abstract finish(): void;
-  /** Nothing is in flight and something waits for that (awaitQuiet): close the interval that is due at `now` and send again, or end the run after its window. */
-  abstract quiet(now: number): void;
+  /**
+   * Nothing is in flight and something waits for that (awaitQuiet): close
+   * the interval that is due at `now` (the clock of the read that brought
+   * the last reply) and send again, or end the run after its window.
+   */
+  abstract quiet(): void;
   /**
    * An interval is due: close it once nothing is in flight. Closed loop
    * holds its sends, so that comes within a round trip; open loop keeps its
@@ -112,7 +116,8 @@ export abstract class LoadState {
   private readonly onIntervalDue = (): void => {
     const now = nowNs();
     if (this.inFlight === 0) {
-      this.quiet(now);
+      this.now = now; // no read is being decoded: this is the time of the close
+      this.quiet();
       return;
     }
     this.awaitQuiet = true;
@@ -209,7 +214,7 @@ export class LoadConnection implements MessageHandler {
     this.received++;
     if (!load.exchange.matches(buf, start, end, this.received)) load.wrongReply(buf, start, end, this.received);
     else load.record(this.sentAt[slot], this.dueAt === null ? 0 : this.dueAt[slot], load.now);
-    if (load.inFlight === 0 && load.awaitQuiet) load.quiet(load.now);
+    if (load.inFlight === 0 && load.awaitQuiet) load.quiet();
   }
 
   /** Closed loop: fill the pipeline again, in one write. */

@@ -232,12 +232,12 @@ export class Load extends LoadState {
     this.window.onMeasured?.();
   };
 
-  quiet(now: number): void {
+  quiet(): void {
     if (this.phase >= DRAIN) {
       this.finish();
       return;
     }
-    this.closeInterval(now);
+    this.closeInterval(this.now);
   }
 
   /** Close the interval that is due at `now` (ns), then send again from a fresh clock: the close is in no round trip's time. */
@@ -297,7 +297,10 @@ export class Load extends LoadState {
   }
 
   onConnectionLost(): void {
-    if (this.awaitQuiet && this.inFlight === 0) this.quiet(nowNs());
+    if (this.awaitQuiet && this.inFlight === 0) {
+      this.now = nowNs();
+      this.quiet();
+    }
     if (--this.alive > 0 || this.phase === DONE) return;
     // Every connection is gone: nothing more can happen.
     if (this.phase === WARMUP) this.beginMeasure();
