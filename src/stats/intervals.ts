@@ -45,7 +45,7 @@ export interface Interval {
   elapsedS: number;
   /**
    * Which interval of the window this is, from 1: the number of the tick
-   * that ended it (the nearest, for the last one). The threads of one
+   * that made it due (the next one, for the last). The threads of one
    * scenario number theirs alike, whenever each closed it, so that the n-th
    * of one is merged with the n-th of the others (src/benchmark/run.ts).
    */
@@ -78,8 +78,8 @@ export class IntervalRecorder {
   private timer: NodeJS.Timeout | null = null;
   /** The number of the next tick, from 1: it comes at the window's start plus that many periods. */
   private nextTick = 1;
-  /** The index of the last interval closed. */
-  private lastIndex = 0;
+  /** The number of the last tick that came: the index of the interval it made due. */
+  private dueTick = 0;
   /** A tick has come and the interval awaits its close (closeDue). */
   due = false;
   /** No tick from here on (ns): the window's end less a quarter interval. */
@@ -121,7 +121,7 @@ export class IntervalRecorder {
   }
 
   private readonly tick = (): void => {
-    this.nextTick++;
+    this.dueTick = this.nextTick++;
     this.arm();
     if (this.due) return; // the last one still waits for a moment with nothing in flight: it will cover both
     this.due = true;
@@ -131,16 +131,14 @@ export class IntervalRecorder {
   /** Close the interval that is due, at `now`: the time of the last reply, with nothing in flight. The caller reads the clock afresh before it sends again. */
   closeDue(now: number): void {
     this.due = false;
-    if (this.running) this.close(now);
+    if (this.running) this.close(now, this.dueTick);
   }
 
-  /** Close the current interval at `now` and open the next one. */
-  private close(now: number): void {
+  /** Close the current interval at `now` as interval number `index`, and open the next one. */
+  private close(now: number, index: number): void {
     this.total.add(this.current);
     if (this.totalUncorrected !== null) this.totalUncorrected.add(this.currentUncorrected!);
     const errors = this.errors();
-    const index = Math.max(this.lastIndex + 1, Math.round((now - this.beganNs) / this.periodNs));
-    this.lastIndex = index;
     if (this.sink !== null) {
       this.sink({
         startMs: wallMs(this.startNs),
@@ -169,7 +167,8 @@ export class IntervalRecorder {
     this.due = false;
     if (!this.running) return;
     this.running = false;
-    this.close(now);
+    // Numbered as the tick that would have come next: the same in every thread of a scenario.
+    this.close(now, this.nextTick);
   }
 
   /** Free the interval histograms (WebAssembly memory); the totals are the owner's. */
