@@ -81,7 +81,16 @@ const DRAWN = `(() => [...document.querySelectorAll('figure.chart')].map((figure
  * drawn, with any console error or page error the page raised. `shot`, when
  * given, keeps a full-page screenshot there.
  */
-export async function drawnCharts(browserPath: string, file: string, width = 1100, shot?: string): Promise<{ charts: DrawnChart[]; problems: string[] }> {
+export function drawnCharts(browserPath: string, file: string, width = 1100, shot?: string): Promise<{ charts: DrawnChart[]; problems: string[] }> {
+  return onPage(browserPath, file, width, async (page) => {
+    const charts = (await page.evaluate(DRAWN)) as DrawnChart[];
+    if (shot !== undefined) await page.screenshot({ path: shot, fullPage: true });
+    return charts;
+  });
+}
+
+/** Open `file` in headless Chromium `width` px wide, run `read` on the loaded page, and return what it read with any console error or page error the page raised. */
+async function onPage<T>(browserPath: string, file: string, width: number, read: (page: Page) => Promise<T>): Promise<{ charts: T; problems: string[] }> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS });
   try {
@@ -92,9 +101,7 @@ export async function drawnCharts(browserPath: string, file: string, width = 110
     });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-    const charts = (await page.evaluate(DRAWN)) as DrawnChart[];
-    if (shot !== undefined) await page.screenshot({ path: shot, fullPage: true });
-    return { charts, problems };
+    return { charts: await read(page), problems };
   } finally {
     await browser.close();
   }
@@ -140,17 +147,8 @@ export const HOVER_AT = [0.02, 0.5, 0.98];
  * with the mouse over its plot at each of HOVER_AT, and after the mouse
  * moved off the plot to the page's corner.
  */
-export async function legendReadings(browserPath: string, file: string, width = 1100): Promise<{ charts: ChartLegends[]; problems: string[] }> {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS });
-  try {
-    const page: Page = await browser.newPage({ viewport: { width, height: 900 } });
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+export function legendReadings(browserPath: string, file: string, width = 1100): Promise<{ charts: ChartLegends[]; problems: string[] }> {
+  return onPage(browserPath, file, width, async (page) => {
     const figures = page.locator('figure.chart');
     const charts: ChartLegends[] = [];
     for (let i = 0; i < (await figures.count()); i++) {
@@ -180,8 +178,6 @@ export async function legendReadings(browserPath: string, file: string, width = 
         groups,
       });
     }
-    return { charts, problems };
-  } finally {
-    await browser.close();
-  }
+    return charts;
+  });
 }

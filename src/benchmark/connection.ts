@@ -73,7 +73,7 @@ export abstract class LoadState {
    * in, which calls Load.quiet.
    */
   awaitQuiet = false;
-  /** Open loop: when the interval became due, ns (a quarter interval later it closes with requests in flight: Load.watch). */
+  /** Open loop: when the interval became due, ns (a quarter interval later it holds the sends: Load.watch). */
   protected dueSince = 0;
   /** Set by Load.stop (an interrupt): what is in flight from then on is abandoned, not lost. Read when a connection fails, never per message. */
   stopping = false;

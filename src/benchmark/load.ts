@@ -248,7 +248,11 @@ export class Load extends LoadState {
     this.held = false;
     const t = nowNs();
     this.now = t;
-    if (held) for (const c of this.conns) c.refill(t);
+    if (!held) return;
+    for (const c of this.conns) {
+      if (this.open) c.sendDue(t);
+      else c.refill(t);
+    }
   }
 
   /**
@@ -284,13 +288,15 @@ export class Load extends LoadState {
 
   /**
    * Fail connections whose oldest request has waited longer than the
-   * timeout. In open loop, close an interval that has waited a quarter
-   * interval for a moment with nothing in flight (a server that cannot keep
-   * up): its close then lands in the round trips in flight.
+   * timeout. In open loop, an interval that has waited a quarter interval
+   * for a moment with nothing in flight (a server that cannot keep up)
+   * holds the sends, as closed loop does at once, so that its close still
+   * falls between round trips; the messages due meanwhile are charged the
+   * wait.
    */
   private watch(): void {
     const now = nowNs();
-    if (this.awaitQuiet && this.phase === MEASURE && now - this.dueSince > this.spec.intervalS * 250e6) this.closeInterval(now);
+    if (this.awaitQuiet && this.phase === MEASURE && now - this.dueSince > this.spec.intervalS * 250e6) this.held = true;
     for (const c of this.conns) {
       if (!c.dead && c.inFlight > 0 && now - c.sentAt[c.head] > this.timeoutNs) c.fail(`no reply within ${this.spec.timeoutMs} ms`);
     }

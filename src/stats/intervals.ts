@@ -22,8 +22,9 @@
  * afresh before it sends again. In closed loop it sends nothing new once
  * the interval is due, so that moment comes within a round trip. In open
  * loop it keeps to its schedule (a message held back would be charged the
- * wait) and takes the first moment nothing is in flight, or closes anyway
- * after a quarter interval without one (a saturated server).
+ * wait) and takes the first moment nothing is in flight; when none has
+ * come within a quarter interval (a server that cannot keep up), it holds
+ * its sends too until one does.
  *
  * A window of known length (`--duration`) takes no tick within a quarter
  * interval of its end: that interval ends with the window instead, rather
