@@ -127,7 +127,7 @@ const WATCH_MS = 100;
 /** After an interrupt, the longest wait for replies still in flight (or --timeout-ms, if shorter): a working server answers in microseconds. */
 const STOP_DRAIN_MS = 1000;
 /** The longest the window's CPU sample waits for the drain after the window (Load.measured). */
-const MEASURED_WAIT_MS = 20;
+const MEASURED_WAIT_MS = 200;
 
 /** One thread's part of a scenario, from connecting to the last reply. */
 export class Load extends LoadState {
