@@ -90,6 +90,7 @@ function result(over: Partial<ScenarioResult>, messages = 100): ScenarioResult {
     interrupted: false,
     failure: null,
     droppedBy: null,
+    framingHint: null,
     threads: 1,
     throughputPerSec: messages,
     latency,

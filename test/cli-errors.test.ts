@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BIN, type Run, runBin, startServer, tempDir, unusedPort, usageErrorTests } from './helpers.js';
+import { BIN, type Run, listenRaw, runBin, startServer, tempDir, unusedPort, usageErrorTests } from './helpers.js';
 
 const SHORT = ['--duration', '0.2', '--warmup', '0'];
 
@@ -118,6 +118,19 @@ describe('no right reply: the benchmark says what to check', () => {
     assert.match(text.stdout, /^hint +no reply came back: check that the server runs with the same --framing \(this benchmark: length\), and --mode\/--response/m);
     const json = JSON.parse((await runBin('benchmark', [...args, '--json'])).stdout);
     assert.match(json.hint, /same --framing \(this benchmark: length\)/);
+  });
+
+  it('replies in another framing: the benchmark reads their bytes as the client does (a line where a length was expected)', async (t) => {
+    // A peer that answers every read with a line: the benchmark, length-framed, reads "resp" as a length.
+    const { port } = await listenRaw(t, (s) => s.on('data', () => s.write('respuesta\n')));
+    const args = ['--port', String(port), '--connections', '1', '--timeout-ms', '1000', ...SHORT];
+    const text = await runBin('benchmark', args);
+    assert.equal(text.code, 1);
+    assert.match(text.stdout, /^error: scenario 1: connection 1: bad reply stream/m);
+    assert.match(text.stdout, /^hint +the 4-byte length reads as text \("resp"\).*--framing line/m);
+    const json = JSON.parse((await runBin('benchmark', [...args, '--json'])).stdout);
+    assert.match(json.hint, /reads as text \("resp"\)/);
+    assert.match(json.scenarios[0].framingHint, /reads as text/);
   });
 
   it('a clean run has no hint', async (t) => {

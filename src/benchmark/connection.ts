@@ -20,6 +20,7 @@
 import type { Socket } from 'node:net';
 import { codecs, type Decoder, type MessageHandler } from '../protocol/index.js';
 import { Exchange } from '../protocol/exchange.js';
+import { framingHint } from '../protocol/errors.js';
 import { nowNs } from '../stats/clock.js';
 import { createHistogram, type Histogram } from '../stats/histogram.js';
 import { IntervalRecorder, type IntervalSink } from '../stats/intervals.js';
@@ -192,8 +193,10 @@ export class LoadConnection implements MessageHandler {
     const load = this.load;
     load.now = nowNs();
     const err = this.decoder.push(buf, 0, n);
-    if (err !== null) this.fail(`bad reply stream: ${err.message}`);
-    else if (load.open) this.sendDue(load.now);
+    if (err !== null) {
+      load.counts.framingHint ??= framingHint(err.code, err.actual);
+      this.fail(`bad reply stream: ${err.message}`);
+    } else if (load.open) this.sendDue(load.now);
     else this.refill(load.now);
     return true;
   }

@@ -80,6 +80,8 @@ export interface LoadCounts {
   failure: string | null;
   /** The first connection the server closed or reset, if it did. */
   droppedBy: string | null;
+  /** A guess at the cause of a protocol error in the replies, from its bytes (framingHint): another framing, HTTP. */
+  framingHint: string | null;
 }
 
 /** Counts of nothing yet: a thread's at its start, and the sum's before the threads are added. */
@@ -98,6 +100,7 @@ export function noCounts(): LoadCounts {
     interrupted: false,
     failure: null,
     droppedBy: null,
+    framingHint: null,
   };
 }
 

@@ -60,6 +60,8 @@ export interface ScenarioReport {
   warnings: string[];
   sloBreaches: string[];
   failure: string | null;
+  /** What the bytes of a bad reply stream suggest (another framing, HTTP), as the client's hint; null when none came. */
+  framingHint: string | null;
   /** With --json: the histograms behind the figures, so that a saved report can be rebuilt, merged or compared later. */
   histograms?: ScenarioHistograms;
 }
@@ -196,6 +198,7 @@ export function buildScenarioReport(s: Scenario, r: ScenarioResult, cpu: WindowC
     // A window stopped in its warm-up measured nothing: no limit was broken.
     sloBreaches: r.interrupted && latencyUs === null ? [] : breaches(latencyUs),
     failure: r.failure ?? r.droppedBy,
+    framingHint: r.framingHint,
   };
 }
 
@@ -207,6 +210,9 @@ export function buildScenarioReport(s: Scenario, r: ScenarioResult, cpu: WindowC
 export function replyHintFor(scenarios: readonly ScenarioReport[], o: ReplyOptions): string | null {
   const none = scenarios.filter((s) => s.messages === 0 && (s.failure !== null || s.errors > 0));
   if (none.length === 0) return null;
+  // The bytes of the replies say more than a list of what to check, as the client's hint does.
+  const fromBytes = none.find((s) => s.framingHint != null)?.framingHint;
+  if (fromBytes != null) return fromBytes;
   return replyHint(
     'benchmark',
     o,

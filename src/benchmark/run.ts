@@ -308,6 +308,7 @@ function merge(parts: WorkerDone[], threads: number): ScenarioResult {
     total.durationNs = Math.max(total.durationNs, c.durationNs);
     total.failure ??= c.failure;
     total.droppedBy ??= c.droppedBy;
+    total.framingHint ??= c.framingHint;
     total.throughputPerSec += perSecond(c);
     addEncoded(latency, p.latency);
     addEncoded(uncorrected, p.uncorrected);
