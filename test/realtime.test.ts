@@ -18,12 +18,22 @@ const ROOT_SKIP = process.getuid?.() === 0 ? false : 'setting SCHED_FIFO needs r
 const SETPRIV_SKIP =
   process.getuid?.() !== 0 ? false : spawnSync('setpriv', ['--version']).status === 0 ? false : 'setpriv (util-linux) is missing: cannot drop CAP_SYS_NICE to see the refusal as root';
 
-/** Policy and priority of every thread of `pid`, from /proc (the kernel's prio of an RT thread is 99 - its rt priority). */
+/**
+ * Policy and priority of every thread of `pid`, from /proc (the kernel's prio
+ * of an RT thread is 99 - its rt priority). A thread that ends between the
+ * listing and the read (Node's short-lived helper threads) is left out.
+ */
 function threadPolicies(pid: number): Array<{ tid: string; policy: number; rtPriority: number }> {
-  return readdirSync(`/proc/${pid}/task`).map((tid) => {
-    const sched = readFileSync(`/proc/${pid}/task/${tid}/sched`, 'utf8');
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+    let sched: string;
+    try {
+      sched = readFileSync(`/proc/${pid}/task/${tid}/sched`, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
     const field = (name: string) => Number(new RegExp(`^${name}\\s*:\\s*(-?\\d+)`, 'm').exec(sched)![1]);
-    return { tid, policy: field('policy'), rtPriority: 99 - field('prio') };
+    return [{ tid, policy: field('policy'), rtPriority: 99 - field('prio') }];
   });
 }
 
