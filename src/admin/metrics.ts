@@ -13,7 +13,7 @@
  * with collectDefaultMetrics: that also starts an event-loop monitor
  * sampling every 10 ms, which woke this thread a hundred times a second and,
  * on a CPU shared with the serving thread, kept it waiting to run a third
- * of the time (docs/PERFORMANCE.md, "What a scrape costs").
+ * of the time (docs/lab/2026-12-04-performance.md, "What a scrape costs").
  *
  * With `--workers N` the primary serves the one admin port and every figure
  * of a serving thread is one series per worker process, labelled

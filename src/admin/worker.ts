@@ -70,10 +70,10 @@ const ADMIN_NICE = 19;
  *   (bench/admin-cost.sh: p99.9 of 460 and 1136 us against 47 and 54 us).
  *   SCHED_IDLE, tried first, kept the tail but cost every round trip about
  *   2 us at p50 even with nobody asking the admin port anything; nice 19
- *   costs nothing then (docs/PERFORMANCE.md, "The admin thread's priority");
+ *   costs nothing then (docs/lab/2026-12-04-performance.md, "The admin thread's priority");
  * - onto other CPUs than the serving thread's when there are (`cpus`,
  *   --admin-cpu or its default): a scrape's work then never runs where
- *   replies are made (docs/PERFORMANCE.md, "What a scrape costs").
+ *   replies are made (docs/lab/2026-12-04-performance.md, "What a scrape costs").
  * Returns what it could not do, one line each.
  */
 function placeThisThread(cpus: string | null, realtime: boolean): string[] {

@@ -4,7 +4,7 @@
  * Every `socket.write` goes through the Writable state machine and makes a
  * new `WriteWrap` request object: about 215 bytes of garbage per call on
  * Node 20 (the server's garbage went from 274 to 57 bytes a round trip
- * without it; docs/PERFORMANCE.md, "Garbage"), even when the kernel takes
+ * without it; docs/lab/2026-12-04-performance.md, "Where the time and the garbage go"), even when the kernel takes
  * the bytes at once, which on loopback is nearly always. Underneath, the handle's
  * `writeBuffer(req, buf)` tries a synchronous write first and only uses
  * `req` when it has to queue. So this module keeps one spare request and

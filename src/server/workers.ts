@@ -15,7 +15,7 @@
  *   is in no connection's path.
  * - 'cluster' (Node 20, or `--distribution cluster`): Node's cluster module,
  *   round-robin (its default on Linux): the primary accepts and hands each
- *   connection to the next worker over IPC. docs/PERFORMANCE.md, "Workers",
+ *   connection to the next worker over IPC. docs/lab/2026-12-04-performance.md, "Workers",
  *   has the measurement against the shared handle (NODE_CLUSTER_SCHED_POLICY=none).
  *
  * A Unix socket cannot be shared with SO_REUSEPORT: it goes through the
