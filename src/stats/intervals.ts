@@ -82,7 +82,7 @@ export class IntervalRecorder {
   /** The number of the last tick that came: the index of the interval it made due. */
   private dueTick = 0;
   /** A tick has come and the interval awaits its close (closeDue). */
-  due = false;
+  private due = false;
   /** No tick from here on (ns): the window's end less a quarter interval. */
   private lastTickNs = Infinity;
   private startNs = 0;
