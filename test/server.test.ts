@@ -500,10 +500,10 @@ describe('a peer with another framing: the log says what to check', () => {
 });
 
 describe('help', () => {
-  it('shows the --unix-mode default in octal, as the config line and the README write it (0600)', async () => {
+  it('shows the --unix-mode default in octal, as the config line and the command-line reference (docs/OPERATIONS.md) write it (0600)', async () => {
     const r = await runBin('server', ['--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /--unix-mode <octal> +permission bits of the Unix socket file \(default: 0600\)/);
-    assert.match(readFileSync(new URL('../README.md', import.meta.url), 'utf8'), /--unix-mode OCTAL` \| `0600` \|/);
+    assert.match(readFileSync(new URL('../docs/OPERATIONS.md', import.meta.url), 'utf8'), /--unix-mode OCTAL` \| `0600` \|/);
   });
 });
