@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
-import { pinSelf } from '../src/io/placement.js';
+import { pinSelf } from '../src/machine/cpus.js';
 import { DEFAULT_MAX_FRAME, type Mode } from '../src/protocol/index.js';
 import { ResponderServer } from '../src/server/server.js';
 import { startServerProcess } from '../src/server/spawn.js';

@@ -9,7 +9,7 @@
  */
 import { connect } from 'node:net';
 import { codecs } from '../src/protocol/index.js';
-import { processRssBytes } from '../src/benchmark/system.js';
+import { processRssBytes } from '../src/machine/proc.js';
 import { startServerProcess } from '../src/server/spawn.js';
 import { tcpPort } from './lib.js';
 

@@ -10,7 +10,7 @@
  *   node --import tsx bench/idle-memory.ts [connections]     (after ./run.sh build)
  */
 import { spawn } from 'node:child_process';
-import { processRssBytes } from '../src/benchmark/system.js';
+import { processRssBytes } from '../src/machine/proc.js';
 import { startServerProcess } from '../src/server/spawn.js';
 import { openConnections, tcpPort } from './lib.js';
 

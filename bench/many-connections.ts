@@ -25,7 +25,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { processRssBytes } from '../src/benchmark/system.js';
+import { processRssBytes } from '../src/machine/proc.js';
 import { startServerProcess } from '../src/server/spawn.js';
 
 const LIMIT_BYTES = 1e9;

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BIN, onTeardown, rawConnect, readBytes, runBin, startServer, threadNice, usageErrorTests, waitUntil, withDeadline } from './helpers.js';
 import { http, sample, waitForSample, which } from './admin-helpers.js';
-import { allowedCpus, expandCpuList, otherCpus } from '../src/io/placement.js';
+import { allowedCpus, expandCpuList, otherCpus } from '../src/machine/cpus.js';
 import { lengthFrame } from '../src/protocol/length.js';
 
 const ADMIN = ['--port', '0', '--admin', '127.0.0.1:0'];

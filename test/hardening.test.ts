@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { type TestContext, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { codecs } from '../src/protocol/index.js';
-import { processRssBytes } from '../src/benchmark/system.js';
+import { processRssBytes } from '../src/machine/proc.js';
 import { IO_PATHS, type RunningServer, closed, delay, numbered, rawConnect, readBytes, readNumbered, startServer, tempDir, usageErrorTests, waitUntil } from './helpers.js';
 
 const frame = (s: string | Buffer) => codecs.length.frame(typeof s === 'string' ? Buffer.from(s) : s);

@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processRssBytes } from '../../src/benchmark/system.js';
+import { processRssBytes } from '../../src/machine/proc.js';
 import { openConnections, waitForPort } from '../lib.js';
 import { type Latency, PLACEMENTS, type Placement, type Row, type Section } from './rows.js';
 import { bin, freePort, ourClient, ourLatency, ourServer, removeFeeds, run, sleep, sockperfClient, sockperfServer, stop } from './tools.js';

@@ -32,7 +32,7 @@ import { packageVersion, runMeta } from '../cli/meta.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
 import { type IoPath, ioPath, usePublicIo } from '../io/binding.js';
 import { type Target, targetUrl } from '../io/connect.js';
-import { allowedCpus } from '../io/placement.js';
+import { allowedCpus } from '../machine/cpus.js';
 import { encodeHistogram, encodeInterval, initHistograms, summarize } from '../stats/histogram.js';
 import { HlogFile } from '../stats/hlog.js';
 import { DEFAULT_INTERVAL_S, type Interval } from '../stats/intervals.js';
@@ -57,7 +57,7 @@ import {
 } from './report.js';
 import { type ScenarioResult, runScenario, settleInterrupt } from './run.js';
 import { SpawnedServer } from './spawned.js';
-import { onlineCpus, parseCpuSet } from './system.js';
+import { onlineCpus, parseCpuSet } from '../machine/proc.js';
 import { bordersFor } from './table.js';
 import { formatHead, formatNotes, formatRow, scenarioColumns } from './text.js';
 import { cpuWindow } from './window.js';

@@ -9,9 +9,9 @@
  * its summary. A signal from here would be its second, which makes it exit
  * without one; so a server that is stopping by itself is waited for instead.
  */
-import { allowedCpus } from '../io/placement.js';
+import { allowedCpus } from '../machine/cpus.js';
 import { type ServerProcess, startServerProcess } from '../server/spawn.js';
-import { type ServerSpec, serverArgs } from './system.js';
+import { type ServerSpec, serverArgs } from '../machine/proc.js';
 
 /** Time for a server signalled with the benchmark to say so (its `shutdown` event), and then to exit by itself. */
 const SELF_STOP_MS = { notice: 250, exit: 5000 };

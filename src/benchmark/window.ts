@@ -6,7 +6,7 @@
  */
 import type { WindowCpu } from './report.js';
 import type { WindowProbe } from './run.js';
-import { cpuIdleUs, processCpuUs } from './system.js';
+import { cpuIdleUs, processCpuUs } from '../machine/proc.js';
 
 /** A probe for one window; `result()` after it has closed (all null when it never opened). */
 export function cpuWindow(serverPid: number | null, clientCpus: readonly number[]): WindowProbe & { result(): WindowCpu } {

@@ -5,7 +5,7 @@
  */
 import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { FRAMINGS, MODES } from '../protocol/index.js';
-import { cpuRanges, pinSelf, realtimeSelf } from '../io/placement.js';
+import { cpuRanges, pinSelf, realtimeSelf } from '../machine/cpus.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

@@ -21,7 +21,7 @@ import { paintFor } from '../cli/colour.js';
 import { connectHint } from '../cli/hints.js';
 import { packageVersion, runMeta } from '../cli/meta.js';
 import { type RequestOptions, addRequestOptions, checkRequestOptions, targetOf } from '../cli/request-options.js';
-import { allowedCpus } from '../io/placement.js';
+import { allowedCpus } from '../machine/cpus.js';
 import { type IoPath, usePublicIo } from '../io/binding.js';
 import { type EncodedHistograms, encodeHistogram, encodeInterval, initHistograms, summarize, toHgrm } from '../stats/histogram.js';
 import { HlogFile } from '../stats/hlog.js';

@@ -21,7 +21,7 @@ import {
 } from '../cli/args.js';
 import { createLogger } from '../cli/log.js';
 import { framingHint } from '../protocol/errors.js';
-import { allowedCpus, otherCpus } from '../io/placement.js';
+import { allowedCpus, otherCpus } from '../machine/cpus.js';
 import { describeConfig, describeRt, describeSummary } from './report.js';
 import { type LimitEvent, type ProtocolErrorEvent, ResponderServer, type ServerOptions } from './server.js';
 import { type IoPath, ioPath, usePublicIo } from '../io/binding.js';
