@@ -10,7 +10,7 @@
  *   node --import tsx bench/after-burst-memory.ts [connections] [io] [flags...]    (after ./run.sh build)
  *   e.g. bench/after-burst-memory.ts 10000 sockets "--no-memory-reducer"
  */
-import { startServerProcess } from '../src/server/spawn.js';
+import { startServerProcess } from '../src/launch/server.js';
 import { lengthFrame } from '../src/protocol/length.js';
 import { openConnections, replyOnEach, tcpPort } from './lib.js';
 

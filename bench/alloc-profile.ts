@@ -15,10 +15,10 @@
 import { spawn } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
-import { pinSelf } from '../src/machine/cpus.js';
+import { pinSelf } from '../src/machine/sched.js';
 import { DEFAULT_MAX_FRAME, type Mode } from '../src/protocol/index.js';
 import { ResponderServer } from '../src/server/server.js';
-import { startServerProcess } from '../src/server/spawn.js';
+import { startServerProcess } from '../src/launch/server.js';
 import { tcpPort } from './lib.js';
 import { runProbe } from '../src/client/probe.js';
 import { initHistograms } from '../src/stats/histogram.js';

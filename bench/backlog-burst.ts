@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
-import { startServerProcess } from '../src/server/spawn.js';
+import { startServerProcess } from '../src/launch/server.js';
 import { lengthFrame } from '../src/protocol/length.js';
 import { replyOnEach, tcpPort } from './lib.js';
 

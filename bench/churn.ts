@@ -10,7 +10,7 @@
 import { connect } from 'node:net';
 import { codecs } from '../src/protocol/index.js';
 import { processRssBytes } from '../src/machine/proc.js';
-import { startServerProcess } from '../src/server/spawn.js';
+import { startServerProcess } from '../src/launch/server.js';
 import { tcpPort } from './lib.js';
 
 const io = process.argv[2] === 'sockets' ? 'sockets' : 'handles';

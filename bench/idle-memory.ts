@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { processRssBytes } from '../src/machine/proc.js';
-import { startServerProcess } from '../src/server/spawn.js';
+import { startServerProcess } from '../src/launch/server.js';
 import { openConnections, tcpPort } from './lib.js';
 
 const N = Number(process.argv[2] ?? 10_000);

@@ -1,6 +1,6 @@
 /** Small helpers shared by the scripts in bench/. */
 import { type Socket, connect } from 'node:net';
-import type { ServerProcess } from '../src/server/spawn.js';
+import type { ServerProcess } from '../src/launch/server.js';
 
 /** Resolves once something accepts connections on 127.0.0.1:`port` (for servers that print no readiness line, such as sockperf's). */
 export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {

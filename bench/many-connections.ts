@@ -26,7 +26,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { processRssBytes } from '../src/machine/proc.js';
-import { startServerProcess } from '../src/server/spawn.js';
+import { startServerProcess } from '../src/launch/server.js';
 
 const LIMIT_BYTES = 1e9;
 /** What the kernel did with connections its listeners could not take: /proc/net/netstat's TcpExt line. */

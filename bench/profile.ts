@@ -9,7 +9,7 @@
  * The raw profiles stay in results/profile/ (.cpuprofile opens in Chrome DevTools).
  */
 import { spawnSync } from 'node:child_process';
-import { startServerProcess } from '../src/server/spawn.js';
+import { startServerProcess } from '../src/launch/server.js';
 import { tcpPort } from './lib.js';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

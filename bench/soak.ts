@@ -21,7 +21,7 @@ import { type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codecs, type MessageHandler } from '../src/protocol/index.js';
-import { startServerProcess } from '../src/server/spawn.js';
+import { startServerProcess } from '../src/launch/server.js';
 import { tcpPort } from './lib.js';
 
 const args = process.argv.slice(2);

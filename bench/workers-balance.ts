@@ -16,7 +16,7 @@
  *   node --import tsx bench/workers-balance.ts [N=2000] [S=2000]     (after ./run.sh build)
  */
 import { connect } from 'node:net';
-import { type ServerProcess, startServerProcess } from '../src/server/spawn.js';
+import { type ServerProcess, startServerProcess } from '../src/launch/server.js';
 import { reusePortAvailable } from '../src/server/workers.js';
 import { openConnections, replyOnEach, tcpPort } from './lib.js';
 

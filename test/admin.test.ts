@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BIN, onTeardown, rawConnect, readBytes, runBin, startServer, threadNice, usageErrorTests, waitUntil, withDeadline } from './helpers.js';
 import { http, sample, waitForSample, which } from './admin-helpers.js';
-import { allowedCpus, expandCpuList, otherCpus } from '../src/machine/cpus.js';
+import { allowedCpus, otherCpus, parseCpuSet } from '../src/machine/cpus.js';
 import { lengthFrame } from '../src/protocol/length.js';
 
 const ADMIN = ['--port', '0', '--admin', '127.0.0.1:0'];
@@ -171,7 +171,7 @@ describe('admin port: usage', () => {
 /** Where a thread of `pid` may run, as CPU numbers (its Cpus_allowed_list). */
 function threadCpus(pid: number, tid: number | string): number[] {
   const m = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'));
-  return expandCpuList(m![1]);
+  return parseCpuSet(m![1]);
 }
 
 /** The id of the admin thread of `pid`: its one thread at nice 19. */
@@ -184,16 +184,16 @@ function adminThread(pid: number): string {
 describe('admin port: CPU placement', () => {
   // The first CPU the tests may use serves; the admin thread's default is the rest.
   const allowed = allowedCpus('self');
-  const first = allowed === null ? 0 : expandCpuList(allowed)[0];
+  const first = allowed === null ? 0 : parseCpuSet(allowed)[0];
   const others = otherCpus(allowed, String(first));
   const ONE_CPU = others === null ? `the tests may run on CPUs ${allowed ?? '?'} only: no second CPU for the admin thread` : false;
-  const second = others === null ? first : expandCpuList(others)[0];
+  const second = others === null ? first : parseCpuSet(others)[0];
 
   it(`with --cpu ${first}, the admin thread runs on this process's other CPUs, and the config says so`, { skip: ONE_CPU }, async () => {
     const server = await startServer([...ADMIN, '--cpu', String(first)]);
     assert.equal((await server.waitFor('config')).adminCpus, others);
     assert.deepEqual(threadCpus(server.pid, server.pid), [first], 'the serving thread stays on its CPU');
-    assert.deepEqual(threadCpus(server.pid, adminThread(server.pid)), expandCpuList(others!));
+    assert.deepEqual(threadCpus(server.pid, adminThread(server.pid)), parseCpuSet(others!));
     assert.equal((await http(`${server.admin!.url}/metrics`)).status, 200);
     await server.stop();
   });
@@ -202,7 +202,7 @@ describe('admin port: CPU placement', () => {
     const server = await startServer([...ADMIN, '--admin-cpu', String(second)]);
     assert.equal((await server.waitFor('config')).adminCpus, String(second));
     assert.deepEqual(threadCpus(server.pid, adminThread(server.pid)), [second]);
-    assert.deepEqual(threadCpus(server.pid, server.pid), expandCpuList(allowed!), 'the serving thread keeps every CPU');
+    assert.deepEqual(threadCpus(server.pid, server.pid), parseCpuSet(allowed!), 'the serving thread keeps every CPU');
     assert.equal((await http(`${server.admin!.url}/metrics`)).status, 200);
     await server.stop();
   });

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from 'commander';
-import { parseSlo, presetScenarios, PRESETS, scenarioMatrix, sloBreaches } from '../src/benchmark/options.js';
+import { parseSlo, presetScenarios, scenarioMatrix, sloBreaches } from '../src/benchmark/options.js';
+import { PRESETS } from '../src/report/scenario.js';
 import { splitConnections } from '../src/benchmark/run.js';
 
 describe('scenario options', () => {

@@ -8,13 +8,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { generatorAdvice } from '../src/benchmark/advice.js';
-import type { Scenario } from '../src/benchmark/options.js';
+import { generatorAdvice } from '../src/report/advice.js';
+import type { Scenario } from '../src/report/scenario.js';
 import { fmtSeconds } from '../src/benchmark/progress.js';
-import { type BenchmarkReport, type ScenarioReport, buildScenarioReport, scenariosOverTarget } from '../src/benchmark/report.js';
+import { type BenchmarkReport, type ScenarioReport, buildScenarioReport, scenariosOverTarget } from '../src/report/benchmark.js';
 import { type ScenarioResult, settleInterrupt } from '../src/benchmark/run.js';
-import { ASCII_BORDERS, Columns, UNICODE_BORDERS, bordersFor, isUtf8Locale } from '../src/benchmark/table.js';
-import { formatNotes, formatRow, scenarioColumns } from '../src/benchmark/text.js';
+import { ASCII_BORDERS, Columns, UNICODE_BORDERS, bordersFor, isUtf8Locale } from '../src/report/table.js';
+import { formatNotes, formatRow, scenarioColumns } from '../src/report/benchmark-text.js';
 import { paintFor } from '../src/cli/colour.js';
 import { createHistogram, initHistograms } from '../src/stats/histogram.js';
 import { BIN, type RunningServer, startServer, withDeadline } from './helpers.js';

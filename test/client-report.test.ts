@@ -4,7 +4,7 @@ import { before, describe, it } from 'node:test';
 import { paintFor } from '../src/cli/colour.js';
 import { runMeta } from '../src/cli/meta.js';
 import type { ProbeResult } from '../src/client/probe.js';
-import { type ClientOptions, buildReport, formatReport } from '../src/client/report.js';
+import { type ClientOptions, buildReport, formatReport } from '../src/report/client.js';
 import { createHistogram, initHistograms } from '../src/stats/histogram.js';
 import { noGc } from '../src/stats/gc.js';
 

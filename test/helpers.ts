@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { type TestContext, after, it } from 'node:test';
 
 import { codecs, type MessageHandler } from '../src/protocol/index.js';
-import { type ServerProcess, startServerProcess } from '../src/server/spawn.js';
+import { type ServerProcess, startServerProcess } from '../src/launch/server.js';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 export const BIN = (name: 'server' | 'client' | 'benchmark') => join(ROOT, 'bin', name);
@@ -63,7 +63,7 @@ after(async () => {
   await Promise.all([...running].map((s) => s.stop('SIGKILL')));
 });
 
-/** Start bin/server (src/server/spawn.ts, as every caller does), in `io.env` if given; killed at the end of the file if still running. */
+/** Start bin/server (src/launch/server.ts, as every caller does), in `io.env` if given; killed at the end of the file if still running. */
 export async function startServer(args: string[], io?: { env?: NodeJS.ProcessEnv }): Promise<RunningServer> {
   const server = await startServerProcess(args, { env: io?.env });
   running.add(server);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { tagDifferences, mergeNotes } from '../src/benchmark/merge-report.js';
+import { tagDifferences, mergeNotes } from '../src/results/merge-report.js';
 import { createHistogram, decodeHistogram, encodeHistogram, initHistograms, summarize } from '../src/stats/histogram.js';
 import { HlogInputError, NO_TAG, mergeIntervalLogs, parseIntervalLog } from '../src/stats/merge.js';
 

@@ -19,7 +19,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { type ServerProcess, startServerProcess } from '../src/server/spawn.js';
+import { type ServerProcess, startServerProcess } from '../src/launch/server.js';
 import { ROOT, tempDir, withDeadline } from './helpers.js';
 import { type Context, type Program, type ReadmeCommand, SUBSTITUTIONS, type Word, joinWords, readmeCommands, shellWords, substitute } from './readme-commands.js';
 

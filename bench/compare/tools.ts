@@ -9,9 +9,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServerProcess } from '../../src/server/spawn.js';
+import { startServerProcess } from '../../src/launch/server.js';
 import { tcpPort } from '../lib.js';
-import type { ClientReport } from '../../src/client/report.js';
+import type { ClientReport } from '../../src/report/client.js';
 import type { Latency } from './rows.js';
 
 /** The path of one of our programs in bin/. */

@@ -5,8 +5,8 @@
  * name them too without loading any.
  */
 
-/** Each command and the module that runs it. */
-export const COMMANDS: Readonly<Record<string, string>> = { report: './report-command.js', compare: './compare-command.js', merge: './merge-command.js' };
+/** Each command and the module that runs it (src/results: the saved-results commands, apart from the load engine). */
+export const COMMANDS: Readonly<Record<string, string>> = { report: '../results/report-command.js', compare: '../results/compare-command.js', merge: '../results/merge-command.js' };
 
 const names = Object.keys(COMMANDS);
 /** The commands as a sentence names them: `report, compare or merge`. */

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHgrm } from '../stats/histogram.js';
-import { type Scenario, scenarioTag } from './options.js';
+import { type Scenario, scenarioTag } from '../report/scenario.js';
 import type { ScenarioResult } from './run.js';
 
 /** `03-c50-p16-closed.hgrm`, `05-c10-p1-r10000-uncorrected-partial.hgrm`. */

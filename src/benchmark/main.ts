@@ -1,7 +1,7 @@
 /**
  * bin/benchmark: `benchmark [options]` runs scenarios (run-command.ts); a
  * first argument naming a command runs that command instead, on results
- * kept from earlier runs. Each command is its own module, loaded only when
+ * kept from earlier runs (src/results). Each command is its own module, loaded only when
  * asked for. `benchmark help [command]` is the run's help, or the
  * command's; any other word is refused by run-command.ts, naming the
  * commands.

@@ -1,24 +1,11 @@
 /**
  * Scenario matrices and the values of the benchmark's own options: comma
- * lists, presets, service-level objectives and CPU lists.
+ * lists, presets and service-level objectives (their types, the words of the
+ * report, are in src/report/scenario.ts).
  */
 import { InvalidArgumentError } from 'commander';
+import { LATENCY_KEYS, type Preset, type Scenario, type SloLimit } from '../report/scenario.js';
 import type { LatencyUs } from '../stats/histogram.js';
-
-/** One row of the report: a load held for a while. */
-export interface Scenario {
-  connections: number;
-  pipeline: number;
-  /** Messages per second in total; null for closed loop. */
-  rate: number | null;
-  warmupS: number;
-  durationS: number;
-}
-
-/** A scenario's name in file names and `--hlog` tags: `c50-p16-closed`, `c10-p1-r10000` (no spaces or commas). */
-export function scenarioTag(s: Pick<Scenario, 'connections' | 'pipeline' | 'rate'>): string {
-  return `c${s.connections}-p${s.pipeline}-${s.rate === null ? 'closed' : `r${s.rate}`}`;
-}
 
 /**
  * `1,10,50` -> [1, 10, 50]: positive integers, at most `max` each, each once
@@ -44,9 +31,6 @@ export function scenarioMatrix(connections: number[], pipelines: number[], rates
   for (const c of connections) for (const p of pipelines) for (const r of rates) out.push({ connections: c, pipeline: p, rate: r, warmupS, durationS });
   return out;
 }
-
-export const PRESETS = ['light', 'medium', 'heavy', 'stress'] as const;
-export type Preset = (typeof PRESETS)[number];
 
 type Row = [connections: number, pipeline: number, rate: number | null];
 
@@ -114,25 +98,7 @@ export function presetScenarios(name: Preset, warmupS?: number, durationS?: numb
   return p.rows.map(([connections, pipeline, rate]) => ({ connections, pipeline, rate, warmupS: warmupS ?? p.warmupS, durationS: durationS ?? p.durationS }));
 }
 
-/** Latency figures as written on the command line (`--slo`, `compare --at`), and where they are in a latency summary. */
-export const LATENCY_KEYS = {
-  mean: 'mean',
-  p50: 'p50',
-  p90: 'p90',
-  p99: 'p99',
-  'p99.9': 'p99_9',
-  'p99.99': 'p99_99',
-  max: 'max',
-} as const satisfies Record<string, keyof LatencyUs>;
 const SLO_KEYS: Readonly<Record<string, keyof LatencyUs>> = LATENCY_KEYS;
-
-export interface SloLimit {
-  /** As written: `p99.9`. */
-  name: string;
-  key: keyof LatencyUs;
-  /** Microseconds. */
-  limitUs: number;
-}
 
 /** `p99=1000,p99.9=5000` (microseconds) -> limits. */
 export function parseSlo(value: string): SloLimit[] {

@@ -9,7 +9,7 @@
  */
 import cliProgress from 'cli-progress';
 import { fmtInt } from '../stats/report.js';
-import type { Scenario } from './options.js';
+import type { Scenario } from '../report/scenario.js';
 
 export interface Progress {
   /** Scenario `i` (from 0) starts. */

@@ -37,8 +37,9 @@ import { encodeHistogram, encodeInterval, initHistograms, summarize } from '../s
 import { HlogFile } from '../stats/hlog.js';
 import { DEFAULT_INTERVAL_S, type Interval } from '../stats/intervals.js';
 import { formatIntervalLine } from '../stats/report.js';
-import type { CpuPlacement } from './advice.js';
-import { PRESETS, type Preset, type Scenario, parseIntList, parseSlo, presetScenarios, scenarioMatrix, scenarioTag, sloBreaches, type SloLimit } from './options.js';
+import type { CpuPlacement } from '../report/advice.js';
+import { parseIntList, parseSlo, presetScenarios, scenarioMatrix, sloBreaches } from './options.js';
+import { PRESETS, type Preset, type Scenario, type SloLimit, scenarioTag } from '../report/scenario.js';
 import { writeHgrm } from './hgrm.js';
 import { benchmarkRun } from '../html/runs.js';
 import { COMMAND_LIST, misplacedCommand } from './commands.js';
@@ -54,12 +55,12 @@ import {
   replyHintFor,
   scenarioOk,
   scenariosOverTarget,
-} from './report.js';
+} from '../report/benchmark.js';
 import { type ScenarioResult, runScenario, settleInterrupt } from './run.js';
 import { SpawnedServer } from './spawned.js';
-import { onlineCpus, parseCpuSet } from '../machine/proc.js';
-import { bordersFor } from './table.js';
-import { formatHead, formatNotes, formatRow, scenarioColumns } from './text.js';
+import { onlineCpus, parseCpuSet } from '../machine/cpus.js';
+import { bordersFor } from '../report/table.js';
+import { formatHead, formatNotes, formatRow, scenarioColumns } from '../report/benchmark-text.js';
 import { cpuWindow } from './window.js';
 
 const NAME = programName('benchmark');

@@ -11,7 +11,7 @@ import type { Target } from '../io/connect.js';
 import { createHistogram, decodeHistogram, type Histogram } from '../stats/histogram.js';
 import type { Interval, IntervalSink } from '../stats/intervals.js';
 import { Load, type LoadCounts, type LoadSpec, type WindowHooks, noCounts } from './load.js';
-import type { Scenario } from './options.js';
+import type { Scenario } from '../report/scenario.js';
 import type { FromWorker, ToWorker } from './worker.js';
 
 export interface RunOptions extends RequestSpec {

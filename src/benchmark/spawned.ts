@@ -1,7 +1,7 @@
 /**
- * The server the benchmark starts with `--spawn-server` (src/server/spawn.ts
- * starts it, with the arguments of system.ts): where it may run, whether an
- * interrupt reached it too, and stopping it with its summary.
+ * The server the benchmark starts with `--spawn-server` (src/launch starts
+ * it): where it may run, whether an interrupt reached it too, and stopping
+ * it with its summary.
  *
  * A Ctrl-C on a terminal signals the whole foreground process group, and
  * the spawned server is in the benchmark's: it then stops by itself, closing
@@ -9,9 +9,9 @@
  * its summary. A signal from here would be its second, which makes it exit
  * without one; so a server that is stopping by itself is waited for instead.
  */
+import type { ServerProcess } from '../launch/server.js';
+import { type ServerSpec, startServerFor } from '../launch/spec.js';
 import { allowedCpus } from '../machine/cpus.js';
-import { type ServerProcess, startServerProcess } from '../server/spawn.js';
-import { type ServerSpec, serverArgs } from '../machine/proc.js';
 
 /** Time for a server signalled with the benchmark to say so (its `shutdown` event), and then to exit by itself. */
 const SELF_STOP_MS = { notice: 250, exit: 5000 };
@@ -26,8 +26,7 @@ export class SpawnedServer {
 
   /** Start bin/server as `spec` says; resolves once it is ready, rejects with its reason. */
   static async start(spec: ServerSpec): Promise<SpawnedServer> {
-    const { args, cleanup } = serverArgs(spec);
-    return new SpawnedServer(await startServerProcess(args, { cleanup }));
+    return new SpawnedServer(await startServerFor(spec));
   }
 
   get pid(): number {

@@ -4,7 +4,7 @@
  * room another load thread would have). Sampled as the window opens and
  * closes (WindowProbe, run.ts), never per message.
  */
-import type { WindowCpu } from './report.js';
+import type { WindowCpu } from '../report/benchmark.js';
 import type { WindowProbe } from './run.js';
 import { cpuIdleUs, processCpuUs } from '../machine/proc.js';
 

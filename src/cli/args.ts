@@ -5,7 +5,8 @@
  */
 import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { FRAMINGS, MODES } from '../protocol/index.js';
-import { cpuRanges, pinSelf, realtimeSelf } from '../machine/cpus.js';
+import { cpuRanges } from '../machine/cpus.js';
+import { pinSelf, realtimeSelf } from '../machine/sched.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -49,8 +50,9 @@ const MAX_CPU = 8191;
 
 /** A CPU list as taskset takes it: `0`, `0,1`, `0-3,6`; ranges ascending, CPUs up to MAX_CPU. */
 export function parseCpuList(value: string): string {
-  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(value)) throw new InvalidArgumentError('expected a CPU list such as 0, 0,1 or 0-3.');
-  for (const [from, to] of cpuRanges(value)) {
+  const ranges = value.trim() === value ? cpuRanges(value) : null;
+  if (ranges === null) throw new InvalidArgumentError('expected a CPU list such as 0, 0,1 or 0-3.');
+  for (const [from, to] of ranges) {
     if (to > MAX_CPU) throw new InvalidArgumentError(`CPU ${to}: Linux numbers CPUs 0 to ${MAX_CPU} at most.`);
     if (to < from) throw new InvalidArgumentError(`the range ${from}-${to} runs backwards: write ${to}-${from}.`);
   }

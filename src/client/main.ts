@@ -30,7 +30,7 @@ import { formatIntervalLine } from '../stats/report.js';
 import { clientRun } from '../html/runs.js';
 import { labelOf, writeReportPage } from '../html/write.js';
 import { type ProbeResult, runProbe } from './probe.js';
-import { type ClientFailure, type ClientOptions, buildReport, formatReport } from './report.js';
+import { type ClientFailure, type ClientOptions, buildReport, formatReport } from '../report/client.js';
 
 const NAME = programName('client');
 const startedAt = new Date();

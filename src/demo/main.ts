@@ -13,11 +13,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { formatReport as formatBenchmark, scenarioColumns } from '../benchmark/text.js';
-import type { BenchmarkReport } from '../benchmark/report.js';
-import { bordersFor } from '../benchmark/table.js';
+import { formatReport as formatBenchmark, scenarioColumns } from '../report/benchmark-text.js';
+import type { BenchmarkReport } from '../report/benchmark.js';
+import { bordersFor } from '../report/table.js';
 import { paintFor } from '../cli/colour.js';
-import { type ClientReport, formatReport as formatClient } from '../client/report.js';
+import { type ClientReport, formatReport as formatClient } from '../report/client.js';
 import { type KeptRun, demoVerdict } from './verdict.js';
 
 /** A kept `--json` run, or null when the file is missing, empty or not JSON (the program's own message says why). */

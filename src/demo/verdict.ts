@@ -9,9 +9,9 @@
  * with the programs themselves, only `--slo` turns latency into a failure.
  */
 import type { Paint } from '../cli/colour.js';
-import type { BenchmarkReport } from '../benchmark/report.js';
-import { scenariosOverTarget } from '../benchmark/report.js';
-import type { ClientReport } from '../client/report.js';
+import type { BenchmarkReport } from '../report/benchmark.js';
+import { scenariosOverTarget } from '../report/benchmark.js';
+import type { ClientReport } from '../report/client.js';
 import { fmtInt, fmtUs, overTarget } from '../stats/report.js';
 
 /** A kept run: its label in the verdict, and its `--json` object (null: the file was empty or not JSON). */

@@ -5,8 +5,8 @@
  * encoded histograms the charts are drawn from (charts.ts), so a page is
  * rebuilt from kept data alone.
  */
-import type { ClientReport } from '../client/report.js';
-import type { BenchmarkReport } from '../benchmark/report.js';
+import type { ClientReport } from '../report/client.js';
+import type { BenchmarkReport } from '../report/benchmark.js';
 import type { RunMeta } from '../cli/meta.js';
 import { formatGcKinds } from '../stats/gc.js';
 import { type LatencyUs, decodeHistogram } from '../stats/histogram.js';

@@ -1,49 +1,11 @@
 /**
- * The benchmark's view of the machine: the arguments of the server it
- * starts with `--spawn-server` (started by src/server/spawn.ts), CPU time
- * and memory of processes, and the idle time of CPUs, from /proc.
+ * What /proc says of processes and CPUs: the resident memory and CPU time of
+ * a process, and the idle time of CPUs. The benchmark reads CPU use over each
+ * measured window from these (src/benchmark/window.ts); bench/ scripts and
+ * tests read memory.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Framing, Mode } from '../protocol/index.js';
-
-export interface ServerSpec {
-  transport: 'tcp' | 'unix';
-  host: string;
-  /** 0 for an ephemeral port. */
-  port: number;
-  /** Unix socket path; a temporary one when absent. */
-  path?: string;
-  framing: Framing;
-  mode: Mode;
-  response: string;
-  maxFrame: number;
-  /** CPU list for the server (its `--cpu`). */
-  cpus?: string;
-}
-
-/**
- * bin/server's arguments for the benchmark's framing, mode and transport, and
- * what to remove once it has exited (a temporary directory for its socket).
- */
-export function serverArgs(s: ServerSpec): { args: string[]; cleanup: () => void } {
-  const args = ['--framing', s.framing, '--mode', s.mode, '--response', s.response, '--max-frame', String(s.maxFrame)];
-  if (s.cpus !== undefined) args.push('--cpu', s.cpus);
-  let tmp: string | null = null;
-  if (s.transport === 'unix') {
-    let path = s.path;
-    if (path === undefined) {
-      tmp = mkdtempSync(join(tmpdir(), 'respuesta-bench-'));
-      path = join(tmp, 'server.sock');
-    }
-    args.push('--unix', path);
-  } else {
-    args.push('--host', s.host, '--port', String(s.port));
-  }
-  return { args, cleanup: () => tmp !== null && rmSync(tmp, { recursive: true, force: true }) };
-}
+import { readFileSync } from 'node:fs';
 
 /** Resident memory of a process, bytes. */
 export function processRssBytes(pid: number): number {
@@ -71,29 +33,6 @@ export function processCpuUs(pid: number): number | null {
   } catch {
     return null;
   }
-}
-
-/** A CPU list as the kernel and taskset write it (`0-3,6`), as numbers; null stays null. */
-export function parseCpuSet(list: string | null): number[] | null {
-  if (list === null) return null;
-  const out: number[] = [];
-  for (const part of list.trim().split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (m === null) return null;
-    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) out.push(c);
-  }
-  return out;
-}
-
-/** The machine's online CPUs. */
-export function onlineCpus(): number[] {
-  try {
-    const cpus = parseCpuSet(readFileSync('/sys/devices/system/cpu/online', 'utf8'));
-    if (cpus !== null && cpus.length > 0) return cpus;
-  } catch {
-    // not Linux, or no sysfs: count them
-  }
-  return Array.from({ length: availableParallelism() }, (_, i) => i);
 }
 
 /**

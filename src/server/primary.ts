@@ -25,7 +25,7 @@ import { rmSync } from 'node:fs';
 import { EXIT_FAILED, EXIT_OK, describeError, fatal } from '../cli/args.js';
 import type { Logger } from '../cli/log.js';
 import type { IoPath } from '../io/binding.js';
-import { allowedCpus, expandCpuList } from '../machine/cpus.js';
+import { allowedCpus, parseCpuSet as expandCpuList } from '../machine/cpus.js';
 import { type Listener, warnIfBacklogCapped } from './listeners.js';
 import { exposedWarning } from '../admin/address.js';
 import type { AdminOptions } from '../admin/index.js';

@@ -1,16 +1,16 @@
 /**
  * The client's report: built from a probe's result as data (what `--json`
- * prints), then rendered as text. Functions that return values; main.ts
- * prints them.
+ * prints), then rendered as text. Functions that return values; the client
+ * (src/client/main.ts) prints them, the HTML page and the saved-results
+ * commands read them back.
  */
 import type { Paint } from '../cli/colour.js';
 import { replyHint } from '../cli/hints.js';
 import type { RunMeta } from '../cli/meta.js';
 import type { Framing, Mode } from '../protocol/index.js';
-import { type EncodedHistograms, type LatencyUs, summarize } from '../stats/histogram.js';
-import { fmtInt, fmtPct, fmtUs, formatLatency, overTarget, pct } from '../stats/report.js';
 import type { GcStats } from '../stats/gc.js';
-import type { ProbeResult } from './probe.js';
+import { type EncodedHistograms, type Histogram, type LatencyUs, summarize } from '../stats/histogram.js';
+import { fmtInt, fmtPct, fmtUs, formatLatency, overTarget, pct } from '../stats/report.js';
 
 /** With a rate, a throughput under this share of it means the rate was not kept. */
 const RATE_KEPT = 0.97;
@@ -115,8 +115,40 @@ export interface ClientReport {
   error: string | null;
 }
 
+/**
+ * What a probe measured, as the report reads it: the client's result
+ * (src/client/probe.ts) has these. Declared here, so that the report depends
+ * on the figures and not on the program that took them.
+ */
+export interface ProbeFigures {
+  transport: 'tcp' | 'unix';
+  address: string;
+  /** Requests written and replies received, warm-up included. */
+  sent: number;
+  received: number;
+  /** Replies that were the expected one. */
+  correct: number;
+  wrong: number;
+  lost: number;
+  /** Measured round trips at or under the target. */
+  underTarget: number;
+  durationNs: number;
+  /** Latency of the measured phase, nanoseconds. */
+  histogram: Histogram;
+  uncorrected: Histogram | null;
+  sendLag: Histogram | null;
+  behind: number;
+  failure: string | null;
+  mismatch: string | null;
+  /** A guess at the cause of a protocol error in the replies, from its bytes. */
+  hint: string | null;
+  interrupted: boolean;
+  gc: GcStats;
+  writes: 'direct' | 'stream';
+}
+
 /** Build the report; `error` overrides the probe's own (a file that could not be written). */
-export function buildReport(r: ProbeResult, options: ClientOptions, context: { meta: RunMeta; cpus: string | null; signal: 'SIGINT' | 'SIGTERM' | null; error?: string }): ClientReport {
+export function buildReport(r: ProbeFigures, options: ClientOptions, context: { meta: RunMeta; cpus: string | null; signal: 'SIGINT' | 'SIGTERM' | null; error?: string }): ClientReport {
   const measured = r.histogram.totalCount;
   const durationS = r.durationNs / 1e9;
   const throughputPerSec = durationS > 0 ? Math.round(measured / durationS) : 0;
@@ -173,7 +205,7 @@ export function buildReport(r: ProbeResult, options: ClientOptions, context: { m
 }
 
 /** What to check when no right reply came back (src/cli/hints.ts); null when one did, or nothing failed. */
-function hintFor(r: ProbeResult, o: ClientOptions): string | null {
+function hintFor(r: ProbeFigures, o: ClientOptions): string | null {
   if (r.correct > 0 || (r.failure === null && r.mismatch === null)) return null;
   return r.hint ?? replyHint('client', o, r.wrong > 0);
 }

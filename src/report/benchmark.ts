@@ -1,16 +1,16 @@
 /**
  * The benchmark's report as plain data, built from results: what `--json`
- * prints, and what the text report (text.ts) is drawn from.
+ * prints, and what the text report (benchmark-text.ts), the HTML page and the
+ * saved-results commands are drawn from.
  */
 import { type ReplyOptions, replyHint } from '../cli/hints.js';
 import type { RunMeta } from '../cli/meta.js';
 import type { IoPath } from '../io/binding.js';
 import type { Framing, Mode } from '../protocol/index.js';
-import { type EncodedHistograms, type LatencyUs, summarize } from '../stats/histogram.js';
+import { type EncodedHistograms, type Histogram, type LatencyUs, summarize } from '../stats/histogram.js';
 import { fmtInt, fmtUs, overTarget, pct } from '../stats/report.js';
 import { type CpuPlacement, generatorAdvice } from './advice.js';
-import type { Preset, Scenario, SloLimit } from './options.js';
-import type { ScenarioResult } from './run.js';
+import type { Preset, Scenario, SloLimit } from './scenario.js';
 
 /** A closed-loop generator above this share of its threads' CPU was measuring itself. */
 const SATURATED_PCT = 90;
@@ -131,6 +131,33 @@ export interface BenchmarkReport {
   hint: string | null;
 }
 
+/**
+ * What one scenario's run measured, as the report reads it: the load
+ * engine's result (src/benchmark/run.ts) has these and more. Declared here,
+ * so that the report depends on the figures and not on the engine.
+ */
+export interface ScenarioFigures {
+  threads: number;
+  /** Requests written during the measured window. */
+  sent: number;
+  /** Right replies recorded in `latency`. */
+  messages: number;
+  underTarget: number;
+  wrong: number;
+  lost: number;
+  unanswered: number;
+  behind: number;
+  durationNs: number;
+  interrupted: boolean;
+  failure: string | null;
+  droppedBy: string | null;
+  framingHint: string | null;
+  throughputPerSec: number;
+  latency: Histogram;
+  uncorrected: Histogram | null;
+  sendLag: Histogram | null;
+}
+
 /** CPU over one scenario's window: this process, the spawned server, and what nobody used of this process's CPUs. */
 export interface WindowCpu {
   clientCpuPct: number | null;
@@ -145,7 +172,7 @@ const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 *
  * benchmark and the server could run, so that a warning advises what can
  * help on this machine (advice.ts); `targetUs` is the run's `--target-us`.
  */
-export function buildScenarioReport(s: Scenario, r: ScenarioResult, cpu: WindowCpu, placement: CpuPlacement, breaches: (l: LatencyUs | null) => string[], targetUs: number): ScenarioReport {
+export function buildScenarioReport(s: Scenario, r: ScenarioFigures, cpu: WindowCpu, placement: CpuPlacement, breaches: (l: LatencyUs | null) => string[], targetUs: number): ScenarioReport {
   const latencyUs = summarize(r.latency);
   const sendLagUs = r.sendLag === null ? null : summarize(r.sendLag);
   const durationS = r.durationNs / 1e9;

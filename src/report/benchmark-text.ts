@@ -8,8 +8,8 @@
  */
 import type { Paint } from '../cli/colour.js';
 import { fmtInt, fmtPct, fmtUs } from '../stats/report.js';
-import type { Scenario } from './options.js';
-import { type BenchmarkReport, type Placement, type ScenarioReport, scenariosOverTarget } from './report.js';
+import type { Scenario } from './scenario.js';
+import { type BenchmarkReport, type Placement, type ScenarioReport, scenariosOverTarget } from './benchmark.js';
 import { type Borders, Columns, renderTable } from './table.js';
 
 const fmtCpu = (v: number | null) => (v === null ? '-' : `${v.toFixed(0)}%`);

@@ -14,7 +14,7 @@ import { packageVersion } from '../cli/meta.js';
 import { type ComparedRun, DEFAULT_FIGURES, DEFAULT_MAX_REGRESSION_PCT, FIGURES, type Figure, clientCompared, compareRuns } from './compare.js';
 import { formatComparisonNotes, formatComparisonTable, formatRunContext } from './compare-text.js';
 import { parseKeptRun } from './saved.js';
-import { bordersFor } from './table.js';
+import { bordersFor } from '../report/table.js';
 
 const NAME = `${programName('benchmark')} compare`;
 

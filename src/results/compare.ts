@@ -12,10 +12,10 @@
  * benchmark scenario (one message in flight on one connection, timed by
  * another program, is not the same load as c1-p1-closed by definition).
  */
-import type { ClientReport } from '../client/report.js';
+import type { ClientReport } from '../report/client.js';
 import type { LatencyUs } from '../stats/histogram.js';
-import { LATENCY_KEYS, scenarioTag } from './options.js';
-import type { BenchmarkReport, ScenarioReport } from './report.js';
+import { LATENCY_KEYS, scenarioTag } from '../report/scenario.js';
+import type { BenchmarkReport, ScenarioReport } from '../report/benchmark.js';
 
 /** A scenario as a comparison reads it; `name` when it is not its tag (a client's `rtt`). */
 export type ComparedScenario = Pick<ScenarioReport, 'connections' | 'pipeline' | 'rate' | 'partial' | 'throughputPerSec' | 'latencyUs'> & { name?: string };

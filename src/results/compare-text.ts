@@ -8,7 +8,7 @@
 import type { Paint } from '../cli/colour.js';
 import { fmtInt, fmtUs } from '../stats/report.js';
 import type { ComparedRun, Comparison, Figure, FigureComparison } from './compare.js';
-import { type Borders, renderTable } from './table.js';
+import { type Borders, renderTable } from '../report/table.js';
 
 /** One line telling what a run was: which build, where, when, and against what. */
 export function formatRunContext(label: string, file: string, r: ComparedRun): string {

@@ -6,9 +6,9 @@
  * from the wrong file would look like a real one.
  */
 import { JSON_SCHEMA } from '../cli/meta.js';
-import type { ClientReport } from '../client/report.js';
+import type { ClientReport } from '../report/client.js';
 import type { LatencyUs } from '../stats/histogram.js';
-import type { BenchmarkReport } from './report.js';
+import type { BenchmarkReport } from '../report/benchmark.js';
 
 /** A saved report, or why the text is not one. */
 export type SavedRun = { ok: true; report: BenchmarkReport } | { ok: false; reason: string };
