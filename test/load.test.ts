@@ -1,7 +1,8 @@
 /** The load of one thread, in process: a run that is over before it starts starts nothing. */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { Load, type LoadSpec } from '../src/benchmark/load.js';
+import { Load } from '../src/load/load.js';
+import type { LoadSpec } from '../src/load/spec.js';
 import { initHistograms } from '../src/stats/histogram.js';
 
 const spec: LoadSpec = {
