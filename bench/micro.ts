@@ -16,7 +16,7 @@ import { FrameTable } from '../src/protocol/batch.js';
 import { copyBytes } from '../src/protocol/bytes.js';
 import { codecs, type Framing, type MessageHandler } from '../src/protocol/index.js';
 import { type ConnectionOwner, EchoConnection, FixedConnection } from '../src/server/connection.js';
-import { ConstantRequests, SequencedRequests } from '../src/benchmark/requests.js';
+import { ConstantRequests, SequencedRequests } from '../src/load/requests.js';
 import { StreamWriter } from '../src/io/writes.js';
 import type { Transport } from '../src/io/transport.js';
 import { createHistogram, initHistograms } from '../src/stats/histogram.js';

@@ -9,9 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Load, type LoadSpec } from '../src/benchmark/load.js';
+import { Load } from '../src/load/load.js';
+import type { LoadSpec } from '../src/load/spec.js';
 import { runProbe } from '../src/client/probe.js';
-import { RoundTrips } from '../src/client/round-trips.js';
 import { initHistograms } from '../src/stats/histogram.js';
 import type { Interval } from '../src/stats/intervals.js';
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
@@ -59,13 +59,13 @@ describe('interval boundaries and the end of a window fall between round trips',
     await server.stop();
   });
 
-  // The client's RoundTrips, caught as it begins: the sink reads its own counts.
+  // The client's load, caught as it starts: the sink reads the engine's own count of requests in flight.
   function probeTrace(rate?: number) {
-    let rt: RoundTrips | null = null;
-    const begin = RoundTrips.prototype.begin;
-    RoundTrips.prototype.begin = function (this: RoundTrips, now: number) {
+    let rt: Load | null = null;
+    const run = Load.prototype.run;
+    Load.prototype.run = function (this: Load, onProgress?: (replies: number) => void) {
       rt = this;
-      begin.call(this, now);
+      return run.call(this, onProgress);
     };
     const s = seen();
     const done = runProbe({
@@ -82,9 +82,9 @@ describe('interval boundaries and the end of a window fall between round trips',
       timeoutMs: 5000,
       maxFrame: 1 << 20,
       intervalS: INTERVAL_S,
-      onInterval: (iv) => note(s, iv, rt === null ? -1 : rt.sent - rt.received),
+      onInterval: (iv) => note(s, iv, rt === null ? -1 : rt.inFlight),
     }).finally(() => {
-      RoundTrips.prototype.begin = begin;
+      Load.prototype.run = run;
     });
     return { s, done };
   }

@@ -1,6 +1,7 @@
 /**
  * Run one scenario: in this thread, or split over worker threads whose
- * histograms are merged exactly, in total and interval by interval. The run only measures; it reports progress
+ * histograms are merged exactly, in total and interval by interval
+ * (thread-intervals.ts). The run only measures; it reports progress
  * through a callback and leaves drawing and printing to others. An abort
  * signal (an interrupt) stops it early, in every thread, with what it
  * measured so far (Load.stop).
@@ -8,9 +9,11 @@
 import { Worker } from 'node:worker_threads';
 import type { RequestSpec } from '../protocol/exchange.js';
 import type { Target } from '../io/connect.js';
-import { createHistogram, decodeHistogram, type Histogram } from '../stats/histogram.js';
-import type { Interval, IntervalSink } from '../stats/intervals.js';
-import { Load, type LoadCounts, type LoadSpec, type WindowHooks, noCounts } from './load.js';
+import { createHistogram, type Histogram } from '../stats/histogram.js';
+import type { IntervalSink } from '../stats/intervals.js';
+import { Load } from '../load/load.js';
+import { type LoadCounts, type LoadSpec, type WindowHooks, noCounts } from '../load/spec.js';
+import { IntervalMerger, addEncoded } from './thread-intervals.js';
 import type { Scenario } from '../report/scenario.js';
 import type { FromWorker, ToWorker } from './worker.js';
 
@@ -176,90 +179,6 @@ async function runInWorkers(specs: LoadSpec[], probe: WindowProbe, stop: AbortSi
   off();
   intervals.flush();
   return merge(results, workers.length);
-}
-
-/** An interval as a worker thread sends it: times, errors, and its histograms encoded. */
-export interface EncodedInterval {
-  startMs: number;
-  endMs: number;
-  elapsedS: number;
-  index: number;
-  latency: string;
-  uncorrected: string | null;
-  errors: number;
-}
-
-/**
- * The threads' intervals merged, the n-th of each thread with the n-th of
- * the others (Interval.index: each thread numbers its intervals by its own
- * ticks, which start as its window opens, so these are within a moment of
- * each other). An interval is handed on once every thread has sent it or
- * one after it (a thread whose close waited past a tick covers two in one),
- * which keeps them in order; at the end, what is left goes with what it has.
- */
-class IntervalMerger {
-  private readonly pending = new Map<number, { interval: Interval }>();
-  /** The index of each thread's last interval. */
-  private readonly seen: number[];
-  private readonly sink: IntervalSink | null;
-
-  constructor(threads: number, sink: IntervalSink | null) {
-    this.sink = sink;
-    this.seen = new Array<number>(threads).fill(0);
-  }
-
-  add(thread: number, m: EncodedInterval): void {
-    if (this.sink === null) return;
-    const n = m.index;
-    this.seen[thread] = n;
-    let p = this.pending.get(n);
-    if (p === undefined) {
-      const interval: Interval = {
-        startMs: m.startMs,
-        endMs: m.endMs,
-        elapsedS: m.elapsedS,
-        index: n,
-        latency: createHistogram(),
-        uncorrected: m.uncorrected === null ? null : createHistogram(),
-        errors: 0,
-      };
-      p = { interval };
-      this.pending.set(n, p);
-    }
-    const iv = p.interval;
-    iv.startMs = Math.min(iv.startMs, m.startMs);
-    iv.endMs = Math.max(iv.endMs, m.endMs);
-    iv.elapsedS = Math.max(iv.elapsedS, m.elapsedS);
-    iv.errors += m.errors;
-    addEncoded(iv.latency, m.latency);
-    addEncoded(iv.uncorrected, m.uncorrected);
-    const upTo = Math.min(...this.seen);
-    for (const k of [...this.pending.keys()].sort((a, b) => a - b)) if (k <= upTo) this.emit(k);
-  }
-
-  /** The run is over: hand on what is left, in order. */
-  flush(): void {
-    for (const n of [...this.pending.keys()].sort((a, b) => a - b)) this.emit(n);
-  }
-
-  private emit(n: number): void {
-    const { interval } = this.pending.get(n)!;
-    this.pending.delete(n);
-    try {
-      this.sink!(interval);
-    } finally {
-      interval.latency.destroy();
-      interval.uncorrected?.destroy();
-    }
-  }
-}
-
-/** Add an encoded histogram (from a worker) into `into`. */
-function addEncoded(into: Histogram | null, encoded: string | null): void {
-  if (into === null || encoded === null) return;
-  const h = decodeHistogram(encoded);
-  into.add(h);
-  h.destroy();
 }
 
 /**

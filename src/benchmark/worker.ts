@@ -16,8 +16,9 @@ import { usePublicIo } from '../io/binding.js';
 import { describeError } from '../cli/args.js';
 import { encodeHistogram, initHistograms } from '../stats/histogram.js';
 import type { Interval } from '../stats/intervals.js';
-import { Load, type LoadCounts, type LoadSpec } from './load.js';
-import type { EncodedInterval } from './run.js';
+import { Load } from '../load/load.js';
+import type { LoadCounts, LoadSpec } from '../load/spec.js';
+import type { EncodedInterval } from './thread-intervals.js';
 
 export type FromWorker =
   | { type: 'connected' }

@@ -1,19 +1,22 @@
 /**
  * The probe: one connection, one message in flight, every round trip timed
- * into an HDR histogram, in closed loop or at a fixed rate (round-trips.ts
- * does the per-message work); connect, run until done, stopped or failed,
- * and hand back what was measured.
+ * into an HDR histogram, in closed loop or at a fixed rate. It is the load
+ * engine (src/load) with one connection, pipeline 1, round trips counted
+ * (--warmup, --count) or the window timed (--duration), and with a rate the
+ * wait for each due time spun on the clock (src/load/spin.ts); this file
+ * words its failures as the client does and hands back what was measured.
  */
-import type { Socket } from 'node:net';
 import type { RequestSpec } from '../protocol/exchange.js';
-import { nowNs } from '../stats/clock.js';
-import type { Histogram } from '../stats/histogram.js';
-import { type GcStats, gcSince } from '../stats/gc.js';
+import { type GcStats, GcMonitor, gcSince } from '../stats/gc.js';
 import { BusyPoll } from '../io/busy-poll.js';
-import { type WritePath, createWriter } from '../io/writes.js';
-import { type Target, connectTo, targetUrl } from '../io/connect.js';
-import type { IntervalSink } from '../stats/intervals.js';
-import { RoundTrips } from './round-trips.js';
+import { ioPath } from '../io/binding.js';
+import type { WritePath } from '../io/writes.js';
+import { type Target, targetUrl } from '../io/connect.js';
+import type { Histogram } from '../stats/histogram.js';
+import { DEFAULT_INTERVAL_S, type IntervalSink } from '../stats/intervals.js';
+import { Load } from '../load/load.js';
+import type { Failure, FailedConnection, LoadSpec } from '../load/spec.js';
+import { failureText } from '../load/state.js';
 
 export interface ProbeOptions extends RequestSpec {
   target: Target;
@@ -78,7 +81,51 @@ export interface ProbeResult {
   writes: WritePath;
 }
 
-const READ_BUFFER = 64 * 1024;
+/** After an interrupt, how long the reply to the message in flight may take before it is counted lost. */
+const INTERRUPT_GRACE_MS = 500;
+
+/** The engine, with the client's words for a failure: the replies before it, or the message that went unanswered. */
+class Probe extends Load {
+  /** The connection's failure, as the client reports it (the engine's counts keep the benchmark's split into failure and dropped). */
+  failure: string | null = null;
+
+  override describeFailure(c: FailedConnection, why: Failure, detail: string): string {
+    let text: string;
+    if (why === 'lost') text = `connection lost after ${c.received} replies: ${detail}`;
+    else if (why === 'closed') text = `server closed the connection after ${c.received} replies`;
+    else if (why === 'timeout') text = `no reply within ${this.spec.timeoutMs} ms (message ${c.sent})`;
+    else text = failureText(why, detail, this.spec.timeoutMs);
+    this.failure ??= text;
+    return text;
+  }
+}
+
+/** The engine's spec for these options. */
+function probeSpec(o: ProbeOptions): LoadSpec {
+  return {
+    framing: o.framing,
+    mode: o.mode,
+    size: o.size,
+    response: o.response,
+    target: o.target,
+    connections: 1,
+    firstConnection: 0,
+    totalConnections: 1,
+    pipeline: 1,
+    rate: o.rate ?? null,
+    warmupS: 0,
+    warmupCount: o.warmup,
+    durationS: o.durationS ?? 0,
+    count: o.durationS === undefined ? o.count : undefined,
+    spin: true,
+    stopDrainMs: INTERRUPT_GRACE_MS,
+    timeoutMs: o.timeoutMs,
+    maxFrame: o.maxFrame,
+    targetUs: o.targetUs,
+    intervalS: o.intervalS ?? DEFAULT_INTERVAL_S,
+    io: ioPath(),
+  };
+}
 
 /** `p`, or a rejection once `signal` aborts (the connection attempt is then left to the exit). */
 function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -102,57 +149,54 @@ function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promi
 
 /** Run one probe to completion, or until `o.signal` aborts. Rejects only when it cannot connect (or is interrupted first). */
 export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
-  const probe = new RoundTrips(o);
-  const readBuffer = Buffer.allocUnsafe(READ_BUFFER);
-  let socket: Socket;
+  const gc = new GcMonitor();
+  let gcAtStart: GcStats | null = null;
+  const probe = new Probe(probeSpec(o), {
+    onMeasure: () => {
+      gcAtStart = gc.snapshot();
+    },
+    onInterval: o.onInterval,
+  });
   try {
-    socket = await unlessAborted(connectTo(o.target, { buffer: readBuffer, callback: (n) => probe.onRead(readBuffer, n) }), o.signal);
+    await unlessAborted(probe.connect(), o.signal);
   } catch (err) {
-    probe.histogram.destroy();
-    probe.uncorrected?.destroy();
-    probe.sendLag?.destroy();
-    probe.intervals.destroy();
+    probe.destroy();
     throw err;
   }
-  probe.socket = socket;
-  probe.writer = createWriter(socket);
+  const conn = probe.conns[0];
   const busy = o.busyPoll === true ? new BusyPoll() : null;
   busy?.acquire();
-  probe.gc.start();
-  socket.setTimeout(o.timeoutMs);
-  socket.on('timeout', () => probe.onTimeout());
-  socket.on('error', (err) => probe.fail(`connection lost after ${probe.received} replies: ${err.message}`));
-  socket.on('close', () => probe.fail(`server closed the connection after ${probe.received} replies`));
-  socket.on('end', () => probe.fail(`server closed the connection after ${probe.received} replies`));
-  const onAbort = () => probe.interrupt();
+  gc.start();
+  const onAbort = () => probe.stop();
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  if (o.signal?.aborted === true) probe.interrupt();
-  else probe.begin(nowNs());
-  await probe.finished;
+  if (o.signal?.aborted === true) probe.stop();
+  await probe.run();
   o.signal?.removeEventListener('abort', onAbort);
   busy?.release();
   probe.intervals.destroy();
   await new Promise((r) => setImmediate(r)); // let the last GC entries arrive
-  const gcEnd = probe.gc.stop();
+  const gcEnd = gc.stop();
+  const c = probe.counts;
   return {
     transport: o.target.transport,
     address: targetUrl(o.target),
-    sent: probe.sent,
-    received: probe.received,
-    correct: probe.correct,
-    wrong: probe.wrong,
-    lost: probe.lost,
-    underTarget: probe.underTarget,
-    durationNs: probe.measuring ? probe.measureEnd - probe.measureStart : 0,
-    histogram: probe.histogram,
+    sent: conn.sent,
+    received: conn.received,
+    correct: conn.received - probe.wrongReplies,
+    wrong: c.wrong,
+    // After an interrupt, the reply that outlasted the grace: lost, to the client, which waited for it.
+    lost: c.lost + c.unanswered,
+    underTarget: c.underTarget,
+    durationNs: c.durationNs,
+    histogram: probe.latency,
     uncorrected: probe.uncorrected,
     sendLag: probe.sendLag,
-    behind: probe.behind(),
+    behind: c.behind,
     failure: probe.failure,
     mismatch: probe.mismatch,
-    hint: probe.hint,
-    interrupted: probe.interrupted,
-    writes: probe.writer.path,
-    gc: gcSince(probe.gcAtStart ?? gcEnd, gcEnd),
+    hint: c.framingHint,
+    interrupted: c.interrupted,
+    writes: conn.out.path,
+    gc: gcSince(gcAtStart ?? gcEnd, gcEnd),
   };
 }

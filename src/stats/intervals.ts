@@ -17,7 +17,7 @@
  * timer fires whenever it likes, so a round trip in flight would be charged
  * for it: `client -d 1 --json` recorded its largest latency, 6-10 ms against
  * a p50 of 40 us, in exactly that message (test/interval-timing.test.ts).
- * So the owner (the client's RoundTrips, the benchmark's Load) closes the
+ * So the owner (Load, src/load: the client's and the benchmark's) closes the
  * interval as the last reply in flight is recorded, and reads the clock
  * afresh before it sends again. In closed loop it sends nothing new once
  * the interval is due, so that moment comes within a round trip. In open
@@ -48,7 +48,7 @@ export interface Interval {
    * Which interval of the window this is, from 1: the number of the tick
    * that made it due (the next one, for the last). The threads of one
    * scenario number theirs alike, whenever each closed it, so that the n-th
-   * of one is merged with the n-th of the others (src/benchmark/run.ts).
+   * of one is merged with the n-th of the others (src/benchmark/thread-intervals.ts).
    */
   index: number;
   /** Latency, ns (corrected, in open loop). */

@@ -22,9 +22,12 @@
  */
 import { nowNs } from '../stats/clock.js';
 import type { LoadConnection } from './connection.js';
+import type { LoadState } from './state.js';
 
 /** One thread's part of the open-loop schedule: its connections' sends, from start to end. */
 export class Schedule {
+  /** Whose clock (`now`) the sends are stamped with. */
+  private readonly load: LoadState;
   private readonly conns: readonly LoadConnection[];
   /** Messages per second for the whole scenario, all threads. */
   private readonly rate: number;
@@ -33,28 +36,44 @@ export class Schedule {
   private tickTimer: NodeJS.Timeout | null = null;
   private tickImmediate: NodeJS.Immediate | null = null;
   private stopped = false;
+  /** The connections wait for their due times themselves (SpinConnection, spin.ts): no tick after the start. */
+  private readonly spin: boolean;
 
   /** `conns` is read at each tick, so connections added to it before `start` are scheduled. */
-  constructor(conns: readonly LoadConnection[], rate: number, totalConnections: number) {
+  constructor(load: LoadState, conns: readonly LoadConnection[], rate: number, totalConnections: number, spin: boolean) {
+    this.load = load;
     this.conns = conns;
     this.rate = rate;
     this.totalConnections = totalConnections;
+    this.spin = spin;
   }
 
-  /** Place every connection on the schedule from `t0` (ns), and send what is due. */
+  /** Place every connection on the schedule from `t0` (ns, the load's clock), and send what is due. */
   start(t0: number): void {
     const gap = 1e9 / this.rate;
     for (const c of this.conns) {
       c.nextDue = t0 + c.index * gap;
       c.interval = this.totalConnections * gap;
     }
-    this.tick();
+    if (!this.spin) this.tick();
+    else for (const c of this.conns) c.sendDue();
   }
 
-  /** The measured window has closed: what is due by now may still go (what cannot is behind); then stop. */
+  /**
+   * The measured window has closed: what is due by now may still go (what
+   * cannot is behind); then stop. A spinning connection sent what was due
+   * at its due time, so it has nothing more to send.
+   */
   end(): void {
-    this.tick();
+    if (!this.spin) this.tick();
     this.stop();
+  }
+
+  /** The earliest due time among the live connections, ns (Infinity when none is left). */
+  nextDue(): number {
+    let next = Infinity;
+    for (const c of this.conns) if (!c.dead && c.nextDue < next) next = c.nextDue;
+    return next;
   }
 
   /** Stop waking up; sends triggered by replies stop with the phase (LoadConnection.sendDue). */
@@ -77,10 +96,11 @@ export class Schedule {
     this.tickImmediate = null;
     if (this.stopped) return;
     const now = nowNs();
+    this.load.now = now;
     let next = Infinity;
     for (const c of this.conns) {
       if (c.dead) continue;
-      c.sendDue(now);
+      c.sendDue();
       if (c.nextDue < next) next = c.nextDue;
     }
     if (next === Infinity) return;
