@@ -1,4 +1,4 @@
-/** Running bench/ab.ts at a tiny size and reading its output back: test/bench-ab.test.ts and test/bench-ab-rev.test.ts. */
+/** Running bench/ab.ts at a tiny size and reading its output back: test/bench-ab.test.ts, test/bench-ab-server.test.ts and test/bench-ab-rev.test.ts. */
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
