@@ -15,9 +15,11 @@ die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 
 check_node() {
   command -v node >/dev/null || die "Node.js >= 20 is required and 'node' is not on PATH"
-  local major
-  major=$(node -p 'process.versions.node.split(".")[0]')
-  [ "$major" -ge 20 ] || die "Node.js >= 20 is required; this is $(node --version)"
+  local version major
+  version=$(node --version)
+  major=${version#v}
+  major=${major%%.*}
+  [ "$major" -ge 20 ] || die "Node.js >= 20 is required; this is $version"
 }
 
 install() {
@@ -80,7 +82,8 @@ suite() {
   # two at a time, both green (no test hangs on a wall-clock figure).
   if [[ $help == *--test-concurrency* ]]; then
     local cpus
-    cpus=$(node -p 'require("node:os").availableParallelism()')
+    # The CPUs this process may run on (its affinity), as os.availableParallelism() counts them.
+    cpus=$(nproc)
     flags+=(--test-concurrency=$((cpus > 3 ? cpus - 1 : 2)))
   fi
   node --import tsx --test ${flags[@]+"${flags[@]}"} "${files[@]}"

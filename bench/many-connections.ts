@@ -26,6 +26,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { processRssBytes } from '../src/machine/proc.js';
+import { numberedFrames } from '../src/protocol/index.js';
 import { startServerProcess } from '../src/launch/server.js';
 
 const LIMIT_BYTES = 1e9;
@@ -168,9 +169,7 @@ function openChecked(port: number, local: string, i: number): Promise<Socket> {
 function roundTrip(s: Socket, i: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     if (s.destroyed) return resolve(false);
-    const message = Buffer.alloc(12);
-    message.writeUInt32BE(8, 0);
-    message.writeBigUInt64BE(BigInt(i), 4);
+    const message = numberedFrames(1, i);
     let got = Buffer.alloc(0);
     const finish = (right: boolean) => {
       s.off('data', onData);

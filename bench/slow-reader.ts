@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { processRssBytes } from '../src/machine/proc.js';
+import { numberedFrames } from '../src/protocol/index.js';
 import { startServerProcess } from '../src/launch/server.js';
 import { tcpPort } from './lib.js';
 import { fileURLToPath } from 'node:url';
@@ -37,12 +38,7 @@ const slow = connect({ host: '127.0.0.1', port, noDelay: true });
 await new Promise((r) => slow.once('connect', r));
 slow.pause();
 const N = 1_000_000;
-const burst = Buffer.alloc(12 * N);
-for (let i = 0; i < N; i++) {
-  burst.writeUInt32BE(8, i * 12);
-  burst.writeUInt32BE(i, i * 12 + 8);
-}
-slow.write(burst);
+slow.write(numberedFrames(N));
 await new Promise((r) => setTimeout(r, 1000));
 const stalled = probe();
 const rssStalled = rssMiB();

@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { codecs, type MessageHandler } from '../src/protocol/index.js';
+import { codecs, frameNumber, type MessageHandler, numberedFrames } from '../src/protocol/index.js';
 import { startServerProcess } from '../src/launch/server.js';
 import { tcpPort } from './lib.js';
 
@@ -79,7 +79,7 @@ class Checked implements MessageHandler {
   }
 
   onMessage(buf: Buffer, start: number, end: number): void {
-    if (end - start !== 8 || buf.readUInt32BE(start + 4) !== this.received) fail(`reply ${this.received} wrong or out of order`);
+    if (frameNumber(buf, start, end) !== this.received) fail(`reply ${this.received} wrong or out of order`);
     this.received++;
     stats.roundTrips++;
     if (this.received === this.sent) this.waiter?.();
@@ -87,11 +87,7 @@ class Checked implements MessageHandler {
 
   /** Send `n` messages in one write and wait for all their replies. */
   async exchange(n: number): Promise<void> {
-    const out = Buffer.alloc(12 * n);
-    for (let i = 0; i < n; i++) {
-      out.writeUInt32BE(8, i * 12);
-      out.writeUInt32BE(this.sent + i, i * 12 + 8);
-    }
+    const out = numberedFrames(n, this.sent);
     this.sent += n;
     const done = new Promise<void>((r) => (this.waiter = r));
     this.socket.write(out);

@@ -4,14 +4,15 @@
 #
 # GC is tuned, never disabled: the young generation is fixed at 2 MiB, so
 # that V8 cannot grow it under load, for a scavenge's pause grows with it.
-# At 2 MiB, bench/gc-flags.sh 200000 0 fixed (server and client on CPU 0,
-# 200 000 round trips; both runs in docs/PERFORMANCE.md, "GC flags")
+# At 2 MiB, bench/gc-flags.sh 200000 0 fixed (today bench/ab.ts gc-flags;
+# server and client on CPU 0, 200 000 round trips; both runs in
+# docs/lab/2026-12-04-performance.md, "GC flags")
 # measured 8 scavenges of 1.41 ms on average at commit bd52ff3, above the
 # 1 ms target, and 7 of 0.52 ms at commit aa61f04 on another VM. At 8 MiB
 # the same runs measured 2 scavenges, of 5.99 and of 2.19 ms on average.
 # V8's memory reducer stays on: it returns a burst's memory to an idle server
 # within seconds, at the price of a rare pair of few-millisecond full
-# collections under load (docs/PERFORMANCE.md, "V8's memory reducer"; add
+# collections under load (docs/lab/2026-12-04-performance.md, "V8's memory reducer"; add
 # --no-memory-reducer to RESPUESTA_NODE_FLAGS for the other side of that).
 # The flags go on the command line because node refuses some of them inside
 # NODE_OPTIONS. RESPUESTA_NODE_FLAGS, when set, replaces them.

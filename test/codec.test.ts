@@ -14,6 +14,8 @@ import {
   FLAG_PONG,
   FLAG_WARMUP,
   FRAMINGS,
+  frameNumber,
+  numberedFrames,
   ProtocolError,
   SOCKPERF_HEADER,
   type Decoder,
@@ -406,5 +408,23 @@ describe('large frames', () => {
     p.append(Buffer.alloc(1000), 0, 1000);
     p.clear();
     assert.deepEqual([p.len, p.buf.length], [0, 1000]);
+  });
+});
+
+describe('numbered messages', () => {
+  it('numberedFrames: each an 8-byte big-endian number from `first`, decoded back by frameNumber, past 2^32 too', () => {
+    const first = 2 ** 32 - 2;
+    const wire = numberedFrames(4, first);
+    const { decoder, messages } = collect('length');
+    assert.equal(pushDirty(decoder, wire), null);
+    assert.deepEqual(
+      messages.map((m) => m.readBigUInt64BE(0)),
+      [0n, 1n, 2n, 3n].map((i) => BigInt(first) + i),
+    );
+    assert.deepEqual(
+      messages.map((m) => frameNumber(m, 0, m.length)),
+      [first, first + 1, first + 2, first + 3],
+    );
+    assert.equal(frameNumber(Buffer.alloc(4), 0, 4), -1);
   });
 });

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { type TestContext, after, it } from 'node:test';
 
-import { codecs, type MessageHandler } from '../src/protocol/index.js';
+import { codecs, frameNumber, type MessageHandler } from '../src/protocol/index.js';
 import { type ServerProcess, startServerProcess } from '../src/launch/server.js';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
@@ -333,15 +333,8 @@ export function usageErrorTests(name: 'server' | 'client' | 'benchmark', cases: 
   }
 }
 
-/** `n` length-framed messages whose 8-byte payload is their index, big-endian. */
-export function numbered(n: number): Buffer {
-  const out = Buffer.alloc(n * 12);
-  for (let i = 0; i < n; i++) {
-    out.writeUInt32BE(8, i * 12);
-    out.writeBigUInt64BE(BigInt(i), i * 12 + 4);
-  }
-  return out;
-}
+/** `n` length-framed messages whose 8-byte payload is their index, big-endian (src/protocol/length.ts). */
+export { numberedFrames as numbered } from '../src/protocol/index.js';
 
 /**
  * Read echo replies of `numbered` messages from a socket and check they come
@@ -353,7 +346,7 @@ export function readNumbered(s: Socket, expected: number): Promise<number> {
     let next = 0;
     const handler: MessageHandler = {
       onMessage(buf, start, end) {
-        if (end - start !== 8 || buf.readBigUInt64BE(start) !== BigInt(next)) reject(new Error(`reply ${next} is wrong or out of order`));
+        if (frameNumber(buf, start, end) !== next) reject(new Error(`reply ${next} is wrong or out of order`));
         next++;
       },
     };

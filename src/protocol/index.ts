@@ -10,6 +10,7 @@ import { createSockperfDecoder, FLAG_CLIENT, FLAG_PONG, sockperfMessage, writeSo
 export type { Decoder, MessageHandler } from './decoder.js';
 export { ProtocolError, ErrorCodes, type ErrorCode } from './errors.js';
 export * from './sockperf.js';
+export { NUMBERED_FRAME, numberedFrames, frameNumber } from './length.js';
 
 export const FRAMINGS = ['length', 'line', 'sockperf'] as const;
 export type Framing = (typeof FRAMINGS)[number];
