@@ -5,7 +5,8 @@
  */
 import type { Logger } from '../cli/log.js';
 import { framingHint } from '../protocol/errors.js';
-import type { LimitEvent, ProtocolErrorEvent, ResponderServer } from './server.js';
+import type { ResponderServer } from './server.js';
+import type { LimitEvent, ProtocolErrorEvent } from './summary.js';
 
 /** How often a flood of refused connections is logged: one line per this many ms, with the count so far. */
 const REJECTED_EVERY_MS = 1000;

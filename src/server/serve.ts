@@ -17,7 +17,8 @@ import { logConnectionEvents } from './event-log.js';
 import { type Listener, warnIfBacklogCapped } from './listeners.js';
 import type { ServerPlan } from './plan.js';
 import { describeConfig, describeRt, describeSummary } from './report.js';
-import { ResponderServer, type ServerSummary } from './server.js';
+import { ResponderServer } from './server.js';
+import type { ServerSummary } from './summary.js';
 
 /** Serve as `plan` says until stopped; resolves with the exit status, rejects with a RunError (cannot listen, shutdown failed). */
 export function serve(plan: ServerPlan, log: Logger, io: ProgramIo): Promise<number> {

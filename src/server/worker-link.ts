@@ -10,7 +10,7 @@ import cluster from 'node:cluster';
 import type { AdminStatsMessage } from '../admin/sources.js';
 import type { Logger } from '../cli/log.js';
 import type { Listener } from './listeners.js';
-import type { ServerSummary } from './server.js';
+import type { ServerSummary } from './summary.js';
 import { type PrimaryMessage, WORKER_ENV, type WorkerMessage, type WorkerSetup } from './workers.js';
 
 export interface WorkerLink {

@@ -7,7 +7,7 @@
  * storm.
  */
 import type { Worker } from 'node:cluster';
-import type { ServerSummary } from './server.js';
+import type { ServerSummary } from './summary.js';
 
 /** A worker that lived this long is restarted at once when it dies. */
 const STEADY_MS = 10_000;

@@ -67,7 +67,7 @@ export const WORKER_ENV = 'RESPUESTA_WORKER';
 /** Messages from a worker to the primary. */
 export type WorkerMessage =
   | { type: 'ready'; endpoints: import('./listeners.js').Listener[]; io: string; cpus: string | null }
-  | { type: 'summary'; summary: import('./server.js').ServerSummary }
+  | { type: 'summary'; summary: import('./summary.js').ServerSummary }
   | import('../admin/sources.js').AdminStatsMessage;
 
 /** Messages from the primary to a worker. */
