@@ -9,11 +9,11 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../cli/log.js';
-import type { ResponderServer } from '../server/server.js';
 import type { AdminAddress } from './address.js';
 import type { BuildInfo } from './metrics.js';
 import { StatsPublisher } from './publisher.js';
 import { type SharedStats, Slot, createSharedBuffers, sharedViews } from './shared.js';
+import type { ServingStats } from './serving-stats.js';
 import type { SourceBuffers } from './sources.js';
 import type { AdminListening, AdminWorkerData } from './worker.js';
 
@@ -54,7 +54,7 @@ export interface Admin {
  * Start the admin port for `server`; resolves once its listener is bound
  * (with the port it got, when asked for port 0), rejects when it cannot be.
  */
-export async function startAdmin(server: ResponderServer, options: AdminOptions, build: BuildInfo, log: Logger): Promise<Admin> {
+export async function startAdmin(server: ServingStats, options: AdminOptions, build: BuildInfo, log: Logger): Promise<Admin> {
   const buffers = createSharedBuffers();
   const shared = sharedViews(buffers);
   const publisher = new StatsPublisher(server, shared);

@@ -3,7 +3,7 @@
  * server already keeps into shared memory (shared.ts) from a timer, four
  * times a second, and measures its own event-loop delay.
  *
- * Why a timer and not stores from the hot path: `ResponderServer.stats` is
+ * Why a timer and not stores from the hot path: the responder's `stats` are
  * already counted per read and per write; a copy of a dozen numbers every
  * 250 ms leaves the code that answers messages exactly as it was (nothing
  * added per message, so nothing to measure there), and a scrape is at most
@@ -19,8 +19,8 @@
  * worker to observe into a real histogram.
  */
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import type { ResponderServer } from '../server/server.js';
 import { gcKindIndex } from '../stats/gc.js';
+import type { ServingStats } from './serving-stats.js';
 import { Flag, GC_RING, PROTOCOL_ERROR_CODES, type SharedStats, Slot } from './shared.js';
 
 /** How often the counters are copied. */
@@ -42,7 +42,7 @@ function lateness(intervalNs: number): number {
 
 /** Copies the serving thread's figures into `shared` while started. */
 export class StatsPublisher {
-  private readonly server: ResponderServer;
+  private readonly server: ServingStats;
   private readonly shared: SharedStats;
   private readonly eld: IntervalHistogram = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   private timer: NodeJS.Timeout | null = null;
@@ -50,7 +50,7 @@ export class StatsPublisher {
   /** Called after each publication (relay.ts: a worker of --workers passes its figures on to the primary). */
   private readonly onPublish: (() => void) | null;
 
-  constructor(server: ResponderServer, shared: SharedStats, onPublish: (() => void) | null = null) {
+  constructor(server: ServingStats, shared: SharedStats, onPublish: (() => void) | null = null) {
     this.server = server;
     this.shared = shared;
     this.onPublish = onPublish;

@@ -6,13 +6,13 @@
  * counters, and the GCs since the last message. That is one small JSON
  * message every 250 ms from a timer, never anything per message answered.
  */
-import type { ResponderServer } from '../server/server.js';
 import { StatsPublisher } from './publisher.js';
+import type { ServingStats } from './serving-stats.js';
 import { Flag, GC_RING, createSharedBuffers, sharedViews } from './shared.js';
 import type { AdminStatsMessage } from './sources.js';
 
 /** Start publishing `server`'s figures to `send`; returns the publisher (stop it to stop). */
-export function startStatsRelay(server: ResponderServer, send: (m: AdminStatsMessage) => void): StatsPublisher {
+export function startStatsRelay(server: ServingStats, send: (m: AdminStatsMessage) => void): StatsPublisher {
   const shared = sharedViews(createSharedBuffers());
   let sent = 0;
   const relay = () => {

@@ -63,17 +63,13 @@ const ADMIN_NICE = 19;
  * - back to the normal policy when the process runs under SCHED_FIFO
  *   (--rt-priority), which this thread inherited: a scrape at the serving
  *   thread's real-time priority would run to its end before any reply;
- * - the lowest CPU weight Linux has for a normal thread (nice 19): a serving
- *   thread that wants the CPU gets about 98% of it while a scrape's work
- *   runs here. At normal priority each scrape's millisecond of work delayed
- *   the round trips that arrived meanwhile on a CPU shared with the client
- *   (bench/admin-cost.sh: p99.9 of 460 and 1136 us against 47 and 54 us).
- *   SCHED_IDLE, tried first, kept the tail but cost every round trip about
- *   2 us at p50 even with nobody asking the admin port anything; nice 19
- *   costs nothing then (docs/lab/2026-12-04-performance.md, "The admin thread's priority");
+ * - nice 19, the lowest weight of a normal thread: a scrape's work gets
+ *   about 2% of a CPU the serving thread wants, and an idle admin thread
+ *   costs a round trip nothing, as SCHED_IDLE did not (bench/admin-cost.sh;
+ *   docs/lab/2026-12-04-performance.md, "The admin thread's priority");
  * - onto other CPUs than the serving thread's when there are (`cpus`,
  *   --admin-cpu or its default): a scrape's work then never runs where
- *   replies are made (docs/lab/2026-12-04-performance.md, "What a scrape costs").
+ *   replies are made (bench/admin-cost.sh; the lab log, "What a scrape costs").
  * Returns what it could not do, one line each.
  */
 function placeThisThread(cpus: string | null, realtime: boolean): string[] {

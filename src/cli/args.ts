@@ -87,18 +87,30 @@ const POINT_TO_HELP = new Set([
  * with one line on stderr (usageLine).
  */
 export function parseArgs(program: Command, argv: string[]): void {
+  const status = parseUserArgs(program, argv.slice(2));
+  if (status !== null) process.exit(status);
+}
+
+/**
+ * Parse `args` (the user's words, without node and the script) as parseArgs
+ * does, for a program run as `main(argv)`: null to go on, or the exit status
+ * when parsing ended the program (0 after --help or --version; 2 for bad
+ * usage, its one line written to `stderr`).
+ */
+export function parseUserArgs(program: Command, args: readonly string[], stderr: NodeJS.WritableStream = process.stderr): number | null {
   program.exitOverride();
   // Commander's own default, made explicit: the suggestion is part of the one line written below.
   program.showSuggestionAfterError(true);
   // Nothing written here: the line is written below, once the error's code is known.
   program.configureOutput({ outputError: () => {} });
   try {
-    program.parse(argv);
+    program.parse(args, { from: 'user' });
+    return null;
   } catch (err) {
     if (err instanceof CommanderError) {
       const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
-      if (!ok) process.stderr.write(`${usageLine(program.name(), err)}\n`);
-      process.exit(ok ? EXIT_OK : EXIT_USAGE);
+      if (!ok) stderr.write(`${usageLine(program.name(), err)}\n`);
+      return ok ? EXIT_OK : EXIT_USAGE;
     }
     throw err;
   }
@@ -128,11 +140,18 @@ export function usageError(program: string, message: string): never {
 
 /** Pin this process to the CPUs given with `option` (taskset), if any; exit 2 with one line when that fails. */
 export function pinOrExit(program: string, option: string, cpus: string | undefined): void {
-  if (cpus === undefined) return;
+  const problem = pinProblem(option, cpus);
+  if (problem !== null) usageError(program, problem);
+}
+
+/** Pin this process to the CPUs given with `option` (taskset), if any; null when done, or why not in one line (bad usage). */
+export function pinProblem(option: string, cpus: string | undefined): string | null {
+  if (cpus === undefined) return null;
   try {
     pinSelf(cpus);
+    return null;
   } catch (err) {
-    usageError(program, `option ${option}: taskset could not pin to CPUs ${cpus}: ${describeError(err).split('\n')[0]}`);
+    return `option ${option}: taskset could not pin to CPUs ${cpus}: ${describeError(err).split('\n')[0]}`;
   }
 }
 
@@ -145,15 +164,22 @@ export const parseRtPriority = parseInteger(1, 99);
  * (it needs CAP_SYS_NICE, root, or an RLIMIT_RTPRIO allowance).
  */
 export function realtimeOrExit(program: string, priority: number | undefined): void {
-  if (priority === undefined) return;
+  const problem = realtimeProblem(priority);
+  if (problem !== null) fatal(program, problem);
+}
+
+/** Run every thread under SCHED_FIFO at `priority`, if given; null when done, or why not in one line (a failed run). */
+export function realtimeProblem(priority: number | undefined): string | null {
+  if (priority === undefined) return null;
   try {
     realtimeSelf(priority);
+    return null;
   } catch (err) {
     const reason =
       describeError(err)
         .split('\n')
         .find((l) => l.startsWith('chrt:')) ?? describeError(err).split('\n')[0];
-    fatal(program, `option --rt-priority: cannot run under SCHED_FIFO at priority ${priority} (${reason}); it needs root, CAP_SYS_NICE or an RLIMIT_RTPRIO of ${priority} (ulimit -r)`);
+    return `option --rt-priority: cannot run under SCHED_FIFO at priority ${priority} (${reason}); it needs root, CAP_SYS_NICE or an RLIMIT_RTPRIO of ${priority} (ulimit -r)`;
   }
 }
 

@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { type ListenOptions, type Server, type Socket, createServer } from 'node:net';
 import type { Logger } from '../cli/log.js';
 import { claimUnixPath } from './unix.js';
-import type { Distribution } from './workers.js';
+
+/** How a worker's listeners are shared with its siblings' (workers.ts): SO_REUSEPORT, or the cluster primary's one listener. */
+export type Distribution = 'reuseport' | 'cluster';
 
 /** Node's listen queue length when none is given (net.Server.listen's backlog). */
 export const DEFAULT_BACKLOG = 511;

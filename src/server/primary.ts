@@ -9,12 +9,8 @@
  * Start-up is in two steps: the first worker binds what was asked for
  * (port 0: an ephemeral port), then the others bind the port it got, so
  * that all share one address. A worker that fails to listen at start-up
- * stops the whole server (it has said why, in one line; exit 1).
- *
- * Restarts: a worker that lived 10 s or more is replaced at once, as nginx
- * does; one that dies sooner again and again waits 100 ms, 200 ms, ... up
- * to 10 s, so that a worker that cannot start does not become a restart
- * storm.
+ * stops the whole server (it has said why, in one line; exit 1). A worker
+ * that dies later is restarted, with a backoff (worker-slot.ts).
  *
  * With `--admin`, the primary serves the one admin port for all workers
  * (src/admin/primary.ts): each worker relays its figures here, and the
@@ -22,259 +18,283 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { rmSync } from 'node:fs';
-import { EXIT_FAILED, EXIT_OK, describeError, fatal } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, describeError } from '../cli/args.js';
 import type { Logger } from '../cli/log.js';
-import type { IoPath } from '../io/binding.js';
-import { allowedCpus, parseCpuSet as expandCpuList } from '../machine/cpus.js';
-import { type Listener, warnIfBacklogCapped } from './listeners.js';
-import { exposedWarning } from '../admin/address.js';
-import type { AdminOptions } from '../admin/index.js';
-import { type PrimaryAdmin, startPrimaryAdmin } from '../admin/primary.js';
 import { packageVersion } from '../cli/meta.js';
-import { describeConfig, describeRt, describeSummary, sumSummaries } from './report.js';
-import type { ServerOptions, ServerSummary } from './server.js';
+import { RunError } from '../cli/program.js';
+import { parseCpuSet } from '../machine/cpus.js';
+import { type PrimaryAdmin, startPrimaryAdmin } from '../admin/primary.js';
+import type { Listener } from './listeners.js';
+import { type PrimaryConfig, logPrimaryConfig } from './primary-log.js';
+import { describeSummary, sumSummaries } from './report.js';
+import type { ServerOptions } from './server.js';
 import { claimUnixPath } from './unix.js';
-import { type Distribution, WORKER_ENV, type WorkerMessage, type WorkerSetup } from './workers.js';
+import { WorkerSlot } from './worker-slot.js';
+import { WORKER_ENV, type WorkerMessage, type WorkerSetup } from './workers.js';
 
-/** A worker that lived this long is restarted at once when it dies. */
-const STEADY_MS = 10_000;
-const FIRST_BACKOFF_MS = 100;
-const MAX_BACKOFF_MS = 10_000;
 /** How long after its grace period a stopping worker may take before it is killed. */
 const STOP_SLACK_MS = 5_000;
 
-export interface PrimaryOptions {
-  name: string;
-  options: ServerOptions;
-  workers: number;
-  distribution: Distribution;
-  /** --cpu: one worker per listed CPU, in turn. */
-  cpus?: string;
-  /** --rt-priority: every process (this one and each worker) sets it on itself. */
-  rtPriority?: number;
-  io: IoPath;
-  log: Logger;
-  /** --admin: the one admin port, served here for every worker. */
-  admin?: AdminOptions;
+export interface PrimaryOptions extends PrimaryConfig {
+  /** The program each worker runs (bin/server's compiled main), and its arguments: this process's own. */
+  entry: string;
+  argv: string[];
+  /** Aborting it stops the workers as SIGTERM does. */
+  abort?: AbortSignal;
 }
 
-/** One worker's place: its number stays while processes come and go. */
-interface Slot {
-  id: number;
-  worker: Worker | null;
-  startedAt: number;
-  ready: boolean;
-  /** Deaths in a row, each before STEADY_MS: the backoff's exponent. */
-  streak: number;
-  deaths: number;
-  restartTimer: NodeJS.Timeout | null;
-  /** Summaries of this slot's workers that stopped cleanly. */
-  summaries: Array<ServerSummary & { pid: number }>;
+/** Run the primary until a signal stops every worker; resolves with the exit status, rejects with a RunError (cannot listen). */
+export function runPrimary(p: PrimaryOptions): Promise<number> {
+  return new Primary(p).run();
 }
 
-/** Run the primary until a signal stops every worker; exits the process. */
-export async function runPrimary(p: PrimaryOptions): Promise<void> {
-  const { options, log } = p;
-  const startedAt = Date.now();
-  const cpuList = p.cpus === undefined ? [] : expandCpuList(p.cpus);
-  const slots: Slot[] = Array.from({ length: p.workers }, (_, i) => ({
-    id: i + 1,
-    worker: null,
-    startedAt: 0,
-    ready: false,
-    streak: 0,
-    deaths: 0,
-    restartTimer: null,
-    summaries: [],
-  }));
-  const policy = cluster.schedulingPolicy === cluster.SCHED_RR ? 'round-robin' : 'shared handle';
-  const tcpShare = options.port === undefined ? null : p.distribution === 'reuseport' ? 'reuseport' : `cluster ${policy}`;
-  const unixShare = options.unix === undefined ? null : `cluster ${policy}`;
-  const distribution = [tcpShare === null ? '' : `tcp: ${tcpShare}`, unixShare === null ? '' : `unix: ${unixShare}`].filter((s) => s !== '').join('; ');
-  const adminAt = p.admin === undefined ? undefined : `${p.admin.host}:${p.admin.port}`;
-  const adminCpus = p.admin?.cpus ?? null;
-  log.info(
-    'config',
-    {
-      pid: process.pid,
-      ...options,
-      admin: adminAt,
-      adminCpus: adminAt === undefined ? undefined : adminCpus,
-      workers: p.workers,
-      distribution: p.distribution,
-      schedulingPolicy: policy,
-      io: p.io,
-      cpus: allowedCpus('self'),
-      rtPriority: p.rtPriority,
-    },
-    `${describeConfig(options)} io=${p.io} workers=${p.workers} (${distribution}) cpus=${p.cpus === undefined ? (allowedCpus('self') ?? '?') : `${p.cpus}, one worker each`}${describeRt(p.rtPriority)}${adminAt === undefined ? '' : ` admin=${adminAt}${adminCpus === null ? '' : ` admin-cpus=${adminCpus}`}`}`,
-  );
-  if (options.backlog !== undefined) warnIfBacklogCapped(log, options.backlog);
-  const exposed = p.admin === undefined ? null : exposedWarning(p.admin, false);
-  if (exposed !== null) log.warn('admin-exposed', { host: p.admin!.host }, exposed);
+class Primary {
+  private readonly p: PrimaryOptions;
+  private readonly options: ServerOptions;
+  private readonly log: Logger;
+  private readonly startedAt = Date.now();
+  private readonly cpuList: number[];
+  private readonly slots: WorkerSlot[];
+  private readonly ended: Promise<number>;
+  private settle: (status: number | RunError) => void = () => {};
+  private admin: PrimaryAdmin | null = null;
+  /** The TCP port the next worker binds: the first worker's, once it has one, with SO_REUSEPORT. */
+  private port: number | undefined;
+  private endpoints: Listener[] = [];
+  /** Every worker has listened once: from then on a death is a restart, not a failed start. */
+  private started = false;
+  private stopping = false;
+  private signals = 0;
+  private killTimer: NodeJS.Timeout | null = null;
+  private unwatch: Array<() => void> = [];
 
-  if (options.unix !== undefined) {
+  constructor(p: PrimaryOptions) {
+    this.p = p;
+    this.options = p.options;
+    this.log = p.log;
+    this.port = p.options.port;
+    this.cpuList = p.cpus === undefined ? [] : parseCpuSet(p.cpus);
+    this.slots = Array.from({ length: p.workers }, (_, i) => new WorkerSlot(i + 1));
+    this.ended = new Promise((resolve, reject) => {
+      this.settle = (status) => (typeof status === 'number' ? resolve(status) : reject(status));
+    });
+    // Awaited by run's caller; this only keeps a rejection before that from counting as unhandled.
+    this.ended.catch(() => {});
+  }
+
+  async run(): Promise<number> {
+    logPrimaryConfig(this.p);
+    if (this.options.unix !== undefined) await this.claimUnix(this.options.unix, this.options.unixMode);
+    this.watchStops();
+    // The admin port first, as a server alone does: its readiness says 503 until every worker listens.
+    if (this.p.admin !== undefined) {
+      try {
+        this.admin = await startPrimaryAdmin(this.p.workers, this.p.admin, { version: packageVersion(), io: this.p.io, framing: this.options.framing, mode: this.options.mode }, this.log);
+      } catch (err) {
+        this.end(new RunError(`cannot listen: ${describeError(err)}`));
+        return this.ended;
+      }
+    }
+    cluster.setupPrimary({ exec: this.p.entry, args: this.p.argv });
+    // Start-up: the first worker alone, then the rest on its port (onReady).
+    this.start(this.slots[0]);
+    return this.ended;
+  }
+
+  private async claimUnix(path: string, mode: number): Promise<void> {
     try {
-      await claimUnixPath(options.unix);
+      await claimUnixPath(path);
     } catch (err) {
-      fatal(p.name, `cannot listen: ${describeError(err)}`);
+      throw new RunError(`cannot listen: ${describeError(err)}`);
     }
     // The cluster primary binds the Unix socket for the workers (and again
     // if every worker has died at once): its file is born with --unix-mode.
     // The primary creates no other file.
-    process.umask(0o777 & ~options.unixMode);
+    process.umask(0o777 & ~mode);
   }
 
-  let port = options.port;
-  let stopping = false;
-  let endpoints: Listener[] = [];
-
-  const start = (slot: Slot): Worker => {
-    const setup: WorkerSetup = { id: slot.id, distribution: p.distribution, port, cpu: cpuList.length > 0 ? cpuList[(slot.id - 1) % cpuList.length] : undefined };
-    const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(setup) });
-    admin?.workerStarting(slot.id, slot.deaths > 0);
-    slot.worker = worker;
-    slot.startedAt = Date.now();
-    slot.ready = false;
-    worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'ready') {
-        slot.ready = true;
-        const pid = worker.process.pid;
-        log.info(
-          'worker-ready',
-          { worker: slot.id, pid, endpoints: m.endpoints, io: m.io, cpus: m.cpus, deaths: slot.deaths },
-          `worker ${slot.id} pid ${pid}: listening on ${m.endpoints.map((e) => e.url).join(' ')} io=${m.io} cpus=${m.cpus ?? '?'}`,
-        );
-        admin?.workerListening(slot.id);
-        onReady(slot, m.endpoints);
-      } else if (m.type === 'stats') {
-        admin?.stats(slot.id, m);
-      } else if (m.type === 'summary') {
-        slot.summaries.push({ ...m.summary, pid: worker.process.pid! });
-      }
+  /** Stop on SIGINT, SIGTERM and the caller's abort (a SIGTERM). */
+  private watchStops(): void {
+    const onSignal = (signal: NodeJS.Signals) => this.onSignal(signal);
+    const onAbort = () => this.onSignal('SIGTERM');
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    this.unwatch.push(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     });
-    worker.on('exit', (code, signal) => onExit(slot, worker, code, signal));
-    return worker;
-  };
+    const abort = this.p.abort;
+    if (abort !== undefined) {
+      abort.addEventListener('abort', onAbort, { once: true });
+      this.unwatch.push(() => abort.removeEventListener('abort', onAbort));
+      if (abort.aborted) onAbort();
+    }
+  }
 
-  // Start-up: the first worker alone, then the rest on its port.
-  let started = false;
-  let resolveStarted: () => void = () => {};
-  const allReady = new Promise<void>((resolve) => (resolveStarted = resolve));
-  function onReady(slot: Slot, got: Listener[]): void {
-    if (started) return;
+  private start(slot: WorkerSlot): void {
+    const setup: WorkerSetup = {
+      id: slot.id,
+      distribution: this.p.distribution,
+      port: this.port,
+      cpu: this.cpuList.length > 0 ? this.cpuList[(slot.id - 1) % this.cpuList.length] : undefined,
+    };
+    const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(setup) });
+    this.admin?.workerStarting(slot.id, slot.deaths > 0);
+    slot.started(worker);
+    worker.on('message', (m: WorkerMessage) => this.onMessage(slot, worker, m));
+    worker.on('exit', (code, signal) => this.onExit(slot, worker, code, signal));
+  }
+
+  private onMessage(slot: WorkerSlot, worker: Worker, m: WorkerMessage): void {
+    if (m.type === 'ready') {
+      slot.ready = true;
+      const pid = worker.process.pid;
+      this.log.info(
+        'worker-ready',
+        { worker: slot.id, pid, endpoints: m.endpoints, io: m.io, cpus: m.cpus, deaths: slot.deaths },
+        `worker ${slot.id} pid ${pid}: listening on ${m.endpoints.map((e) => e.url).join(' ')} io=${m.io} cpus=${m.cpus ?? '?'}`,
+      );
+      this.admin?.workerListening(slot.id);
+      this.onReady(slot, m.endpoints);
+    } else if (m.type === 'stats') {
+      this.admin?.stats(slot.id, m);
+    } else if (m.type === 'summary') {
+      slot.summaries.push({ ...m.summary, pid: worker.process.pid! });
+    }
+  }
+
+  private onReady(slot: WorkerSlot, got: Listener[]): void {
+    if (this.started) return;
     if (slot.id === 1) {
-      endpoints = got;
+      this.endpoints = got;
       // With SO_REUSEPORT every worker binds the port the first one got. Through
       // the cluster module every worker asks for what was asked (port 0 too):
       // the primary shares its one listener with every worker that asks the same.
-      if (p.distribution === 'reuseport') port = got.find((e) => e.transport === 'tcp')?.port ?? port;
-      for (const s of slots.slice(1)) start(s);
+      if (this.p.distribution === 'reuseport') this.port = got.find((e) => e.transport === 'tcp')?.port ?? this.port;
+      for (const s of this.slots.slice(1)) this.start(s);
     }
-    if (slots.every((s) => s.ready)) {
-      started = true;
-      resolveStarted();
+    if (this.slots.every((s) => s.ready)) {
+      this.started = true;
+      this.announce();
     }
   }
 
-  function onExit(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {
+  /** Every worker listens: the one `ready` event. */
+  private announce(): void {
+    const endpoints = this.endpoints;
+    const adminEndpoint = this.admin?.endpoint;
+    this.log.info(
+      'ready',
+      { endpoints, workers: this.p.workers, admin: adminEndpoint },
+      `ready: ${endpoints.map((l) => l.url).join(' ')}${adminEndpoint === undefined ? '' : ` admin=${adminEndpoint.url}`}`,
+    );
+  }
+
+  private onExit(slot: WorkerSlot, worker: Worker, code: number | null, signal: string | null): void {
     if (slot.worker !== worker) return;
-    if (stopping && worker.isConnected()) {
+    if (this.stopping && worker.isConnected()) {
       // Its summary may still be unread in the IPC channel: SIGCHLDs are read
       // in one go, so another worker's exit can reap this one before its
       // channel is read. The channel closes after its last message.
-      worker.once('disconnect', () => onExit(slot, worker, code, signal));
+      worker.once('disconnect', () => this.onExit(slot, worker, code, signal));
       return;
     }
     slot.worker = null;
-    admin?.workerDown(slot.id);
-    if (stopping) {
+    this.admin?.workerDown(slot.id);
+    if (this.stopping) {
       if (code !== 0)
-        log.warn('worker-exit', { worker: slot.id, pid: worker.process.pid, code, signal }, `worker ${slot.id} pid ${worker.process.pid} exited (${signal ?? `code ${code}`}) while stopping`);
-      if (slots.every((s) => s.worker === null)) finish();
-      return;
+        this.log.warn(
+          'worker-exit',
+          { worker: slot.id, pid: worker.process.pid, code, signal },
+          `worker ${slot.id} pid ${worker.process.pid} exited (${signal ?? `code ${code}`}) while stopping`,
+        );
+      if (this.slots.every((s) => s.worker === null)) this.finish();
+    } else if (!this.started) {
+      this.failStart(slot, code, signal);
+    } else {
+      this.restartLater(slot, worker, code, signal);
     }
-    if (!started) {
-      // It could not listen (and said why on stderr), or was killed: the server cannot start.
-      for (const s of slots) s.worker?.process.kill('SIGKILL');
-      if (options.unix !== undefined && endpoints.length > 0) rmSync(options.unix, { force: true });
-      if (signal !== null) fatal(p.name, `cannot listen: worker ${slot.id} was ended by ${signal} while starting`);
-      process.exit(code === 0 ? EXIT_FAILED : (code ?? EXIT_FAILED));
-    }
-    const lived = Date.now() - slot.startedAt;
-    slot.deaths++;
-    slot.streak = lived >= STEADY_MS ? 0 : slot.streak + 1;
-    const wait = slot.streak === 0 ? 0 : Math.min(FIRST_BACKOFF_MS * 2 ** (slot.streak - 1), MAX_BACKOFF_MS);
-    const deaths = slots.reduce((n, s) => n + s.deaths, 0);
-    log.warn(
+  }
+
+  /** A worker could not listen (and said why on stderr), or was killed, before all listened: the server cannot start. */
+  private failStart(slot: WorkerSlot, code: number | null, signal: string | null): void {
+    for (const s of this.slots) s.worker?.process.kill('SIGKILL');
+    if (this.options.unix !== undefined && this.endpoints.length > 0) rmSync(this.options.unix, { force: true });
+    if (signal !== null) this.end(new RunError(`cannot listen: worker ${slot.id} was ended by ${signal} while starting`));
+    else this.end(code === 0 ? EXIT_FAILED : (code ?? EXIT_FAILED));
+  }
+
+  /** A worker died while the others serve: start it again, at once or after a backoff (WorkerSlot.died). */
+  private restartLater(slot: WorkerSlot, worker: Worker, code: number | null, signal: string | null): void {
+    const { livedMs: lived, waitMs: wait } = slot.died();
+    const deaths = this.deaths();
+    this.log.warn(
       'worker-exit',
       { worker: slot.id, pid: worker.process.pid, code, signal, livedMs: lived, deaths, restartInMs: wait },
       `worker ${slot.id} pid ${worker.process.pid} died (${signal ?? `exit code ${code}`}) after ${(lived / 1000).toFixed(1)} s; ${deaths} worker death${deaths === 1 ? '' : 's'} so far; restarting it in ${wait} ms`,
     );
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = null;
-      if (!stopping) start(slot);
+      if (!this.stopping) this.start(slot);
     }, wait);
   }
 
-  function finish(): void {
-    const workers = slots.flatMap((s) => s.summaries.map((summary) => ({ worker: s.id, ...summary })));
-    const summary = sumSummaries(workers, Date.now() - startedAt);
-    const deaths = slots.reduce((n, s) => n + s.deaths, 0);
-    const missing = p.workers - slots.filter((s) => s.summaries.length > 0 && s.worker === null).length;
-    if (options.unix !== undefined) rmSync(options.unix, { force: true });
-    log.info(
-      'summary',
-      { ...summary, workerDeaths: deaths, workers },
-      `${describeSummary(summary)}; ${p.workers} workers` + (deaths > 0 ? `, ${deaths} died and were restarted` : '') + (missing > 0 ? `, ${missing} gave no summary` : ''),
-    );
-    process.exit(missing > 0 ? EXIT_FAILED : EXIT_OK);
+  private deaths(): number {
+    return this.slots.reduce((n, s) => n + s.deaths, 0);
   }
 
-  let signals = 0;
-  function onSignal(signal: NodeJS.Signals): void {
-    if (++signals > 1) {
-      log.warn('abort', { signal }, `${signal} again: exiting without waiting`);
-      for (const s of slots) s.worker?.process.kill('SIGKILL');
-      process.exit(EXIT_FAILED);
+  private onSignal(signal: NodeJS.Signals): void {
+    if (++this.signals > 1) {
+      this.log.warn('abort', { signal }, `${signal} again: exiting without waiting`);
+      for (const s of this.slots) s.worker?.process.kill('SIGKILL');
+      this.end(EXIT_FAILED);
+      return;
     }
-    stopping = true;
+    this.stopping = true;
     // Readiness turns 503 now, before a worker closes a connection: a load balancer stops sending new ones first.
-    admin?.setDraining();
-    const live = slots.filter((s) => s.worker !== null);
-    log.info('shutdown', { signal, workers: live.length }, `${signal}: stopping ${live.length} workers (grace ${options.graceMs} ms)`);
-    for (const s of slots) {
-      if (s.restartTimer !== null) clearTimeout(s.restartTimer);
-      s.restartTimer = null;
+    this.admin?.setDraining();
+    const live = this.slots.filter((s) => s.worker !== null);
+    this.log.info('shutdown', { signal, workers: live.length }, `${signal}: stopping ${live.length} workers (grace ${this.options.graceMs} ms)`);
+    for (const s of this.slots) s.cancelRestart();
+    if (live.length === 0) {
+      this.finish();
+      return;
     }
-    if (live.length === 0) finish();
     for (const s of live) {
       const w = s.worker!;
       if (w.isConnected()) w.send({ type: 'stop', signal });
       else w.process.kill('SIGTERM');
     }
     // A worker that has not stopped well after its grace period is killed (it then gives no summary).
-    setTimeout(
+    this.killTimer = setTimeout(
       () => {
-        for (const s of slots) s.worker?.process.kill('SIGKILL');
+        for (const s of this.slots) s.worker?.process.kill('SIGKILL');
       },
-      (options.drainMs ?? 0) + options.graceMs + STOP_SLACK_MS,
+      (this.options.drainMs ?? 0) + this.options.graceMs + STOP_SLACK_MS,
     ).unref();
   }
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 
-  // The admin port first, as a server alone does: its readiness says 503 until every worker listens.
-  let admin: PrimaryAdmin | null = null;
-  if (p.admin !== undefined) {
-    try {
-      admin = await startPrimaryAdmin(p.workers, p.admin, { version: packageVersion(), io: p.io, framing: options.framing, mode: options.mode }, log);
-    } catch (err) {
-      fatal(p.name, `cannot listen: ${describeError(err)}`);
-    }
+  /** Every worker has stopped: one summary summed over them (each one's own in JSON), the socket file removed. */
+  private finish(): void {
+    const workers = this.slots.flatMap((s) => s.summaries.map((summary) => ({ worker: s.id, ...summary })));
+    const summary = sumSummaries(workers, Date.now() - this.startedAt);
+    const deaths = this.deaths();
+    const missing = this.p.workers - this.slots.filter((s) => s.summaries.length > 0 && s.worker === null).length;
+    if (this.options.unix !== undefined) rmSync(this.options.unix, { force: true });
+    this.log.info(
+      'summary',
+      { ...summary, workerDeaths: deaths, workers },
+      `${describeSummary(summary)}; ${this.p.workers} workers` + (deaths > 0 ? `, ${deaths} died and were restarted` : '') + (missing > 0 ? `, ${missing} gave no summary` : ''),
+    );
+    this.end(missing > 0 ? EXIT_FAILED : EXIT_OK);
   }
-  start(slots[0]);
-  await allReady;
-  const adminEndpoint = admin?.endpoint;
-  log.info('ready', { endpoints, workers: p.workers, admin: adminEndpoint }, `ready: ${endpoints.map((l) => l.url).join(' ')}${adminEndpoint === undefined ? '' : ` admin=${adminEndpoint.url}`}`);
+
+  /** The run's end, once: no more signals heard, no kill pending. */
+  private end(status: number | RunError): void {
+    for (const undo of this.unwatch) undo();
+    this.unwatch = [];
+    if (this.killTimer !== null) clearTimeout(this.killTimer);
+    this.killTimer = null;
+    this.settle(status);
+  }
 }

@@ -1,6 +1,7 @@
 import { addGc, formatGcKinds, noGc } from '../stats/gc.js';
 import { DEFAULT_BACKLOG } from './listeners.js';
-import type { ServerOptions, ServerSummary } from './server.js';
+import type { ServerOptions } from './server.js';
+import type { ServerSummary } from './summary.js';
 
 /** Human one-liners for the server's log; JSON mode logs the fields instead. */
 export function describeConfig(o: ServerOptions): string {

@@ -12,6 +12,7 @@ import { SocketStream, socketPeer } from '../io/sockets.js';
 import type { Transport } from '../io/transport.js';
 import { IdleSweep } from './idle.js';
 import { type Listener, createListener, listenTcp, listenUnix } from './listeners.js';
+import type { DrainResult, LimitEvent, ProtocolErrorEvent, ServerSummary } from './summary.js';
 import type { Distribution } from './workers.js';
 
 export type { Listener } from './listeners.js';
@@ -53,51 +54,6 @@ export interface ServerOptions {
   busyPoll?: boolean;
   /** In a worker (workers.ts): how the listeners are shared with the other workers; undefined for a server alone. */
   share?: Distribution;
-}
-
-export interface ServerSummary {
-  connections: number;
-  messages: number;
-  /** sockperf messages that, as with sockperf's server, get no reply (warm-up, no PONG). */
-  ignored: number;
-  bytesIn: number;
-  bytesOut: number;
-  protocolErrors: number;
-  socketErrors: number;
-  /** Connections still open when the grace period ended, destroyed then. */
-  forcedCloses: number;
-  /** Connections refused because --max-connections were open. */
-  rejectedConnections: number;
-  /** Connections closed by --idle-timeout. */
-  idleTimeouts: number;
-  /** Times a connection stopped reading because its unsent replies reached --max-pending. */
-  outputPauses: number;
-  gc: GcStats;
-  uptimeMs: number;
-}
-
-/** What a shutdown's drain (`drainMs`) came to. */
-export interface DrainResult {
-  /** From the stop to the drain's end: the last peer closing, or `drainMs`. */
-  ms: number;
-  /** Connections open when the drain began. */
-  open: number;
-  /** Connections still open when it ended (then ended by us, as without a drain). */
-  left: number;
-}
-
-export interface ProtocolErrorEvent {
-  peer: string;
-  code: string;
-  reason: string;
-  limit: number;
-  actual: number;
-}
-
-/** A connection refused or closed because a limit was reached. */
-export interface LimitEvent {
-  peer: string;
-  limit: number;
 }
 
 /**

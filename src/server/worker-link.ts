@@ -10,19 +10,19 @@ import cluster from 'node:cluster';
 import type { AdminStatsMessage } from '../admin/sources.js';
 import type { Logger } from '../cli/log.js';
 import type { Listener } from './listeners.js';
-import type { ServerSummary } from './server.js';
+import type { ServerSummary } from './summary.js';
 import { type PrimaryMessage, WORKER_ENV, type WorkerMessage, type WorkerSetup } from './workers.js';
 
 export interface WorkerLink {
   readonly setup: WorkerSetup;
   /** Every listener is bound: tell the primary. */
   ready(endpoints: Listener[], io: string, cpus: string | null): void;
-  /** Hand the primary this worker's figures, then exit 0 once they are sent. */
-  finish(summary: ServerSummary): void;
+  /** Hand the primary this worker's figures; resolves once they are sent (the worker then exits 0). */
+  finish(summary: ServerSummary): Promise<void>;
   /** Pass this worker's figures to the primary, which serves the admin port (dropped when the channel is closed). */
   stats(m: AdminStatsMessage): void;
-  /** Call `stop` when the primary says so (it was sent SIGINT or SIGTERM). */
-  onStop(stop: (signal: NodeJS.Signals) => void): void;
+  /** Call `stop` when the primary says so (it was sent SIGINT or SIGTERM); returns a function that stops listening. */
+  onStop(stop: (signal: NodeJS.Signals) => void): () => void;
 }
 
 /** This process's link to its primary, or null when it is not a worker (a server alone, or the primary itself). */
@@ -37,11 +37,13 @@ export function workerLink(): WorkerLink | null {
     stats: (m) => {
       if (process.connected) send(m);
     },
-    finish: (summary) => send({ type: 'summary', summary }, () => process.exit(0)),
+    finish: (summary) => new Promise((resolve) => send({ type: 'summary', summary }, () => resolve())),
     onStop: (stop) => {
-      process.on('message', (m: PrimaryMessage) => {
+      const onMessage = (m: PrimaryMessage) => {
         if (m.type === 'stop') stop(m.signal as NodeJS.Signals);
-      });
+      };
+      process.on('message', onMessage);
+      return () => process.off('message', onMessage);
     },
   };
 }

@@ -24,11 +24,12 @@
  */
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from 'commander';
+import type { Distribution, Listener } from './listeners.js';
 
 /** The most workers accepted: beyond, a typo rather than a machine. */
 export const MAX_WORKERS = 1024;
 
-export type Distribution = 'reuseport' | 'cluster';
+export type { Distribution };
 export const DISTRIBUTIONS = ['auto', 'reuseport', 'cluster'] as const;
 
 /** `--workers N|auto`: 1 to MAX_WORKERS, or 'auto' (one per CPU this process may use). */
@@ -66,8 +67,8 @@ export const WORKER_ENV = 'RESPUESTA_WORKER';
 
 /** Messages from a worker to the primary. */
 export type WorkerMessage =
-  | { type: 'ready'; endpoints: import('./listeners.js').Listener[]; io: string; cpus: string | null }
-  | { type: 'summary'; summary: import('./server.js').ServerSummary }
+  | { type: 'ready'; endpoints: Listener[]; io: string; cpus: string | null }
+  | { type: 'summary'; summary: import('./summary.js').ServerSummary }
   | import('../admin/sources.js').AdminStatsMessage;
 
 /** Messages from the primary to a worker. */
