@@ -85,21 +85,32 @@ const POINT_TO_HELP = new Set([
  * with one line on stderr (usageLine).
  */
 export function parseArgs(program: Command, argv: string[]): void {
+  const code = parseCommand(program, argv.slice(2), process);
+  if (code !== null) process.exit(code);
+}
+
+/**
+ * Parse `args` (the words after the program's name) without exiting: null
+ * when the run goes on, else the exit code, with the help or the version on
+ * `out.stdout`, or the usage line on `out.stderr`, already written.
+ */
+export function parseCommand(program: Command, args: readonly string[], out: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } }): number | null {
   program.exitOverride();
   // Commander's own default, made explicit: the suggestion is part of the one line written below.
   program.showSuggestionAfterError(true);
-  // Nothing written here: the line is written below, once the error's code is known.
-  program.configureOutput({ outputError: () => {} });
+  // Help and version go where the program writes; errors are written below, once the error's code is known.
+  program.configureOutput({ writeOut: (s) => out.stdout.write(s), writeErr: (s) => out.stderr.write(s), outputError: () => {} });
   try {
-    program.parse(argv);
+    program.parse(args, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
-      if (!ok) process.stderr.write(`${usageLine(program.name(), err)}\n`);
-      process.exit(ok ? EXIT_OK : EXIT_USAGE);
+      if (!ok) out.stderr.write(`${usageLine(program.name(), err)}\n`);
+      return ok ? EXIT_OK : EXIT_USAGE;
     }
     throw err;
   }
+  return null;
 }
 
 /**
@@ -126,12 +137,19 @@ export function usageError(program: string, message: string): never {
 
 /** Pin this process to the CPUs given with `option` (taskset), if any; exit 2 with one line when that fails. */
 export function pinOrExit(program: string, option: string, cpus: string | undefined): void {
-  if (cpus === undefined) return;
+  const problem = pinProblem(option, cpus);
+  if (problem !== null) usageError(program, problem);
+}
+
+/** Pin this process to the CPUs given with `option` (taskset), if any; what went wrong (a usage error), or null. */
+export function pinProblem(option: string, cpus: string | undefined): string | null {
+  if (cpus === undefined) return null;
   try {
     pinSelf(cpus);
   } catch (err) {
-    usageError(program, `option ${option}: taskset could not pin to CPUs ${cpus}: ${describeError(err).split('\n')[0]}`);
+    return `option ${option}: taskset could not pin to CPUs ${cpus}: ${describeError(err).split('\n')[0]}`;
   }
+  return null;
 }
 
 /** `--rt-priority`: a SCHED_FIFO priority, 1 to 99 (the range Linux gives it). */
@@ -139,11 +157,20 @@ export const parseRtPriority = parseInteger(1, 99);
 
 /**
  * Run every thread of this process under SCHED_FIFO at `priority` (when
- * given), or exit 1 with one line: most often the process is not permitted
- * (it needs CAP_SYS_NICE, root, or an RLIMIT_RTPRIO allowance).
+ * given), or exit 1 with one line (realtimeProblem).
  */
 export function realtimeOrExit(program: string, priority: number | undefined): void {
-  if (priority === undefined) return;
+  const problem = realtimeProblem(priority);
+  if (problem !== null) fatal(program, problem);
+}
+
+/**
+ * Run every thread of this process under SCHED_FIFO at `priority` (when
+ * given); what went wrong (a failed run), or null. Most often the process is
+ * not permitted: it needs CAP_SYS_NICE, root, or an RLIMIT_RTPRIO allowance.
+ */
+export function realtimeProblem(priority: number | undefined): string | null {
+  if (priority === undefined) return null;
   try {
     realtimeSelf(priority);
   } catch (err) {
@@ -151,8 +178,9 @@ export function realtimeOrExit(program: string, priority: number | undefined): v
       describeError(err)
         .split('\n')
         .find((l) => l.startsWith('chrt:')) ?? describeError(err).split('\n')[0];
-    fatal(program, `option --rt-priority: cannot run under SCHED_FIFO at priority ${priority} (${reason}); it needs root, CAP_SYS_NICE or an RLIMIT_RTPRIO of ${priority} (ulimit -r)`);
+    return `option --rt-priority: cannot run under SCHED_FIFO at priority ${priority} (${reason}); it needs root, CAP_SYS_NICE or an RLIMIT_RTPRIO of ${priority} (ulimit -r)`;
   }
+  return null;
 }
 
 /** Report a failed run in one line, without a stack trace, and exit 1. */
