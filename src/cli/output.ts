@@ -78,9 +78,19 @@ export async function runProgram(io: ProgramIo, body: () => Promise<number>): Pr
  * with main's code, once nothing is left to do (as it would have before).
  */
 export async function runIfEntry(url: string, main: (argv: string[]) => Promise<number>): Promise<void> {
-  const script = process.argv[1];
-  if (script === undefined || pathToFileURL(realpathSync(script)).href !== url) return;
+  if (entryUrl() !== url) return;
   process.exitCode = await main(process.argv.slice(2));
+}
+
+/** The URL of the script node was started with, its links resolved; null when there is none (node -e, a REPL). */
+function entryUrl(): string | null {
+  const script = process.argv[1];
+  if (script === undefined) return null;
+  try {
+    return pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return null;
+  }
 }
 
 /** The exit code of a run: the signal's after an interrupt, else 0 or 1. */
