@@ -3,21 +3,33 @@
  * first argument naming a command runs that command instead, on results
  * kept from earlier runs (src/results). Each command is its own module, loaded only when
  * asked for. `benchmark help [command]` is the run's help, or the
- * command's; any other word is refused by run-command.ts, naming the
- * commands.
+ * command's; any other word is refused by the run's options
+ * (run-options.ts), naming the commands.
  */
+import { type ProgramIo, processIo, runAsProgram } from '../cli/program.js';
 import { COMMANDS } from './commands.js';
 
-const argv = process.argv;
-// `help` alone is the run's --help; `help report` is `report --help`; `help reprot` is refused as `reprot` would be.
-if (argv[2] === 'help') {
-  const about = argv[3];
-  argv.splice(2, argv.length - 2, ...(about === undefined ? ['--help'] : Object.hasOwn(COMMANDS, about) ? [about, '--help'] : [about]));
+/**
+ * The benchmark: `argv` are the words after its name; returns the exit
+ * code. The run writes to `io`; a command writes to the process's own
+ * streams, reads process.argv and sets process.exitCode (its module runs
+ * once per process).
+ */
+export async function main(argv: string[], io: ProgramIo = processIo()): Promise<number> {
+  let args = argv;
+  // `help` alone is the run's --help; `help report` is `report --help`; `help reprot` is refused as `reprot` would be.
+  if (args[0] === 'help') {
+    const about = args[1];
+    args = about === undefined ? ['--help'] : Object.hasOwn(COMMANDS, about) ? [about, '--help'] : [about];
+  }
+  const command = args[0];
+  if (command !== undefined && Object.hasOwn(COMMANDS, command)) {
+    process.argv.splice(2, process.argv.length - 2, ...args.slice(1));
+    await import(COMMANDS[command]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  }
+  const { runCommand } = await import('./run-command.js');
+  return runCommand(args, io);
 }
-const command = argv[2];
-if (command !== undefined && Object.hasOwn(COMMANDS, command)) {
-  argv.splice(2, 1);
-  await import(COMMANDS[command]);
-} else {
-  await import('./run-command.js');
-}
+
+await runAsProgram(import.meta.url, main);

@@ -8,6 +8,7 @@
  * one line saying how far the run went and how long it took.
  */
 import cliProgress from 'cli-progress';
+import type { ProgramIo } from '../cli/program.js';
 import { fmtInt } from '../stats/report.js';
 import type { Scenario } from '../report/scenario.js';
 
@@ -32,13 +33,14 @@ export function fmtSeconds(s: number): string {
   return whole < 60 ? `${whole} s` : `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, '0')} s`;
 }
 
-export function createProgress(enabled: boolean, scenarios: readonly Scenario[], ascii: boolean): Progress {
-  if (!enabled || !process.stderr.isTTY || !process.stdout.isTTY) return silent;
+/** The bar, drawn on `io.stderr` when `enabled` and both of `io`'s streams are terminals. */
+export function createProgress(enabled: boolean, scenarios: readonly Scenario[], ascii: boolean, io: ProgramIo): Progress {
+  if (!enabled || io.stderr.isTTY !== true || io.stdout.isTTY !== true) return silent;
   const [full, empty] = ascii ? ['=', '-'] : ['█', '░'];
   const planned = scenarios.map((s) => s.warmupS + s.durationS);
   const total = planned.reduce((a, b) => a + b, 0);
   const bar = new cliProgress.SingleBar({
-    stream: process.stderr,
+    stream: io.stderr as NodeJS.WritableStream,
     format: '{label} |{bar}| {percentage}%  {rate} msg/s  {left} left',
     barsize: BAR_SIZE,
     barCompleteChar: full,
@@ -90,7 +92,7 @@ export function createProgress(enabled: boolean, scenarios: readonly Scenario[],
       const filled = Math.round((reached / total) * BAR_SIZE);
       const took = fmtSeconds((performance.now() - runStart) / 1000);
       const how = stoppedBy === null ? `done in ${took}` : `${stoppedBy} after ${took}`;
-      process.stderr.write(`${current + 1}/${scenarios.length} scenarios |${full.repeat(filled)}${empty.repeat(BAR_SIZE - filled)}| ${Math.floor((reached / total) * 100)}%  ${how}\n`);
+      io.stderr.write(`${current + 1}/${scenarios.length} scenarios |${full.repeat(filled)}${empty.repeat(BAR_SIZE - filled)}| ${Math.floor((reached / total) * 100)}%  ${how}\n`);
     },
   };
 }

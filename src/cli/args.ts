@@ -87,33 +87,32 @@ const POINT_TO_HELP = new Set([
  * with one line on stderr (usageLine).
  */
 export function parseArgs(program: Command, argv: string[]): void {
-  const status = parseUserArgs(program, argv.slice(2));
-  if (status !== null) process.exit(status);
+  const code = parseCommand(program, argv.slice(2), process);
+  if (code !== null) process.exit(code);
 }
 
 /**
- * Parse `args` (the user's words, without node and the script) as parseArgs
- * does, for a program run as `main(argv)`: null to go on, or the exit status
- * when parsing ended the program (0 after --help or --version; 2 for bad
- * usage, its one line written to `stderr`).
+ * Parse `args` (the words after the program's name) without exiting: null
+ * when the run goes on, else the exit code, with the help or the version on
+ * `out.stdout`, or the usage line on `out.stderr`, already written.
  */
-export function parseUserArgs(program: Command, args: readonly string[], stderr: NodeJS.WritableStream = process.stderr): number | null {
+export function parseCommand(program: Command, args: readonly string[], out: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } }): number | null {
   program.exitOverride();
   // Commander's own default, made explicit: the suggestion is part of the one line written below.
   program.showSuggestionAfterError(true);
-  // Nothing written here: the line is written below, once the error's code is known.
-  program.configureOutput({ outputError: () => {} });
+  // Help and version go where the program writes; errors are written below, once the error's code is known.
+  program.configureOutput({ writeOut: (s) => out.stdout.write(s), writeErr: (s) => out.stderr.write(s), outputError: () => {} });
   try {
     program.parse(args, { from: 'user' });
-    return null;
   } catch (err) {
     if (err instanceof CommanderError) {
       const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
-      if (!ok) stderr.write(`${usageLine(program.name(), err)}\n`);
+      if (!ok) out.stderr.write(`${usageLine(program.name(), err)}\n`);
       return ok ? EXIT_OK : EXIT_USAGE;
     }
     throw err;
   }
+  return null;
 }
 
 /**
@@ -160,8 +159,7 @@ export const parseRtPriority = parseInteger(1, 99);
 
 /**
  * Run every thread of this process under SCHED_FIFO at `priority` (when
- * given), or exit 1 with one line: most often the process is not permitted
- * (it needs CAP_SYS_NICE, root, or an RLIMIT_RTPRIO allowance).
+ * given), or exit 1 with one line (realtimeProblem).
  */
 export function realtimeOrExit(program: string, priority: number | undefined): void {
   const problem = realtimeProblem(priority);

@@ -13,7 +13,7 @@ export interface Paint {
 }
 
 /** Colours for text written to `stream`, or none when it is not a colour terminal. */
-export function paintFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): Paint {
+export function paintFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): Paint {
   const on = stream.isTTY === true && (env.NO_COLOR ?? '') === '' && env.TERM !== 'dumb';
   const c = pc.createColors(on);
   return { error: (s) => c.bold(c.red(s)), warn: (s) => c.yellow(s), ok: (s) => c.bold(c.green(s)), dim: (s) => c.dim(s) };

@@ -2,6 +2,8 @@
  * Line logger: one line per event, text for people or JSON for machines
  * (`--json`), in the manner of pino. Never used per message.
  */
+import type { OutStream } from './program.js';
+
 export type Fields = Record<string, unknown>;
 
 export interface Logger {
@@ -16,10 +18,10 @@ export interface Logger {
  * the log is lost, the program goes on, and a server still shuts down with
  * its guarantees, rather than dying of an unhandled 'error' event.
  */
-export function createLogger(json: boolean, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Logger {
-  const broken = new Set<NodeJS.WritableStream>();
-  for (const stream of new Set([out, err])) stream.on('error', () => broken.add(stream));
-  const line = (stream: NodeJS.WritableStream, level: string, event: string, fields: Fields, text: string) => {
+export function createLogger(json: boolean, out: OutStream = process.stdout, err: OutStream = process.stderr): Logger {
+  const broken = new Set<OutStream>();
+  for (const stream of new Set([out, err])) stream.on?.('error', () => broken.add(stream));
+  const line = (stream: OutStream, level: string, event: string, fields: Fields, text: string) => {
     if (broken.has(stream)) return;
     stream.write(json ? JSON.stringify({ event, level, time: Date.now(), ...fields }) + '\n' : text + '\n');
   };

@@ -38,8 +38,15 @@ export function addRequestOptions(cmd: Command, timeout: string): Command {
 
 /** Combinations commander cannot check alone: exit 2 with one line. */
 export function checkRequestOptions(program: string, o: RequestOptions): void {
-  if (o.framing === 'sockperf' && o.size < SOCKPERF_HEADER) usageError(program, `option --size must be at least ${SOCKPERF_HEADER} with --framing sockperf (the header)`);
-  if (o.framing === 'line' && o.mode === 'fixed' && o.response.includes('\n')) usageError(program, 'option --response cannot contain a newline with --framing line');
+  const problem = requestOptionsProblem(o);
+  if (problem !== null) usageError(program, problem);
+}
+
+/** Combinations commander cannot check alone: the usage error, or null. */
+export function requestOptionsProblem(o: RequestOptions): string | null {
+  if (o.framing === 'sockperf' && o.size < SOCKPERF_HEADER) return `option --size must be at least ${SOCKPERF_HEADER} with --framing sockperf (the header)`;
+  if (o.framing === 'line' && o.mode === 'fixed' && o.response.includes('\n')) return 'option --response cannot contain a newline with --framing line';
+  return null;
 }
 
 export function targetOf(o: RequestOptions): Target {

@@ -17,6 +17,7 @@ import { formatReport as formatBenchmark, scenarioColumns } from '../report/benc
 import type { BenchmarkReport } from '../report/benchmark.js';
 import { bordersFor } from '../report/table.js';
 import { paintFor } from '../cli/colour.js';
+import { runAsProgram } from '../cli/program.js';
 import { type ClientReport, formatReport as formatClient } from '../report/client.js';
 import { type KeptRun, demoVerdict } from './verdict.js';
 
@@ -53,7 +54,8 @@ function kept(pairs: string[] | undefined): KeptRun[] {
   });
 }
 
-function main(argv: string[]): number {
+/** The helper: `argv` are the words after its name; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'show' && rest.length === 1) {
     const text = show(readRun(rest[0]));
@@ -81,4 +83,4 @@ function main(argv: string[]): number {
   return 2;
 }
 
-process.exitCode = main(process.argv.slice(2));
+await runAsProgram(import.meta.url, main);

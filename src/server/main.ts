@@ -5,7 +5,7 @@
  * runs this module, which calls it and exits with that status.
  */
 import { fileURLToPath } from 'node:url';
-import { parseUserArgs, programName } from '../cli/args.js';
+import { parseCommand, programName } from '../cli/args.js';
 import { type Logger, createLogger } from '../cli/log.js';
 import { type ProgramIo, exitStatus, processIo, runAsProgram } from '../cli/program.js';
 import { ioPath } from '../io/binding.js';
@@ -25,7 +25,7 @@ import { reusePortAvailable } from './workers.js';
 export async function main(argv: string[], io: ProgramIo = processIo()): Promise<number> {
   const name = programName('server');
   const command = serverCommand(name, io.stdout);
-  const parsed = parseUserArgs(command, argv, io.stderr);
+  const parsed = parseCommand(command, argv, io);
   if (parsed !== null) return parsed;
   try {
     const plan = planServer(command.opts<ServerArgs>());
@@ -58,4 +58,4 @@ async function runWorkers(argv: string[], plan: ServerPlan, log: Logger, io: Pro
   });
 }
 
-runAsProgram(import.meta.url, main);
+await runAsProgram(import.meta.url, main, true);

@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode } from '../protocol/index.js';
 import { framingOption, ioOption, modeOption, parseCpuList, parseInteger, parsePort, parseRtPriority } from '../cli/args.js';
 import { packageVersion } from '../cli/meta.js';
+import type { OutStream } from '../cli/program.js';
 import type { IoPath } from '../io/binding.js';
 import { type AdminAddress, parseAdminAddress } from '../admin/address.js';
 import { DEFAULT_BACKLOG } from './listeners.js';
@@ -49,7 +50,7 @@ function parseMode(value: string): number {
 }
 
 /** The server's command, named `name` (as it was invoked), its help written to `stdout`. */
-export function serverCommand(name: string, stdout: NodeJS.WritableStream): Command {
+export function serverCommand(name: string, stdout: OutStream): Command {
   return (
     new Command(name)
       .version(packageVersion())

@@ -1,0 +1,125 @@
+/**
+ * The client and the benchmark as functions: main(argv, io) run in this
+ * process against a real server, writing to the streams given and
+ * returning the exit code. Run twice in a row, each run is whole and leaves
+ * no signal or exit handler behind.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { main as benchmark } from '../src/benchmark/main.js';
+import type { ProgramIo } from '../src/cli/program.js';
+import { main as client } from '../src/client/main.js';
+import { type RunningServer, startServer, tempDir } from './helpers.js';
+
+/** Streams that keep what is written to them, as a pipe would (not a terminal). */
+function captured(): ProgramIo & { out(): string; err(): string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** The handlers a program installs on the process while it runs. */
+const handlers = () => ({ SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM'), exit: process.listenerCount('exit') });
+
+describe('main(argv, io) in-process', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer(['--port', '0']);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('the client runs twice in a row, each time printing its own --json report on the stdout given', async () => {
+    const before = handlers();
+    const starts: string[] = [];
+    for (const count of [200, 300]) {
+      const io = captured();
+      const code = await client(['--port', String(server.port), '--count', String(count), '--warmup', '10', '--json'], io);
+      assert.equal(code, 0, io.err());
+      assert.equal(io.err(), '');
+      const lines = io.out().trim().split('\n');
+      assert.equal(lines.length, 1);
+      const j = JSON.parse(lines[0]);
+      assert.equal(j.sent, count + 10);
+      assert.equal(j.received, count + 10);
+      assert.equal(j.error, null);
+      assert.equal(j.options.count, count);
+      starts.push(j.meta.startedAt);
+      assert.deepEqual(handlers(), before);
+    }
+    assert.equal(starts.length, 2);
+  });
+
+  it('the client writes its live lines and --hlog, and its text report, to the streams given', async () => {
+    const hlog = join(tempDir(), 'rtt.hlog');
+    const io = captured();
+    const code = await client(['--port', String(server.port), '--duration', '0.3', '--warmup', '0', '--interval', '0.1', '--hlog', hlog], io);
+    assert.equal(code, 0, io.err());
+    assert.match(io.out(), /^tcp:\/\/127\.0\.0\.1:\d+ {2}framing length/);
+    assert.match(io.err(), /^rtt +0\.\d s .* msg\/s {2}p50 /m);
+    assert.match(readFileSync(hlog, 'utf8'), /^Tag=rtt,/m);
+  });
+
+  it('the client returns 2 on bad usage and 0 after --help, the process still running', async () => {
+    const bad = captured();
+    assert.equal(await client(['--count', '5', '--duration', '1'], bad), 2);
+    assert.equal(bad.err(), 'client: error: options --count and --duration: give one, not both\n');
+    assert.equal(bad.out(), '');
+    const help = captured();
+    assert.equal(await client(['--help'], help), 0);
+    assert.match(help.out(), /^Usage: client \[options\]/);
+    assert.match(help.out(), /--hlog <file>/);
+  });
+
+  it('the benchmark runs twice in a row, each time printing its own --json report on the stdout given', async () => {
+    const before = handlers();
+    for (const connections of ['1', '2']) {
+      const io = captured();
+      const code = await benchmark(['--port', String(server.port), '-c', connections, '-d', '0.2', '-w', '0', '--json', '--no-progress'], io);
+      assert.equal(code, 0, io.err());
+      const lines = io.out().trim().split('\n');
+      assert.equal(lines.length, 1);
+      const j = JSON.parse(lines[0]);
+      assert.equal(j.ok, true);
+      assert.equal(j.scenarios.length, 1);
+      assert.equal(j.scenarios[0].connections, Number(connections));
+      assert.equal(j.interrupted, null);
+      assert.deepEqual(handlers(), before);
+    }
+  });
+
+  it('the benchmark prints its table on the stdout given, with --hgrm files', async () => {
+    const dir = join(tempDir(), 'hgrm');
+    const io = captured();
+    const code = await benchmark(['--port', String(server.port), '-c', '1', '-d', '0.2', '-w', '0', '--hgrm', dir, '--ascii'], io);
+    assert.equal(code, 0, io.err());
+    assert.match(io.out(), /^benchmark {3}tcp:\/\/127\.0\.0\.1:\d+/);
+    assert.match(io.out(), /^\| 1 \| +1 \| +1 \| closed \|/m);
+    assert.match(io.out(), /^result +ok/m);
+    assert.ok(existsSync(join(dir, '01-c1-p1-closed.hgrm')));
+  });
+
+  it('the benchmark fails early (exit 1) when --report cannot be written, and returns 2 for a misplaced command', async () => {
+    const io = captured();
+    const report = join(tempDir(), 'missing', 'run.html');
+    assert.equal(await benchmark(['--port', String(server.port), '-d', '0.2', '-w', '0', '--report', report, '--json'], io), 1);
+    const j = JSON.parse(io.out());
+    assert.equal(j.ok, false);
+    assert.match(j.error, /^cannot write --report: ENOENT/);
+    assert.match(io.err(), /^benchmark: cannot write --report: ENOENT/);
+    const misplaced = captured();
+    assert.equal(await benchmark(['-c', '1', 'compare'], misplaced), 2);
+    assert.match(misplaced.err(), /^benchmark: error: the command compare comes first/);
+    const help = captured();
+    assert.equal(await benchmark(['help'], help), 0);
+    assert.match(help.out(), /^Usage: benchmark \[options\]/);
+  });
+});
