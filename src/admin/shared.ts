@@ -73,7 +73,7 @@ export const Flag = {
 } as const;
 const FLAG_SLOTS = 4;
 
-/** GC entries the ring holds: far more than the GCs of one second under any load seen here (bench/gc-flags.sh). */
+/** GC entries the ring holds: far more than the GCs of one second under any load seen here (bench/ab.ts gc-flags). */
 export const GC_RING = 1024;
 
 /** GC kinds as the metrics label them, indexed by the code publisher.ts writes: the server's summary counts the same kinds (src/stats/gc.ts). */

@@ -65,11 +65,11 @@ const ADMIN_NICE = 19;
  *   thread's real-time priority would run to its end before any reply;
  * - nice 19, the lowest weight of a normal thread: a scrape's work gets
  *   about 2% of a CPU the serving thread wants, and an idle admin thread
- *   costs a round trip nothing, as SCHED_IDLE did not (bench/admin-cost.sh;
+ *   costs a round trip nothing, as SCHED_IDLE did not (bench/ab.ts admin;
  *   docs/lab/2026-12-04-performance.md, "The admin thread's priority");
  * - onto other CPUs than the serving thread's when there are (`cpus`,
  *   --admin-cpu or its default): a scrape's work then never runs where
- *   replies are made (bench/admin-cost.sh; the lab log, "What a scrape costs").
+ *   replies are made (bench/ab.ts admin; the lab log, "What a scrape costs").
  * Returns what it could not do, one line each.
  */
 function placeThisThread(cpus: string | null, realtime: boolean): string[] {

@@ -6,7 +6,7 @@
  * reads into one shared buffer and writes straight to the handle, none of
  * that runs on the hot path, but it costs about 2 KiB per connection: 10 000
  * idle connections add 31 MiB to a bare `net.createServer`, and 11.8 MiB
- * when only the handles are kept (bench/idle-memory.ts). So the server can
+ * when only the handles are kept (docs/RELIABILITY.md, idle memory). So the server can
  * take the handles itself: `takeConnections` replaces the listening
  * handle's `onconnection`, which Node calls with each accepted handle, and
  * a `HandleStream` does what `net.Socket` did for it, and only that:

@@ -207,7 +207,7 @@ export class FixedConnection extends Connection {
  * output buffer, and a closed one leaves none behind: with a buffer per
  * connection, each closed echo connection left 16 KiB for a GC that rarely
  * came, and RSS rose from 82 to 96 MiB over 80 000 connections
- * (bench/churn.ts; docs/lab/2026-12-04-performance.md).
+ * (bench/soak.ts churns connections; docs/lab/2026-12-04-performance.md).
  */
 class EchoOutput {
   buf: Buffer = Buffer.allocUnsafe(OUT_INITIAL);
