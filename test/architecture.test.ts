@@ -24,8 +24,12 @@ import { describe, it } from 'node:test';
 import ts from 'typescript';
 import { ROOT } from './helpers.js';
 
-/** Layers below the programs: shared code that never imports a program. */
-const LAYERS = ['protocol', 'stats', 'io', 'machine', 'cli', 'load', 'report', 'html', 'launch'] as const;
+/**
+ * Layers below the programs: shared code that never imports a program. In
+ * order, lowest first: a layer imports only the layers before it
+ * (docs/ARCHITECTURE.md draws them).
+ */
+const LAYERS = ['protocol', 'stats', 'io', 'machine', 'cli', 'load', 'launch', 'report', 'html', 'output'] as const;
 /** Program folders: each imports layers, and another program only as ALLOWED says. */
 const PROGRAMS = ['server', 'admin', 'client', 'benchmark', 'results', 'demo'] as const;
 /** Program folder -> the program folders it may import. */
@@ -147,6 +151,18 @@ function layerViolations(graph: Graph): string[] {
   return out;
 }
 
+/** Imports from a layer into itself or one before it are the only ones allowed between layers: `src/cli/x.ts imports src/html/y.ts (layer cli -> layer html, above it)`. */
+function orderViolations(graph: Graph): string[] {
+  const rank = (file: string) => (LAYERS as readonly string[]).indexOf(folderOf(file));
+  const out: string[] = [];
+  for (const [file, edges] of graph) {
+    const from = rank(file);
+    if (from < 0) continue;
+    for (const to of edges) if (rank(to) > from) out.push(`${file} imports ${to} (layer ${folderOf(file)} -> layer ${folderOf(to)}, above it)`);
+  }
+  return out;
+}
+
 /** Imports between program folders that ALLOWED does not list. */
 function programViolations(graph: Graph): string[] {
   const out: string[] = [];
@@ -244,10 +260,24 @@ describe('architecture checks, on fixtures', () => {
       }),
     );
     assert.deepEqual(layerViolations(graph), ['src/html/runs.ts imports src/client/report.ts (layer html -> program client)']);
+    assert.deepEqual(orderViolations(graph), []);
     assert.deepEqual(programViolations(graph), [
       'src/demo/main.ts imports src/benchmark/text.ts (program demo -> program benchmark)',
       'src/admin/index.ts imports src/server/server.ts (program admin -> program server)',
     ]);
+  });
+
+  it('finds a layer importing a layer above it, and lets it import its own and those below', () => {
+    const { graph } = importGraph(
+      fixture({
+        'src/cli/output.ts': "import { page } from '../html/write.js';\nimport { parse } from './args.js';",
+        'src/cli/args.ts': "import { FRAMINGS } from '../protocol/index.js';",
+        'src/protocol/index.ts': '',
+        'src/html/write.ts': "import type { RunMeta } from '../cli/meta.js';",
+        'src/cli/meta.ts': '',
+      }),
+    );
+    assert.deepEqual(orderViolations(graph), ['src/cli/output.ts imports src/html/write.ts (layer cli -> layer html, above it)']);
   });
 
   it('finds a file outside every layer and program, and a file over 300 lines', () => {
@@ -281,6 +311,10 @@ describe('src/ as it is', () => {
 
   it('has no lower layer importing a program folder, types included', () => {
     assertNone(layerViolations(graph), 'a layer imports a program');
+  });
+
+  it(`has each layer importing only itself and those below it (${LAYERS.join(' < ')})`, () => {
+    assertNone(orderViolations(graph), 'a layer imports one above it');
   });
 
   it('has no program folder importing another, but benchmark -> results and server -> admin', () => {

@@ -24,7 +24,8 @@ import {
 } from '../cli/args.js';
 import { connectHint } from '../cli/hints.js';
 import { packageVersion, runMeta } from '../cli/meta.js';
-import { type OutputOptions, Interrupts, RunOutput, addOutputOptions, exitCode, keptHistograms } from '../cli/output.js';
+import { type OutputOptions, Interrupts, addOutputOptions, exitCode } from '../cli/output.js';
+import { RunOutput, keptHistograms } from '../output/run-output.js';
 import { type ProgramIo, RunError, UsageError, processIo, runAsProgram, runProgram } from '../cli/program.js';
 import { type RequestOptions, addRequestOptions, requestOptionsProblem, targetOf } from '../cli/request-options.js';
 import type { Target } from '../io/connect.js';
