@@ -18,7 +18,7 @@
  * anything would fail here rather than pass on the real tree.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
@@ -323,5 +323,15 @@ describe('src/ as it is', () => {
 
   it(`has no file over ${MAX_LINES} lines`, () => {
     assertNone(longFiles(files), `files over ${MAX_LINES} lines`);
+  });
+});
+
+describe('docs/ARCHITECTURE.md', () => {
+  it('names only files and folders that exist', () => {
+    const text = readFileSync(join(ROOT, 'docs/ARCHITECTURE.md'), 'utf8');
+    const named = [...new Set(text.match(/\b(?:src|test|bench|bin|docs)\/[\w./-]*\w/g) ?? [])];
+    assert.ok(named.length > 30, `only ${named.length} paths named`);
+    const missing = named.filter((p) => !existsSync(join(ROOT, p)));
+    assertNone(missing, 'paths named in docs/ARCHITECTURE.md that do not exist');
   });
 });
