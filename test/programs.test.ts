@@ -2,10 +2,11 @@
  * The client and the benchmark as functions: main(argv, io) run in this
  * process against a real server, writing to the streams given and
  * returning the exit code. Run twice in a row, each run is whole and leaves
- * no signal or exit handler behind.
+ * no signal or exit handler behind. So are the saved-results commands
+ * (benchmark report, compare, merge), on runs made here.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main as benchmark } from '../src/benchmark/main.js';
@@ -121,5 +122,69 @@ describe('main(argv, io) in-process', () => {
     const help = captured();
     assert.equal(await benchmark(['help'], help), 0);
     assert.match(help.out(), /^Usage: benchmark \[options\]/);
+  });
+
+  it('benchmark report, compare and merge run twice in a row on kept runs, each writing to the streams given and returning its code', async () => {
+    const dir = tempDir();
+    const file = (name: string) => join(dir, name);
+    // Kept runs, made in-process: two benchmark runs with --json and --hlog, one client run with --json.
+    for (const name of ['a', 'b']) {
+      const io = captured();
+      assert.equal(await benchmark(['--port', String(server.port), '-c', '1', '-d', '0.2', '-w', '0', '--json', '--no-progress', '--hlog', file(`${name}.hlog`)], io), 0, io.err());
+      writeFileSync(file(`${name}.json`), io.out());
+    }
+    const probe = captured();
+    assert.equal(await client(['--port', String(server.port), '--count', '200', '--warmup', '10', '--json'], probe), 0, probe.err());
+    writeFileSync(file('rtt.json'), probe.out());
+    // A run ten times slower than a.json: compare's gate must fail on it.
+    const slower = JSON.parse(readFileSync(file('a.json'), 'utf8'));
+    for (const s of slower.scenarios) for (const k of Object.keys(s.latencyUs)) s.latencyUs[k] *= 10;
+    writeFileSync(file('slower.json'), JSON.stringify(slower));
+
+    const messages = (name: string): number => JSON.parse(readFileSync(file(`${name}.json`), 'utf8')).scenarios[0].messages;
+    const before = handlers();
+    const exitCodeBefore = process.exitCode;
+    const command = async (argv: string[]) => {
+      const io = captured();
+      const code = await benchmark(argv, io);
+      return { code, out: io.out(), err: io.err() };
+    };
+    for (const round of [1, 2]) {
+      const page = file(`report-${round}.html`);
+      const report = await command(['report', file('a.json'), file('rtt.json'), file('b.hlog'), '--html', page]);
+      assert.deepEqual(report, { code: 0, out: '', err: `benchmark report: 3 runs drawn in ${page}\n` });
+      assert.match(readFileSync(page, 'utf8'), /^<!doctype html>/i);
+      assert.deepEqual(await command(['report', file('a.json'), '--label', 'x', '--label', 'y', '--html', page]), {
+        code: 2,
+        out: '',
+        err: 'benchmark report: error: 2 labels for 1 run: give at most one --label per run\n',
+      });
+      const help = await command(['help', 'report']);
+      assert.equal(help.code, 0);
+      assert.match(help.out, /^Usage: benchmark report \[options\] <run\.\.\.>/);
+
+      const same = await command(['compare', file('a.json'), file('a.json'), '--json']);
+      assert.equal(same.code, 0, same.err);
+      assert.equal(JSON.parse(same.out).ok, true);
+      const worse = await command(['compare', file('a.json'), file('slower.json'), '--ascii']);
+      assert.equal(worse.code, 1, worse.err);
+      assert.match(worse.out, /^baseline /);
+      assert.match(worse.out, /c1-p1-closed/);
+      const apart = await command(['compare', file('a.json'), file('rtt.json')]);
+      assert.deepEqual(apart, { code: 2, out: '', err: 'benchmark compare: error: no scenario matches: BASELINE ran c1-p1-closed; NEW ran rtt\n' });
+
+      const merged = await command(['merge', file('a.hlog'), file('b.hlog'), '--json']);
+      assert.equal(merged.code, 0, merged.err);
+      const [tag] = JSON.parse(merged.out).tags;
+      assert.equal(tag.tag, 'c1-p1-closed');
+      assert.equal(tag.messages, messages('a') + messages('b'));
+      const notLog = await command(['merge', file('a.json'), '--json']);
+      assert.equal(notLog.code, 2);
+      assert.equal(JSON.parse(notLog.out).ok, false);
+      assert.match(notLog.err, /^benchmark merge: .*a\.json: not an HdrHistogram interval log /);
+      assert.equal(notLog.err.split('\n').length, 2, notLog.err);
+    }
+    assert.deepEqual(handlers(), before);
+    assert.equal(process.exitCode, exitCodeBefore);
   });
 });

@@ -1,12 +1,20 @@
 /**
  * The benchmark's commands on kept results (`benchmark report|compare|merge`),
- * each its own module, and what to say about a word that is none of them.
- * Kept apart from main.ts so that the run's own options (run-command.ts) can
- * name them too without loading any.
+ * and what to say about a word that is none of them. Kept apart from
+ * main.ts so that the run's own options (run-command.ts) can name them too;
+ * each command's module is loaded only when it runs.
  */
+import type { ProgramIo } from '../cli/program.js';
 
-/** Each command and the module that runs it (src/results: the saved-results commands, apart from the load engine). */
-export const COMMANDS: Readonly<Record<string, string>> = { report: '../results/report-command.js', compare: '../results/compare-command.js', merge: '../results/merge-command.js' };
+/** A command as a function: the words after its name, the streams it writes to; its exit code. */
+export type CommandRun = (argv: string[], io: ProgramIo) => Promise<number>;
+
+/** Each command, loaded when asked for (src/results: the saved-results commands, apart from the load engine). */
+export const COMMANDS: Readonly<Record<string, () => Promise<CommandRun>>> = {
+  report: async () => (await import('../results/report-command.js')).run,
+  compare: async () => (await import('../results/compare-command.js')).run,
+  merge: async () => (await import('../results/merge-command.js')).run,
+};
 
 const names = Object.keys(COMMANDS);
 /** The commands as a sentence names them: `report, compare or merge`. */

@@ -1,20 +1,16 @@
 /**
  * bin/benchmark: `benchmark [options]` runs scenarios (run-command.ts); a
  * first argument naming a command runs that command instead, on results
- * kept from earlier runs (src/results). Each command is its own module, loaded only when
- * asked for. `benchmark help [command]` is the run's help, or the
+ * kept from earlier runs (src/results). Each command is its own module,
+ * loaded only when asked for, and a function of its words and streams as
+ * the run is. `benchmark help [command]` is the run's help, or the
  * command's; any other word is refused by the run's options
  * (run-options.ts), naming the commands.
  */
 import { type ProgramIo, processIo, runAsProgram } from '../cli/program.js';
 import { COMMANDS } from './commands.js';
 
-/**
- * The benchmark: `argv` are the words after its name; returns the exit
- * code. The run writes to `io`; a command writes to the process's own
- * streams, reads process.argv and sets process.exitCode (its module runs
- * once per process).
- */
+/** The benchmark: `argv` are the words after its name; the run or the command writes to `io`; returns the exit code. */
 export async function main(argv: string[], io: ProgramIo = processIo()): Promise<number> {
   let args = argv;
   // `help` alone is the run's --help; `help report` is `report --help`; `help reprot` is refused as `reprot` would be.
@@ -24,9 +20,8 @@ export async function main(argv: string[], io: ProgramIo = processIo()): Promise
   }
   const command = args[0];
   if (command !== undefined && Object.hasOwn(COMMANDS, command)) {
-    process.argv.splice(2, process.argv.length - 2, ...args.slice(1));
-    await import(COMMANDS[command]);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    const run = await COMMANDS[command]();
+    return run(args.slice(1), io);
   }
   const { runCommand } = await import('./run-command.js');
   return runCommand(args, io);

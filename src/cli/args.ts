@@ -83,8 +83,10 @@ const POINT_TO_HELP = new Set([
 ]);
 
 /**
- * Parse argv with conventional exit codes: 0 after --help, 2 for bad usage,
- * with one line on stderr (usageLine).
+ * Parse process.argv with conventional exit codes: 0 after --help, 2 for
+ * bad usage, with one line on stderr (usageLine), and exit there. For a
+ * script that owns its process (bench/); a program, which must not exit,
+ * uses parseCommand.
  */
 export function parseArgs(program: Command, argv: string[]): void {
   const code = parseCommand(program, argv.slice(2), process);
@@ -131,18 +133,6 @@ export function usageLine(name: string, err: CommanderError): string {
   return `${name}: error: ${text}${POINT_TO_HELP.has(err.code) ? `; see ${name} --help` : ''}`;
 }
 
-/** Report bad usage found after parsing (option combinations) and exit 2. */
-export function usageError(program: string, message: string): never {
-  process.stderr.write(`${program}: error: ${message}\n`);
-  process.exit(EXIT_USAGE);
-}
-
-/** Pin this process to the CPUs given with `option` (taskset), if any; exit 2 with one line when that fails. */
-export function pinOrExit(program: string, option: string, cpus: string | undefined): void {
-  const problem = pinProblem(option, cpus);
-  if (problem !== null) usageError(program, problem);
-}
-
 /** Pin this process to the CPUs given with `option` (taskset), if any; null when done, or why not in one line (bad usage). */
 export function pinProblem(option: string, cpus: string | undefined): string | null {
   if (cpus === undefined) return null;
@@ -156,15 +146,6 @@ export function pinProblem(option: string, cpus: string | undefined): string | n
 
 /** `--rt-priority`: a SCHED_FIFO priority, 1 to 99 (the range Linux gives it). */
 export const parseRtPriority = parseInteger(1, 99);
-
-/**
- * Run every thread of this process under SCHED_FIFO at `priority` (when
- * given), or exit 1 with one line (realtimeProblem).
- */
-export function realtimeOrExit(program: string, priority: number | undefined): void {
-  const problem = realtimeProblem(priority);
-  if (problem !== null) fatal(program, problem);
-}
 
 /** Run every thread under SCHED_FIFO at `priority`, if given; null when done, or why not in one line (a failed run). */
 export function realtimeProblem(priority: number | undefined): string | null {
@@ -181,7 +162,7 @@ export function realtimeProblem(priority: number | undefined): string | null {
   }
 }
 
-/** Report a failed run in one line, without a stack trace, and exit 1. */
+/** Report a failed run in one line, without a stack trace, and exit 1: for a script (bench/); a program throws RunError (program.ts). */
 export function fatal(program: string, message: string): never {
   process.stderr.write(`${program}: ${message}\n`);
   process.exit(EXIT_FAILED);

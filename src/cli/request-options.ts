@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { Target } from '../io/connect.js';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode, SOCKPERF_HEADER } from '../protocol/index.js';
-import { framingOption, modeOption, parseInteger, parseNumber, parsePort, usageError } from './args.js';
+import { framingOption, modeOption, parseInteger, parseNumber, parsePort } from './args.js';
 
 export interface RequestOptions {
   host: string;
@@ -34,12 +34,6 @@ export function addRequestOptions(cmd: Command, timeout: string): Command {
     .option('-t, --target-us <us>', 'latency target, microseconds', parseNumber(0.001), 1000)
     .option('--timeout-ms <ms>', timeout, parseInteger(1), 5000)
     .option('--max-frame <bytes>', 'largest reply accepted', parseInteger(1, 0xffff_ffff), DEFAULT_MAX_FRAME);
-}
-
-/** Combinations commander cannot check alone: exit 2 with one line. */
-export function checkRequestOptions(program: string, o: RequestOptions): void {
-  const problem = requestOptionsProblem(o);
-  if (problem !== null) usageError(program, problem);
 }
 
 /** Combinations commander cannot check alone: the usage error, or null. */
