@@ -12,7 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { main as benchmark } from '../src/benchmark/main.js';
 import type { ProgramIo } from '../src/cli/program.js';
 import { main as client } from '../src/client/main.js';
-import { type RunningServer, startServer, tempDir } from './helpers.js';
+import { runProbe } from '../src/client/probe.js';
+import { type RunningServer, WAIT_MS, startServer, tempDir } from './helpers.js';
 
 /** Streams that keep what is written to them, as a pipe would (not a terminal). */
 function captured(): ProgramIo & { out(): string; err(): string } {
@@ -67,6 +68,29 @@ describe('main(argv, io) in-process', () => {
     assert.match(io.out(), /^tcp:\/\/127\.0\.0\.1:\d+ {2}framing length/);
     assert.match(io.err(), /^rtt +0\.\d s .* msg\/s {2}p50 /m);
     assert.match(readFileSync(hlog, 'utf8'), /^Tag=rtt,/m);
+  });
+
+  it("one run's --io sockets does not outlive it: the next run, without it, writes to the handle again", async () => {
+    const writes: string[] = [];
+    for (const io of ['sockets', 'handles']) {
+      const out = captured();
+      const code = await client(['--port', String(server.port), '--count', '50', '--warmup', '0', '--io', io, '--json'], out);
+      assert.equal(code, 0, out.err());
+      writes.push(JSON.parse(out.out()).writes);
+    }
+    assert.deepEqual(writes, ['stream', 'direct']);
+  });
+
+  it('a probe interrupted before its connection is made rejects, and the connection made afterwards is closed', async () => {
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPWrap' || r === 'TCPSocketWrap').length;
+    const before = sockets();
+    const target = { transport: 'tcp' as const, host: '127.0.0.1', port: server.port! };
+    const o = { target, framing: 'length' as const, mode: 'fixed' as const, size: 64, response: 'respuesta', count: 10, warmup: 0, targetUs: 1000, timeoutMs: 5000, maxFrame: 1 << 20 };
+    await assert.rejects(runProbe({ ...o, signal: AbortSignal.abort('SIGINT') }), /interrupted \(SIGINT\) before the connection was made/);
+    // The connection attempt goes on after the rejection; once it is made it must be closed, not kept (it would keep bin/client alive).
+    const deadline = Date.now() + WAIT_MS;
+    while (sockets() > before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(sockets() <= before, `a socket is still open (${sockets()} TCP handles, ${before} before)`);
   });
 
   it('the client returns 2 on bad usage and 0 after --help, the process still running', async () => {

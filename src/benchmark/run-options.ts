@@ -10,7 +10,7 @@ import { packageVersion } from '../cli/meta.js';
 import { type OutputOptions, addOutputOptions } from '../cli/output.js';
 import { type ProgramIo, UsageError } from '../cli/program.js';
 import { type RequestOptions, addRequestOptions, requestOptionsProblem } from '../cli/request-options.js';
-import { type IoPath, ioPath, usePublicIo } from '../io/binding.js';
+import { type IoPath, chooseIo, ioPath } from '../io/binding.js';
 import { DEFAULT_INTERVAL_S } from '../stats/intervals.js';
 import { COMMAND_LIST, misplacedCommand } from './commands.js';
 import { parseIntList, parseSlo, presetScenarios, scenarioMatrix } from './options.js';
@@ -124,7 +124,7 @@ export function planOf(name: string, argv: string[], io: ProgramIo): Plan | numb
 
   const problem = requestOptionsProblem(o);
   if (problem !== null) throw new UsageError(problem);
-  if (o.io === 'sockets') usePublicIo();
+  chooseIo(o.io);
   if (o.serverCpu !== undefined && !o.spawnServer) throw new UsageError('option --server-cpu needs --spawn-server (the benchmark can only place a server it starts)');
   if (o.preset !== undefined) {
     for (const option of ['connections', 'pipeline', 'rate']) {

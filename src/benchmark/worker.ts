@@ -12,7 +12,7 @@
  *    |  <- { type: 'done', counts, histograms }
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { usePublicIo } from '../io/binding.js';
+import { chooseIo } from '../io/binding.js';
 import { describeError } from '../cli/args.js';
 import { encodeHistogram, initHistograms } from '../stats/histogram.js';
 import type { Interval } from '../stats/intervals.js';
@@ -37,7 +37,7 @@ const post = (m: FromWorker) => port.postMessage(m);
 
 const spec = workerData as LoadSpec;
 // The I/O decision is per module instance, and a thread has its own: make the main thread's.
-if (spec.io === 'sockets') usePublicIo();
+chooseIo(spec.io);
 await initHistograms();
 /** Each closed interval goes to the main thread encoded, to be merged with the other threads' (run.ts). */
 const onInterval = (iv: Interval) =>

@@ -30,7 +30,7 @@ import { type ProgramIo, RunError, UsageError, processIo, runAsProgram, runProgr
 import { type RequestOptions, addRequestOptions, requestOptionsProblem, targetOf } from '../cli/request-options.js';
 import type { Target } from '../io/connect.js';
 import { allowedCpus } from '../machine/cpus.js';
-import { type IoPath, usePublicIo } from '../io/binding.js';
+import { type IoPath, chooseIo } from '../io/binding.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
 import { DEFAULT_INTERVAL_S } from '../stats/intervals.js';
 import { clientRun } from '../html/runs.js';
@@ -100,7 +100,7 @@ function parse(name: string, argv: string[], io: ProgramIo): Options | number {
   const problem = requestOptionsProblem(o);
   if (problem !== null) throw new UsageError(problem);
   if (o.duration !== undefined && program.getOptionValueSource('count') === 'cli') throw new UsageError('options --count and --duration: give one, not both');
-  if (o.io === 'sockets') usePublicIo();
+  chooseIo(o.io);
   if (o.rtPriority !== undefined && o.busyPoll) throw new UsageError('options --rt-priority and --busy-poll: a real-time thread that never sleeps starves its CPU; give one, not both');
   const pin = pinProblem('--cpu', o.cpu);
   if (pin !== null) throw new UsageError(pin);

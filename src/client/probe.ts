@@ -157,10 +157,18 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
     },
     onInterval: o.onInterval,
   });
+  const connecting = probe.connect();
   try {
-    await unlessAborted(probe.connect(), o.signal);
+    await unlessAborted(connecting, o.signal);
   } catch (err) {
-    probe.destroy();
+    // Interrupted while connecting: a connection made afterwards is closed at once, so that nothing keeps the process (or a test calling main) alive.
+    void connecting.then(
+      () => {
+        probe.close();
+        probe.destroy();
+      },
+      () => probe.destroy(),
+    );
     throw err;
   }
   const conn = probe.conns[0];

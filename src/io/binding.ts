@@ -64,8 +64,18 @@ let publicOnly = false;
 
 /** Use only Node's public API from now on (`--io sockets`). Call it before any connection is made. */
 export function usePublicIo(): void {
-  publicOnly = true;
-  binding = null;
+  chooseIo('sockets');
+}
+
+/**
+ * The path a program asked for (`--io`), before it makes a connection:
+ * 'sockets' forces the public API, 'handles' takes the internals when this
+ * Node has them. A program run in-process (main(argv)) sets it on every
+ * run, so that one run's --io sockets does not outlive it.
+ */
+export function chooseIo(path: IoPath): void {
+  publicOnly = path === 'sockets';
+  binding = undefined;
 }
 
 /** The binding, looked up on the first call; null when this Node lacks any of it, or the public API is forced. */

@@ -4,8 +4,8 @@
  *
  * The server is started with `--json`, so that every log line is an event,
  * and it is ready when it prints its `ready` event, which lists every
- * endpoint it listens on (the shell scripts in bench/ wait for the same
- * event; bench/lib.sh). Nothing counts lines or guesses from the arguments
+ * endpoint it listens on (./run.sh and bench/netns-cluster.sh wait for the
+ * same event). Nothing counts lines or guesses from the arguments
  * how many listeners there will be.
  */
 import { type ChildProcess, spawn } from 'node:child_process';

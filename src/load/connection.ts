@@ -132,7 +132,7 @@ export class LoadConnection implements MessageHandler {
         // from when a full pipeline let it go if that was later (that wait is
         // the server's, and is in the corrected latency, not in the lag).
         const ready = this.nextDue > this.freedAt ? this.nextDue : this.freedAt;
-        if (this.nextDue >= load.measureStart) load.sendLag!.recordValue(now > ready ? now - ready : 0);
+        if (this.nextDue >= load.recordFrom) load.sendLag!.recordValue(now > ready ? now - ready : 0);
         this.dueAt[slot] = this.nextDue;
         this.nextDue += this.interval;
       }

@@ -13,9 +13,8 @@
  * waits for what is still in flight, done. The benchmark moves them on
  * timers; the client counts round trips (LoadSpec.warmupCount, count),
  * checked at each reply's moment with nothing in flight (LoadState.quiet).
- * What happens per message (the ring of requests in flight, the counts and
- * histograms) is in connection.ts and state.ts; this file holds the run
- * around it.
+ * What happens per message (the ring in flight, counts, histograms) is in
+ * connection.ts and state.ts; this file holds the run around it.
  *
  * An interrupt (stop) moves the same phases along early, from the signal's
  * path, so that nothing is checked per message: the window closes at once
@@ -130,6 +129,10 @@ export class Load extends LoadState {
     this.measureStart = now;
     this.sentBefore = this.sends();
     const count = this.spec.count;
+    // Opened by a count (the client's --warmup), with a rate: the messages
+    // due before this reply and not sent yet are the window's first, as
+    // every request after the warm-up is; their wait is the server's.
+    this.recordFrom = count !== undefined && this.schedule !== null ? Math.min(now, this.schedule.nextDue()) : now;
     this.counting = count !== undefined;
     this.awaitQuiet = this.counting;
     this.mark = count === undefined ? Infinity : this.replies + count;
@@ -276,7 +279,8 @@ export class Load extends LoadState {
     this.done();
   }
 
-  private close(): void {
+  /** Clear the timers and close every connection (connected or not yet). */
+  close(): void {
     for (const t of this.timers) clearTimeout(t);
     this.schedule?.stop();
     for (const c of this.conns) c.close();

@@ -83,6 +83,12 @@ export abstract class LoadState {
   /** The measured window, ns (Infinity until it opens / closes). */
   measureStart = Infinity;
   protected measureEnd = Infinity;
+  /**
+   * Requests sent (closed loop) or due (open loop) from this time on belong
+   * to the window, ns: its start, or earlier when a count opens it with
+   * messages already due and not yet sent (Load.beginMeasure).
+   */
+  recordFrom = Infinity;
   /** What was wrong with the first wrong reply. */
   mismatch: string | null = null;
 
@@ -147,7 +153,7 @@ export abstract class LoadState {
     const c = this.counts;
     if (this.phase === MEASURE) c.completed++;
     const start = this.open ? dueAt : sentAt;
-    if (start < this.measureStart || start > this.measureEnd) return; // warm-up traffic
+    if (start < this.recordFrom || start > this.measureEnd) return; // warm-up traffic
     const latency = now - start;
     this.current.recordValue(latency);
     if (this.open) {

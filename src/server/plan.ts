@@ -9,7 +9,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { describeError, pinProblem, realtimeProblem } from '../cli/args.js';
 import { RunError, UsageError } from '../cli/program.js';
-import { usePublicIo } from '../io/binding.js';
+import { chooseIo } from '../io/binding.js';
 import { allowedCpus, otherCpus } from '../machine/cpus.js';
 import { DEFAULT_PORT, type ServerArgs } from './options.js';
 import type { ServerOptions } from './server.js';
@@ -37,7 +37,7 @@ export interface ServerPlan {
  * scheduling policy of this process: run it once, before serving.
  */
 export function planServer(args: ServerArgs): ServerPlan {
-  if (args.io === 'sockets') usePublicIo();
+  chooseIo(args.io);
   if (args.framing === 'line' && args.response.includes('\n')) throw new UsageError('option --response cannot contain a newline with --framing line');
   if (args.unix !== undefined) checkUnixPath(args.unix);
   if (args.distribution === 'reuseport' && !reusePortAvailable())
