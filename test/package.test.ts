@@ -14,7 +14,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join, relative } from 'node:path';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startServerProcess } from '../src/launch/server.js';
@@ -59,7 +59,8 @@ describe('package', () => {
     const prefix = join(work, 'prefix');
     const elsewhere = join(work, 'elsewhere');
     mkdirSync(elsewhere);
-    cpSync(ROOT, copy, { recursive: true, filter: (src) => !(NOT_COPIED.has(basename(src)) || src.endsWith('.tgz') || src.endsWith('.hgrm')) });
+    // Only the top-level folders of NOT_COPIED: src/results is source, results/ the demo's kept runs.
+    cpSync(ROOT, copy, { recursive: true, filter: (src) => !(NOT_COPIED.has(relative(ROOT, src)) || src.endsWith('.tgz') || src.endsWith('.hgrm')) });
     // tsc for the prepack script, from the checkout's modules.
     symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(copy, 'node_modules'));
 
