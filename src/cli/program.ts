@@ -33,6 +33,26 @@ export function processIo(): ProgramIo {
   return { stdout: process.stdout, stderr: process.stderr };
 }
 
+/**
+ * Call `onStop` on SIGINT or SIGTERM, and with 'SIGTERM' when `abort`
+ * aborts (at once if it already has): how a long-running program (the
+ * server) is stopped from a shell and from a test alike. Returns what
+ * removes the handlers.
+ */
+export function onStopRequest(onStop: (signal: NodeJS.Signals) => void, abort?: AbortSignal): () => void {
+  const onSignal = (signal: NodeJS.Signals) => onStop(signal);
+  const onAbort = () => onStop('SIGTERM');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  abort?.addEventListener('abort', onAbort, { once: true });
+  if (abort?.aborted === true) onAbort();
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    abort?.removeEventListener('abort', onAbort);
+  };
+}
+
 /** Bad usage found after parsing: `NAME: error: MESSAGE`, exit status 2. */
 export class UsageError extends Error {}
 

@@ -10,9 +10,8 @@ import type { RequestSpec } from '../protocol/exchange.js';
 import { type GcStats, GcMonitor, gcSince } from '../stats/gc.js';
 import { BusyPoll } from '../io/busy-poll.js';
 import { ioPath } from '../io/binding.js';
-import type { WritePath } from '../io/writes.js';
 import { type Target, targetUrl } from '../io/connect.js';
-import type { Histogram } from '../stats/histogram.js';
+import type { ProbeFigures } from '../report/client.js';
 import { DEFAULT_INTERVAL_S, type IntervalSink } from '../stats/intervals.js';
 import { Load } from '../load/load.js';
 import type { Failure, FailedConnection, LoadSpec } from '../load/spec.js';
@@ -42,44 +41,8 @@ export interface ProbeOptions extends RequestSpec {
   signal?: AbortSignal;
 }
 
-export interface ProbeResult {
-  transport: Target['transport'];
-  address: string;
-  /** Requests written, warm-up included. */
-  sent: number;
-  /** Replies received, warm-up included. */
-  received: number;
-  /** Replies that were the expected one. */
-  correct: number;
-  /** Replies that were not, or came with no request outstanding. */
-  wrong: number;
-  /** Requests never answered: the run failed, or was interrupted, with one in flight. */
-  lost: number;
-  /** Measured round trips at or under the target (corrected latency with a rate). */
-  underTarget: number;
-  /** Measured phase, from its start to the last reply (or the stop); 0 when it never began. */
-  durationNs: number;
-  /** Latency of the measured phase, nanoseconds: from when each message was due with a rate, else from its write. The caller destroys it. */
-  histogram: Histogram;
-  /** With a rate: the same replies timed from the actual write. The caller destroys it. */
-  uncorrected: Histogram | null;
-  /** With a rate: how late each measured write left, nanoseconds. The caller destroys it. */
-  sendLag: Histogram | null;
-  /** With a rate: messages due before the run stopped that were never sent. */
-  behind: number;
-  /** Why the run stopped early (not counting an interrupt). */
-  failure: string | null;
-  /** What was wrong with the first wrong reply. */
-  mismatch: string | null;
-  /** A guess at the cause of a protocol error in the replies, from its bytes (framingHint). */
-  hint: string | null;
-  /** The run was stopped by `signal`. */
-  interrupted: boolean;
-  /** Garbage collections in this process during the measured phase. */
-  gc: GcStats;
-  /** How requests were written: 'direct' on the 'handles' I/O path, 'stream' on 'sockets' (src/io/binding.ts). */
-  writes: WritePath;
-}
+/** What one probe measured: the figures the client's report is built from (src/report/client.ts). The caller destroys the histograms. */
+export type ProbeResult = ProbeFigures;
 
 /** After an interrupt, how long the reply to the message in flight may take before it is counted lost. */
 const INTERRUPT_GRACE_MS = 500;

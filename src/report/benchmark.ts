@@ -6,8 +6,9 @@
 import { type ReplyOptions, replyHint } from '../cli/hints.js';
 import type { RunMeta } from '../cli/meta.js';
 import type { IoPath } from '../io/binding.js';
+import type { LoadResult } from '../load/spec.js';
 import type { Framing, Mode } from '../protocol/index.js';
-import { type EncodedHistograms, type Histogram, type LatencyUs, summarize } from '../stats/histogram.js';
+import { type EncodedHistograms, type LatencyUs, summarize } from '../stats/histogram.js';
 import { fmtInt, fmtUs, overTarget, pct } from '../stats/report.js';
 import { type CpuPlacement, generatorAdvice } from './advice.js';
 import type { Preset, Scenario, SloLimit } from './scenario.js';
@@ -131,31 +132,28 @@ export interface BenchmarkReport {
   hint: string | null;
 }
 
-/**
- * What one scenario's run measured, as the report reads it: the load
- * engine's result (src/benchmark/run.ts) has these and more. Declared here,
- * so that the report depends on the figures and not on the engine.
- */
-export interface ScenarioFigures {
+/** What one scenario's run measured, as the report reads it: the load engine's counts (src/load/spec.ts) and histograms, over all its threads. */
+export interface ScenarioFigures
+  extends Pick<
+    LoadResult,
+    | 'sent'
+    | 'messages'
+    | 'underTarget'
+    | 'wrong'
+    | 'lost'
+    | 'unanswered'
+    | 'behind'
+    | 'durationNs'
+    | 'interrupted'
+    | 'failure'
+    | 'droppedBy'
+    | 'framingHint'
+    | 'latency'
+    | 'uncorrected'
+    | 'sendLag'
+  > {
   threads: number;
-  /** Requests written during the measured window. */
-  sent: number;
-  /** Right replies recorded in `latency`. */
-  messages: number;
-  underTarget: number;
-  wrong: number;
-  lost: number;
-  unanswered: number;
-  behind: number;
-  durationNs: number;
-  interrupted: boolean;
-  failure: string | null;
-  droppedBy: string | null;
-  framingHint: string | null;
   throughputPerSec: number;
-  latency: Histogram;
-  uncorrected: Histogram | null;
-  sendLag: Histogram | null;
 }
 
 /** CPU over one scenario's window: this process, the spawned server, and what nobody used of this process's CPUs. */

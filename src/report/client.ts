@@ -123,27 +123,39 @@ export interface ClientReport {
 export interface ProbeFigures {
   transport: 'tcp' | 'unix';
   address: string;
-  /** Requests written and replies received, warm-up included. */
+  /** Requests written, warm-up included. */
   sent: number;
+  /** Replies received, warm-up included. */
   received: number;
   /** Replies that were the expected one. */
   correct: number;
+  /** Replies that were not, or came with no request outstanding. */
   wrong: number;
+  /** Requests never answered: the run failed, or was interrupted, with one in flight. */
   lost: number;
-  /** Measured round trips at or under the target. */
+  /** Measured round trips at or under the target (corrected latency with a rate). */
   underTarget: number;
+  /** The measured phase, from its start to its end (the count's last reply, the duration, or the stop); 0 when it never began. */
   durationNs: number;
-  /** Latency of the measured phase, nanoseconds. */
+  /** Latency of the measured phase, nanoseconds: from when each message was due with a rate, else from its write. */
   histogram: Histogram;
+  /** With a rate: the same replies timed from the actual write. */
   uncorrected: Histogram | null;
+  /** With a rate: how late each measured write left, nanoseconds. */
   sendLag: Histogram | null;
+  /** With a rate: messages due before the run stopped that were never sent. */
   behind: number;
+  /** Why the run stopped early (not counting an interrupt). */
   failure: string | null;
+  /** What was wrong with the first wrong reply. */
   mismatch: string | null;
-  /** A guess at the cause of a protocol error in the replies, from its bytes. */
+  /** A guess at the cause of a protocol error in the replies, from its bytes (framingHint). */
   hint: string | null;
+  /** The run was stopped by an interrupt. */
   interrupted: boolean;
+  /** Garbage collections in the client's process during the measured phase. */
   gc: GcStats;
+  /** How requests were written: 'direct' on the 'handles' I/O path, 'stream' on 'sockets' (src/io/binding.ts). */
   writes: 'direct' | 'stream';
 }
 

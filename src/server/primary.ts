@@ -21,7 +21,7 @@ import { rmSync } from 'node:fs';
 import { EXIT_FAILED, EXIT_OK, describeError } from '../cli/args.js';
 import type { Logger } from '../cli/log.js';
 import { packageVersion } from '../cli/meta.js';
-import { RunError } from '../cli/program.js';
+import { RunError, onStopRequest } from '../cli/program.js';
 import { parseCpuSet } from '../machine/cpus.js';
 import { type PrimaryAdmin, startPrimaryAdmin } from '../admin/primary.js';
 import type { Listener } from './listeners.js';
@@ -115,20 +115,7 @@ class Primary {
 
   /** Stop on SIGINT, SIGTERM and the caller's abort (a SIGTERM). */
   private watchStops(): void {
-    const onSignal = (signal: NodeJS.Signals) => this.onSignal(signal);
-    const onAbort = () => this.onSignal('SIGTERM');
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    this.unwatch.push(() => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    });
-    const abort = this.p.abort;
-    if (abort !== undefined) {
-      abort.addEventListener('abort', onAbort, { once: true });
-      this.unwatch.push(() => abort.removeEventListener('abort', onAbort));
-      if (abort.aborted) onAbort();
-    }
+    this.unwatch.push(onStopRequest((signal) => this.onSignal(signal), this.p.abort));
   }
 
   private start(slot: WorkerSlot): void {

@@ -8,7 +8,7 @@
 import { EXIT_FAILED, EXIT_OK, describeError } from '../cli/args.js';
 import type { Logger } from '../cli/log.js';
 import { packageVersion } from '../cli/meta.js';
-import { type ProgramIo, RunError } from '../cli/program.js';
+import { type ProgramIo, RunError, onStopRequest } from '../cli/program.js';
 import { allowedCpus } from '../machine/cpus.js';
 import { exposedWarning } from '../admin/address.js';
 import { type Admin, startAdmin } from '../admin/index.js';
@@ -120,20 +120,8 @@ class Serving {
   /** Stop on SIGINT, SIGTERM, the primary's word (a worker) and the caller's abort (a SIGTERM). */
   private watchStops(): void {
     const onSignal = (signal: NodeJS.Signals) => this.onSignal(signal);
-    const onAbort = () => this.onSignal('SIGTERM');
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    this.unwatch.push(() => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    });
     if (this.plan.link !== null) this.unwatch.push(this.plan.link.onStop(onSignal));
-    const abort = this.io.signal;
-    if (abort !== undefined) {
-      abort.addEventListener('abort', onAbort, { once: true });
-      this.unwatch.push(() => abort.removeEventListener('abort', onAbort));
-      if (abort.aborted) onAbort();
-    }
+    this.unwatch.push(onStopRequest(onSignal, this.io.signal));
   }
 
   /** --stats-interval: memory and counters, one line every so often. */
