@@ -243,6 +243,33 @@ describe('shutdown with workers', () => {
   }
 });
 
+describe('a primary stopped while its workers start', () => {
+  for (const d of DISTRIBUTIONS) {
+    it(`SIGTERM as soon as the config line is out, 2 workers (${d.name}): every worker started stops with its summary; exit 0`, { skip: d.skip }, async () => {
+      // A worker attaches its stop listener only as it starts listening: a word sent before then was lost, and the
+      // worker was killed after the grace period ("gave no summary", exit 1). The primary now tells it when it is ready.
+      const p = spawn(BIN('server'), ['--workers', '2', '--port', '0', '--json', ...d.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+      const exited = new Promise<number | null>((resolve) => p.once('exit', resolve));
+      try {
+        await waitUntil(() => out.includes('"event":"config"'), 'the config line');
+      } finally {
+        p.kill('SIGTERM');
+      }
+      assert.equal(await withDeadline(exited, 'the server to exit'), 0, out);
+      const events = out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { event: string; workers?: unknown[]; missing?: number });
+      assert.equal(events.filter((e) => e.event === 'ready').length, 0, 'no ready line: it was stopped first');
+      const summaries = events.filter((e) => e.event === 'summary');
+      assert.equal(summaries.length, 1, out);
+      assert.doesNotMatch(out, /gave no summary|killed/);
+    });
+  }
+});
+
 describe('bad --workers values exit 2 with one line, before listening', () => {
   usageErrorTests('server', [
     [['--workers', '0', '--port', '0'], /--workers.*expected auto or an integer from 1 to 1024/],

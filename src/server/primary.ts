@@ -64,6 +64,8 @@ class Primary {
   /** Every worker has listened once: from then on a death is a restart, not a failed start. */
   private started = false;
   private stopping = false;
+  /** The signal that stopped the workers, once one has. */
+  private stopSignal: NodeJS.Signals | null = null;
   private signals = 0;
   private killTimer: NodeJS.Timeout | null = null;
   private unwatch: Array<() => void> = [];
@@ -135,6 +137,11 @@ class Primary {
   private onMessage(slot: WorkerSlot, worker: Worker, m: WorkerMessage): void {
     if (m.type === 'ready') {
       slot.ready = true;
+      // Told to stop while it started: its stop listener is attached before it says ready, so tell it now.
+      if (this.stopSignal !== null) {
+        worker.send({ type: 'stop', signal: this.stopSignal });
+        return;
+      }
       const pid = worker.process.pid;
       this.log.info(
         'worker-ready',
@@ -247,10 +254,12 @@ class Primary {
       this.finish();
       return;
     }
+    this.stopSignal = signal;
     for (const s of live) {
       const w = s.worker!;
-      if (w.isConnected()) w.send({ type: 'stop', signal });
-      else w.process.kill('SIGTERM');
+      // A worker still starting may not listen for the word yet: it gets it when it says ready (onMessage).
+      if (!w.isConnected()) w.process.kill('SIGTERM');
+      else if (s.ready) w.send({ type: 'stop', signal });
     }
     // A worker that has not stopped well after its grace period is killed (it then gives no summary).
     this.killTimer = setTimeout(
@@ -266,7 +275,8 @@ class Primary {
     const workers = this.slots.flatMap((s) => s.summaries.map((summary) => ({ worker: s.id, ...summary })));
     const summary = sumSummaries(workers, Date.now() - this.startedAt);
     const deaths = this.deaths();
-    const missing = this.p.workers - this.slots.filter((s) => s.summaries.length > 0 && s.worker === null).length;
+    // A slot never started (stopped while the first worker started) owes no summary.
+    const missing = this.slots.filter((s) => s.startedAt > 0 && !(s.summaries.length > 0 && s.worker === null)).length;
     if (this.options.unix !== undefined) rmSync(this.options.unix, { force: true });
     this.log.info(
       'summary',
