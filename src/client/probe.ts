@@ -90,7 +90,7 @@ function probeSpec(o: ProbeOptions): LoadSpec {
   };
 }
 
-/** `p`, or a rejection once `signal` aborts (the connection attempt is then left to the exit). */
+/** `p`, or a rejection once `signal` aborts. */
 function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return p;
   return new Promise((resolve, reject) => {
@@ -124,14 +124,10 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
   try {
     await unlessAborted(connecting, o.signal);
   } catch (err) {
-    // Interrupted while connecting: a connection made afterwards is closed at once, so that nothing keeps the process (or a test calling main) alive.
-    void connecting.then(
-      () => {
-        probe.close();
-        probe.destroy();
-      },
-      () => probe.destroy(),
-    );
+    // Interrupted while connecting: closed now, and a connection made afterwards as it opens (Load.connect), so that nothing keeps the process (or a test calling main) alive.
+    connecting.catch(() => {});
+    probe.close();
+    probe.destroy();
     throw err;
   }
   const conn = probe.conns[0];

@@ -1,7 +1,6 @@
 /**
- * The load generator: one thread's share of one run (a benchmark
- * scenario, or the client's probe). Its connections, their send schedule,
- * and the histograms their replies fill.
+ * The load generator: one thread's share of one run (a benchmark scenario,
+ * or the client's probe): its connections, their schedule, their histograms.
  *
  * Closed loop: each connection keeps `pipeline` requests in flight and sends
  * a new one for every reply; latency runs from the write to the reply.
@@ -86,6 +85,7 @@ export class Load extends LoadState {
         await Promise.all(
           this.conns.slice(i, i + CONNECT_BATCH).map(async (c) => {
             c.socket = await connectTo(this.spec.target, { buffer: readBuffer, callback: (n) => c.onRead(readBuffer, n) });
+            if (c.dead) return void c.socket.destroy(); // the load was closed while this one connected
             c.out = createWriter(c.socket);
             c.socket.on('error', (err) => c.fail('lost', err.message));
             c.socket.on('end', () => c.fail('closed'));
