@@ -56,3 +56,10 @@ export function tcpPort(s: ServerProcess): number {
   if (s.target.transport !== 'tcp') throw new Error('the server has no TCP listener');
   return s.target.port;
 }
+
+/** The median of a few figures (rounds of a measurement): the middle one, or the mean of the two middle ones. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

@@ -10,6 +10,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { median } from './lib.js';
 
 type Latency = { p50: number; p99: number; p99_9: number };
 type Scenario = { messages: number; sent: number; errors: number; wrong: number; lost: number; throughputPerSec: number; latencyUs: Latency };
@@ -55,11 +56,6 @@ function scenario(name: string): Scenario {
   return s;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 interface Round {

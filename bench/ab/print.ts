@@ -1,5 +1,6 @@
 /** bench/ab.ts's text: a title, a row per run, and per side the median and range over the rounds. Functions that return strings. */
 import { fmtUs } from '../../src/stats/report.js';
+import { median } from '../lib.js';
 import type { Plan } from './plan.js';
 import type { Row } from './run.js';
 
@@ -39,12 +40,6 @@ export function formatRow(plan: Plan, r: Row): string {
     r.answers === null ? '-' : String(r.answers),
   ];
   return `${String(r.round).padEnd(6)}${r.label.padEnd(labelWidth(plan))} ${cells.map((c, i) => c.padStart(WIDTHS[i])).join(' ')}`;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function cell(xs: readonly number[], f: (v: number) => string): string {

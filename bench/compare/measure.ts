@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processRssBytes } from '../../src/machine/proc.js';
-import { openConnections, waitForPort } from '../lib.js';
+import { median, openConnections, waitForPort } from '../lib.js';
 import { type Latency, PLACEMENTS, type Placement, type Row, type Section } from './rows.js';
 import { bin, freePort, ourClient, ourLatency, ourServer, removeFeeds, run, sleep, sockperfClient, sockperfServer, stop } from './tools.js';
 
@@ -76,12 +76,6 @@ export async function measure(s: Settings, sections: readonly Section[]): Promis
 
 /** Adds one round's figure to a latency row. */
 type Sample = (id: string, what: string, placement: Placement, latency: Latency) => void;
-
-function median(values: number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  const mid = v.length >> 1;
-  return v.length % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
 
 /** Every latency row, in `s.rounds` interleaved rounds; each row the median of each percentile over the rounds. */
 async function latency(s: Settings): Promise<Row[]> {
