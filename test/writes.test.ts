@@ -55,7 +55,7 @@ describe('writes', () => {
       const dist = (m: string) => JSON.stringify(join(ROOT, `dist/io/${m}.js`));
       const code =
         `Promise.all([import(${dist('binding')}), import(${dist('writes')})]).then(([b, w]) => {` +
-        `${forced ? 'b.usePublicIo();' : ''} const net = require('node:net');` +
+        `${forced ? 'b.chooseIo("sockets");' : ''} const net = require('node:net');` +
         `for (let i = 0; i < 2; i++) console.log(w.createWriter(new net.Socket()).path); })`;
       const r = spawnSync(process.execPath, ['--pending-deprecation', '-e', code], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);

@@ -12,7 +12,7 @@
  * None of the internals is documented, so every piece is checked on first
  * use; when any is missing (another Node, or `process.binding` refused, as
  * under the permission model: ERR_ACCESS_DENIED), the process uses
- * 'sockets'. `--io sockets` forces it (`usePublicIo`), for A/B runs and
+ * 'sockets'. `--io sockets` forces it (`chooseIo`), for A/B runs and
  * tests. `process.binding` is deprecated (DEP0111, a warning only under
  * --pending-deprecation) and is never called once 'sockets' is forced.
  */
@@ -61,11 +61,6 @@ export type IoPath = 'handles' | 'sockets';
 
 let binding: StreamBinding | null | undefined;
 let publicOnly = false;
-
-/** Use only Node's public API from now on (`--io sockets`). Call it before any connection is made. */
-export function usePublicIo(): void {
-  chooseIo('sockets');
-}
 
 /**
  * The path a program asked for (`--io`), before it makes a connection:
