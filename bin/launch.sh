@@ -16,7 +16,7 @@
 # --no-memory-reducer to RESPUESTA_NODE_FLAGS for the other side of that).
 # The flags go on the command line because node refuses some of them inside
 # NODE_OPTIONS. RESPUESTA_NODE_FLAGS, when set, replaces them.
-RESPUESTA_GC_FLAGS=${RESPUESTA_NODE_FLAGS-"--max-semi-space-size=2 --min-semi-space-size=2"}
+RESPUESTA_GC_FLAGS=${RESPUESTA_NODE_FLAGS-"--max-semi-space-size=32 --min-semi-space-size=32 --minor-gc-task-trigger=90"}
 
 launch() {
   program=$1

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processRssBytes } from '../../src/machine/proc.js';
 import { median, openConnections, waitForPort } from '../lib.js';
-import { type Latency, PLACEMENTS, type Placement, type Row, type Section } from './rows.js';
+import { type Garbage, type Latency, PLACEMENTS, type Placement, type Row, type Section } from './rows.js';
 import { bin, freePort, ourClient, ourLatency, ourServer, removeFeeds, run, sleep, sockperfClient, sockperfServer, stop } from './tools.js';
 
 /** How long and how much each measurement runs; --quick shortens all but the idle connections. */
@@ -68,7 +68,7 @@ const log = (s: string) => process.stderr.write(`compare: ${s}\n`);
 export async function measure(s: Settings, sections: readonly Section[]): Promise<Row[]> {
   const rows: Row[] = [];
   if (sections.includes('latency')) rows.push(...(await latency(s)));
-  if (sections.includes('gc')) for (const mode of ['fixed', 'echo'] as const) rows.push(...(await garbage(s, mode)));
+  if (sections.includes('gc')) rows.push(...(await garbage(s)));
   if (sections.includes('memory')) rows.push(await idleMemory(s));
   if (sections.includes('throughput')) for (const [conns, pipeline] of THROUGHPUT) rows.push(...(await throughput(s, conns, pipeline)));
   return rows;
@@ -98,7 +98,7 @@ async function latency(s: Settings): Promise<Row[]> {
   }
   return [...samples.values()].map((r) => {
     const pick = (k: keyof Latency) => median(r.rounds.map((l) => l[k]));
-    return { ...r, latency: { p50: pick('p50'), p99: pick('p99'), p99_9: pick('p99_9') } };
+    return { ...r, latency: { p50: pick('p50'), p99: pick('p99'), p99_9: pick('p99_9'), p99_99: pick('p99_99'), max: pick('max') } };
   });
 }
 
@@ -157,25 +157,48 @@ async function latencyRound(st: Settings, pl: Placement, round: number, sample: 
   }
 }
 
-/** GC events in the server and in the client over `s.gcTrips` round trips after a warm-up. */
-async function garbage(s: Settings, mode: 'fixed' | 'echo'): Promise<Row[]> {
-  const server = await ourServer('0', ['--mode', mode, '--stats-interval', '100']);
-  const gcNow = async () => {
-    await sleep(250);
-    const stats = server.events.filter((e) => e.event === 'stats');
-    return (stats[stats.length - 1].gc as { count: number }).count;
+/**
+ * GC in the server (its summary: start-up included) and in the client (its
+ * measured phase) over `s.gcTrips` round trips after a warm-up of
+ * `s.warmup`, fixed and echo, TCP and Unix socket, split placement, in
+ * `s.rounds` rounds: events and pause scaled to 1 000 000 round trips, the
+ * median and each round.
+ */
+async function garbage(s: Settings): Promise<Row[]> {
+  const P = PLACE.split;
+  const scale = 1_000_000 / s.gcTrips;
+  const rows = new Map<string, Row & { garbageRounds: Garbage[] }>();
+  const add = (id: string, what: string, g: Garbage) => {
+    let row = rows.get(id);
+    if (row === undefined) {
+      row = { id, what, placement: 'split', garbageRounds: [] };
+      rows.set(id, row);
+    }
+    row.garbageRounds.push({ events: g.events * scale, pauseMs: Math.round(g.pauseMs * scale * 1000) / 1000, quiet: g.quiet * scale });
   };
-  const target = ['--port', String(server.port), '--mode', mode];
-  log(`garbage: ${s.gcTrips} round trips, ${mode} mode`);
-  await ourClient('0', target, [], s.warmup * 5, 0);
-  const before = await gcNow();
-  const j = await ourClient('0', target, [], s.gcTrips, 0);
-  const after = await gcNow();
-  await server.stop();
-  return [
-    { id: `gc-server-${mode}`, what: `server GC events per ${s.gcTrips} round trips (${mode}, 64 B, after warm-up)`, placement: 'same', value: after - before, unit: 'GCs' },
-    { id: `gc-client-${mode}`, what: `client GC events per ${s.gcTrips} round trips (measured phase)`, placement: 'same', value: j.gc.count, unit: 'GCs' },
-  ];
+  for (let round = 1; round <= s.rounds; round++) {
+    for (const mode of ['fixed', 'echo'] as const) {
+      for (const transport of ['tcp', 'unix'] as const) {
+        const dir = mkdtempSync(join(tmpdir(), 'respuesta-compare-'));
+        const sock = join(dir, 's.sock');
+        const server = await ourServer(P.server, ['--mode', mode, ...(transport === 'unix' ? ['--unix', sock] : [])]);
+        const target = transport === 'unix' ? ['--unix', sock, '--mode', mode] : ['--port', String(server.port), '--mode', mode];
+        log(`garbage: round ${round}/${s.rounds}, ${s.gcTrips} round trips, ${mode} mode, ${transport}`);
+        const j = await ourClient(P.client, target, [], s.gcTrips, s.warmup);
+        const { summary } = await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+        const sg = (summary as { gc?: { count: number; pauseMs: number; quiet?: number } } | undefined)?.gc;
+        if (sg === undefined) throw new Error('the server printed no summary');
+        const label = `${mode}, ${transport === 'tcp' ? 'TCP' : 'Unix socket'}`;
+        add(`gc-server-${mode}-${transport}`, `server GC per 1M round trips (${label}; start-up included)`, { events: sg.count, pauseMs: sg.pauseMs, quiet: sg.quiet ?? 0 });
+        add(`gc-client-${mode}-${transport}`, `client GC per 1M round trips (${label}; measured phase)`, { events: j.gc.count, pauseMs: j.gc.pauseMs, quiet: j.gc.quiet ?? 0 });
+      }
+    }
+  }
+  return [...rows.values()].map((r) => {
+    const pick = (k: keyof Garbage) => median(r.garbageRounds.map((g) => g[k]));
+    return { ...r, garbage: { events: pick('events'), pauseMs: pick('pauseMs'), quiet: pick('quiet') }, value: pick('events'), unit: 'GCs' };
+  });
 }
 
 /** RSS the server adds for `s.idleConnections` idle connections. */

@@ -3,12 +3,18 @@
  * context, and the JSON file. Both are built from a Comparison alone, so a
  * kept JSON file can be printed again.
  */
-import { type Comparison, type Context, type Ratio, type Row, SECTIONS } from './rows.js';
+import { type Comparison, type Context, type Garbage, type Latency, type Ratio, type Row, SECTIONS } from './rows.js';
 
 const f = (v: number | undefined, d = 2) => (v === undefined ? '' : v.toFixed(d));
 
-/** The p50 range over the rounds of a latency row, `min-max`; empty for other rows. */
-const range = (r: Row) => (r.rounds === undefined ? '' : `${f(Math.min(...r.rounds.map((l) => l.p50)))}-${f(Math.max(...r.rounds.map((l) => l.p50)))}`);
+/** A figure's range over the rounds of a latency row, `min-max`; empty for other rows. */
+const range = (r: Row, k: keyof Latency, d = 2) => (r.rounds === undefined ? '' : `${f(Math.min(...r.rounds.map((l) => l[k])), d)}-${f(Math.max(...r.rounds.map((l) => l[k])), d)}`);
+
+/** A GC row's figure, `median (min-max)` over the rounds. */
+const spread = (r: Row, k: keyof Garbage, d: number) => {
+  const all = r.garbageRounds!.map((g) => g[k]);
+  return `${f(r.garbage![k], d)} (${f(Math.min(...all), d)}-${f(Math.max(...all), d)})`;
+};
 
 /** What was run, where, and how to read the tables. `cpuModel` is not in the JSON, so it is passed apart. */
 export function header(c: Comparison, cpuModel: string): string {
@@ -17,18 +23,33 @@ export function header(c: Comparison, cpuModel: string): string {
     'placement: same = everything on CPU 0; split = servers on CPU 0, clients on CPU 1. Latency: full round trip, 64 B, microseconds.',
   ];
   if ((c.sections ?? SECTIONS).includes('latency')) {
-    lines.push(`Latency rows: the median over ${c.rounds} interleaved round${c.rounds === 1 ? '' : 's'} of each percentile, and the range of p50 over the rounds.`);
+    lines.push(`Latency rows: the median over ${c.rounds} interleaved round${c.rounds === 1 ? '' : 's'} of each percentile, and the range of p50, p99.99 and max over the rounds.`);
   }
   return lines.join('\n');
 }
 
-/** One line per measurement: latency, throughput or a plain value, whichever the row has. */
+/** One line per latency or throughput measurement; the GC and plain-value rows have their own tables. */
 export function rowsTable(rows: readonly Row[]): string {
-  const lines = ['| measurement | placement | p50 us | p50 range | p99 us | p99.9 us | msg/s | value |', '|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| measurement | placement | p50 us | p50 range | p99 us | p99.9 us | p99.99 us | p99.99 range | max us | max range | msg/s | value |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
+    if (r.garbage !== undefined) continue;
+    const l = r.latency;
     lines.push(
-      `| ${r.what} | ${r.placement ?? ''} | ${f(r.latency?.p50)} | ${range(r)} | ${f(r.latency?.p99)} | ${f(r.latency?.p99_9, 1)} | ${r.throughputPerSec === undefined ? '' : Math.round(r.throughputPerSec).toLocaleString('en-US')} | ${r.value === undefined ? '' : `${r.value} ${r.unit}`} |`,
+      `| ${r.what} | ${r.placement ?? ''} | ${f(l?.p50)} | ${range(r, 'p50')} | ${f(l?.p99)} | ${f(l?.p99_9, 1)} | ${f(l?.p99_99, 1)} | ${range(r, 'p99_99', 0)} | ${f(l?.max, 0)} | ${range(r, 'max', 0)} | ${r.throughputPerSec === undefined ? '' : Math.round(r.throughputPerSec).toLocaleString('en-US')} | ${r.value === undefined ? '' : `${r.value} ${r.unit}`} |`,
     );
+  }
+  return lines.join('\n');
+}
+
+/** The GC rows: events, pause and collections at quiet moments per 1 000 000 round trips, median (range) over the rounds. */
+export function garbageTable(rows: readonly Row[]): string {
+  const lines = ['| GC per 1 000 000 round trips | placement | events | pause ms | of them at quiet moments |', '|---|---|---|---|---|'];
+  for (const r of rows) {
+    if (r.garbage === undefined) continue;
+    lines.push(`| ${r.what} | ${r.placement ?? ''} | ${spread(r, 'events', 1)} | ${spread(r, 'pauseMs', 2)} | ${spread(r, 'quiet', 1)} |`);
   }
   return lines.join('\n');
 }
@@ -50,7 +71,8 @@ export function contextTable(context: readonly Context[]): string {
 /** The whole report, ending in a newline; a table with nothing in it (its section not run) is left out. */
 export function report(c: Comparison, cpuModel: string): string {
   const blocks = [header(c, cpuModel)];
-  if (c.rows.length > 0) blocks.push(rowsTable(c.rows));
+  if (c.rows.some((r) => r.garbage === undefined)) blocks.push(rowsTable(c.rows));
+  if (c.rows.some((r) => r.garbage !== undefined)) blocks.push(garbageTable(c.rows));
   if (c.ratios.length > 0) blocks.push(targetsTable(c.ratios));
   if (c.context.length > 0) blocks.push(contextTable(c.context));
   return blocks.join('\n\n') + '\n';

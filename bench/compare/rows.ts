@@ -8,7 +8,8 @@
 /**
  * The parts of the comparison, in the order they run; `--only` picks a subset.
  * latency: sockperf's pair against ours, both placements, in rounds;
- * gc: GC events per round trip in our server and client;
+ * gc: GC events and pause per 1 000 000 round trips in our server (start-up
+ *     included) and client (measured phase), fixed and echo, TCP and Unix socket;
  * memory: server RSS per idle connection;
  * throughput: bin/benchmark against redis-benchmark and redis-server.
  */
@@ -24,6 +25,15 @@ export interface Latency {
   p50: number;
   p99: number;
   p99_9: number;
+  p99_99: number;
+  max: number;
+}
+
+/** GC in one run of 1 000 000 round trips (scaled to that): events and total pause, and of them those run with nothing in flight. */
+export interface Garbage {
+  events: number;
+  pauseMs: number;
+  quiet: number;
 }
 
 export interface Row {
@@ -34,6 +44,9 @@ export interface Row {
   latency?: Latency;
   /** Each round's figures, in order. */
   rounds?: Latency[];
+  /** GC rows: the median over the rounds, and each round's figures. */
+  garbage?: Garbage;
+  garbageRounds?: Garbage[];
   throughputPerSec?: number;
   value?: number;
   unit?: string;

@@ -7,7 +7,7 @@ import type { Settings } from './measure.js';
 import { type Context, PLACEMENTS, type Placement, type Ratio, type Row } from './rows.js';
 
 /** Every target and context ratio whose inputs are among `rows`, in a fixed order. */
-export function targets(rows: readonly Row[], s: Pick<Settings, 'gcTrips' | 'idleConnections'>): { ratios: Ratio[]; context: Context[] } {
+export function targets(rows: readonly Row[], s: Pick<Settings, 'idleConnections'>): { ratios: Ratio[]; context: Context[] } {
   const get = (id: string) => rows.find((r) => r.id === id);
   const p50 = (id: string) => get(id)?.latency?.p50;
   const ratios: Ratio[] = [];
@@ -24,21 +24,20 @@ export function targets(rows: readonly Row[], s: Pick<Settings, 'gcTrips' | 'idl
       ratio('1. server p50 (sockperf -> ours / sockperf -> sockperf)', pl, srv.p50 / c.p50, 1.1);
       ratio('1. server p99', pl, srv.p99 / c.p99, 1.5);
       ratio('1. server p99.9', pl, srv.p99_9 / c.p99_9, 2.0);
+      ratio('1. server p99.99', pl, srv.p99_99 / c.p99_99, 1.5);
     }
     if (cli !== undefined) {
       ratio('2. client p50 (ours -> sockperf / sockperf -> sockperf)', pl, cli.p50 / c.p50, 1.1);
       ratio('2. client p99', pl, cli.p99 / c.p99, 1.3);
+      ratio('2. client p99.99', pl, cli.p99_99 / c.p99_99, 1.5);
     }
     if (unix !== undefined) ratio('3. our pair over a Unix socket p50 / C pair over TCP p50', pl, unix / c.p50, 1.0);
   }
   const cSplit = p50('c-pair-split');
   const busyPair = p50('our-pair-busy-split');
   if (busyPair !== undefined && cSplit !== undefined) ratio('4. our pair busy-polling, split, p50 / C pair split p50', 'split', busyPair / cSplit, 0.4);
-  for (const mode of ['fixed', 'echo']) {
-    const server = get(`gc-server-${mode}`)?.value;
-    const client = get(`gc-client-${mode}`)?.value;
-    if (server !== undefined) ratio(`5. server GC events per ${s.gcTrips} round trips, ${mode}`, 'same', server, 0);
-    if (client !== undefined) ratio(`5. client GC events per ${s.gcTrips} round trips, ${mode}`, 'same', client, 0);
+  for (const r of rows) {
+    if (r.garbage !== undefined) ratio(`5. ${r.what.replace(' per 1M round trips', ' events per 1 000 000 round trips')}`, r.placement, r.garbage.events, 5);
   }
   for (const [c, p] of [
     [50, 16],

@@ -64,7 +64,10 @@ export async function ourClient(cpu: string, target: string[], extra: string[], 
 }
 
 /** The percentiles of our client's JSON report. */
-export const ourLatency = (j: ClientReport): Latency => ({ p50: j.latencyUs!.p50, p99: j.latencyUs!.p99, p99_9: j.latencyUs!.p99_9 });
+export const ourLatency = (j: ClientReport): Latency => {
+  const l = j.latencyUs!;
+  return { p50: l.p50, p99: l.p99, p99_9: l.p99_9, p99_99: l.p99_99, max: l.max };
+};
 
 /**
  * How sockperf waits for input. By default (one address on the command
@@ -98,10 +101,10 @@ export function sockperfServer(cpu: string, port: number, wait: Wait = 'recvfrom
 /** sockperf's ping-pong client for `seconds`, full round trips, parsed from its report. */
 export async function sockperfClient(cpu: string, port: number, seconds: number, wait: Wait = 'recvfrom'): Promise<Latency> {
   const out = (await run('taskset', ['-c', cpu, 'sockperf', 'ping-pong', ...sockperfAddress(port, wait), '-t', String(seconds), '--msg-size', '64', '--full-rtt'])).replace(/\x1b\[[0-9;]*m/g, '');
-  const at = (p: string) => {
-    const m = new RegExp(`percentile ${p.replace('.', '\\.')} =\\s+([\\d.]+)`).exec(out);
-    if (m === null) throw new Error(`sockperf printed no percentile ${p}:\n${out}`);
+  const at = (what: string) => {
+    const m = new RegExp(`${what.replace(/[.<>]/g, '\\$&')} =\\s+([\\d.]+)`).exec(out);
+    if (m === null) throw new Error(`sockperf printed no ${what}:\n${out}`);
     return Number(m[1]);
   };
-  return { p50: at('50.000'), p99: at('99.000'), p99_9: at('99.900') };
+  return { p50: at('percentile 50.000'), p99: at('percentile 99.000'), p99_9: at('percentile 99.900'), p99_99: at('percentile 99.990'), max: at('<MAX> observation') };
 }

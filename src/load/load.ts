@@ -125,16 +125,16 @@ export class Load extends LoadState {
 
   private beginMeasure(now: number): void {
     if (this.phase !== WARMUP) return;
+    now = this.settledClock(now);
     this.phase = MEASURE;
     this.measureStart = now;
     this.sentBefore = this.sends();
     const count = this.spec.count;
-    // Opened by a count (the client's --warmup), with a rate: the messages
-    // due before this reply and not sent yet are the window's first, as
-    // every request after the warm-up is; their wait is the server's.
+    // Opened by a count (the client's --warmup), with a rate: the messages due before this reply
+    // and not sent yet are the window's first, as every request after the warm-up is; their wait is the server's.
     this.recordFrom = count !== undefined && this.schedule !== null ? Math.min(now, this.schedule.nextDue()) : now;
     this.counting = count !== undefined;
-    this.awaitQuiet = this.counting;
+    this.awaitQuiet = this.quietEveryReply;
     this.mark = count === undefined ? Infinity : this.replies + count;
     this.intervals.start(now, count === undefined ? this.spec.durationS * 1e9 : Infinity);
     this.window.onMeasure?.();
@@ -190,7 +190,7 @@ export class Load extends LoadState {
   protected closeInterval(now: number): void {
     this.intervals.closeDue(now);
     this.intervalDue = false;
-    this.awaitQuiet = this.counting;
+    this.awaitQuiet = this.quietEveryReply;
     const held = this.held;
     this.held = false;
     const t = nowNs();

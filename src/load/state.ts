@@ -8,6 +8,7 @@
  */
 import { Exchange } from '../protocol/exchange.js';
 import { nowNs } from '../stats/clock.js';
+import { QuietCollector, settleHeap } from '../stats/collect.js';
 import { createHistogram, type Histogram } from '../stats/histogram.js';
 import { IntervalRecorder, type IntervalSink } from '../stats/intervals.js';
 import { type Failure, type FailedConnection, type LoadCounts, type LoadSpec, noCounts } from './spec.js';
@@ -66,6 +67,24 @@ export abstract class LoadState {
    * there, so that no count is checked per send.
    */
   protected counting: boolean;
+  /**
+   * One connection, one request in flight, closed loop (the client): every
+   * reply is a moment with nothing in flight, where the young generation is
+   * emptied before it would fill, so that no scavenge lands inside a round
+   * trip (src/stats/collect.ts). Null otherwise.
+   */
+  private readonly collector: QuietCollector | null;
+  /** The measured phase opens at `now` with nothing in flight: settle the heap first (the warm-up's garbage and survivors) and return the clock after that. */
+  protected settledClock(now: number): number {
+    if (this.collector === null || this.inFlight > 0 || !settleHeap()) return now;
+    this.now = nowNs();
+    return this.now;
+  }
+
+  /** Every reply calls quiet: counting round trips, or collecting at quiet moments. */
+  protected get quietEveryReply(): boolean {
+    return this.counting || this.collector !== null;
+  }
   /** The number of replies at which the counted phase ends (Infinity when it is timed). */
   protected mark = Infinity;
   /** Open loop: when the interval became due, ns (a quarter interval later it holds the sends: Load.watch). */
@@ -100,7 +119,8 @@ export abstract class LoadState {
     this.sendLag = this.open ? createHistogram() : null;
     this.targetNs = spec.targetUs * 1000;
     this.counting = spec.warmupCount !== undefined || spec.count !== undefined;
-    this.awaitQuiet = this.counting;
+    this.collector = !this.open && spec.connections === 1 && spec.pipeline === 1 ? new QuietCollector() : null;
+    this.awaitQuiet = this.quietEveryReply;
     this.intervals = new IntervalRecorder(this.latency, this.uncorrected, spec.intervalS, onInterval, () => this.counts.wrong + this.counts.lost, this.onIntervalDue);
     this.current = this.intervals.current;
     this.currentUncorrected = this.intervals.currentUncorrected;
@@ -124,6 +144,8 @@ export abstract class LoadState {
    * beside the phases, because counting round trips calls it for every reply.
    */
   quiet(): void {
+    // A collection is a pause: the next send is stamped after it, from a fresh clock.
+    if (this.collector !== null && this.phase < DRAIN && this.collector.atQuietMoment()) this.now = nowNs();
     if (this.phase < DRAIN && this.replies === this.mark) this.countReached();
     if (this.phase >= DRAIN) this.finish();
     else if (this.intervalDue) this.closeInterval(this.now);

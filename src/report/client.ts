@@ -241,7 +241,7 @@ export function formatReport(c: ClientReport, paint: Paint): string {
   lines.push(
     `target       ${fmtPct(c.underTargetPct)} of round trips under ${c.targetUs} us`,
     `throughput   ${fmtInt(c.throughputPerSec)} msg/s over ${c.durationS.toFixed(3)} s, one message in flight`,
-    `client       CPUs ${c.cpus ?? '?'}, busy-poll ${c.busyPoll ? 'on' : 'off'}${c.rtPriority === null ? '' : `, sched fifo:${c.rtPriority}`}, writes ${c.writes}, GC while measuring ${c.gc.count} (${c.gc.pauseMs.toFixed(3)} ms)`,
+    `client       CPUs ${c.cpus ?? '?'}, busy-poll ${c.busyPoll ? 'on' : 'off'}${c.rtPriority === null ? '' : `, sched fifo:${c.rtPriority}`}, writes ${c.writes}, GC while measuring ${c.gc.count} (${c.gc.pauseMs.toFixed(3)} ms${(c.gc.quiet ?? 0) > 0 ? `, ${c.gc.quiet} of them at quiet moments` : ''})`,
   );
   for (const w of c.warnings) lines.push(paint.warn(`warning      ${w}`));
   lines.push(`result       ${verdict(c, paint)}`);

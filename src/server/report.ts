@@ -1,4 +1,4 @@
-import { addGc, formatGcKinds, noGc } from '../stats/gc.js';
+import { addGc, formatGcKinds, formatQuiet, noGc } from '../stats/gc.js';
 import { DEFAULT_BACKLOG } from './listeners.js';
 import type { ServerOptions } from './server.js';
 import type { ServerSummary } from './summary.js';
@@ -28,7 +28,7 @@ export function describeSummary(s: ServerSummary): string {
     (s.rejectedConnections > 0 ? `${s.rejectedConnections} refused (max connections), ` : '') +
     (s.idleTimeouts > 0 ? `${s.idleTimeouts} idle timeouts, ` : '') +
     (s.outputPauses > 0 ? `${s.outputPauses} output pauses, ` : '') +
-    `GC ${s.gc.count} (${formatGcKinds(s.gc)}; ${s.gc.pauseMs.toFixed(3)} ms pause), up ${(s.uptimeMs / 1000).toFixed(1)} s`
+    `GC ${s.gc.count} (${formatGcKinds(s.gc)}; ${s.gc.pauseMs.toFixed(3)} ms pause${formatQuiet(s.gc)}), up ${(s.uptimeMs / 1000).toFixed(1)} s`
   );
 }
 

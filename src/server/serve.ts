@@ -10,6 +10,7 @@ import type { Logger } from '../cli/log.js';
 import { packageVersion } from '../cli/meta.js';
 import { type ProgramIo, RunError, onStopRequest } from '../cli/program.js';
 import { allowedCpus } from '../machine/cpus.js';
+import { IdleCollector, settleHeap } from '../stats/collect.js';
 import { exposedWarning } from '../admin/address.js';
 import { type Admin, startAdmin } from '../admin/index.js';
 import { startStatsRelay } from '../admin/relay.js';
@@ -38,6 +39,8 @@ class Serving {
   private listening: Promise<Listener[]> = Promise.resolve([]);
   private signals = 0;
   private statsTimer: NodeJS.Timeout | null = null;
+  private idleCollector: IdleCollector | null = null;
+  private over = false;
   private unwatch: Array<() => void> = [];
 
   constructor(plan: ServerPlan, log: Logger, io: ProgramIo) {
@@ -61,12 +64,18 @@ class Serving {
     this.listening = this.server.listen();
     // Stopped before it listens (a worker, told by its primary): stop once it does.
     this.watchStops();
+    let endpoints: Listener[];
     try {
-      this.announce(await this.listening);
+      endpoints = await this.listening;
     } catch (err) {
       this.end(new RunError(`cannot listen: ${describeError(err)}`));
       return this.ended;
     }
+    // Start-up's garbage and survivors out of the way before the first message (src/stats/collect.ts).
+    settleHeap();
+    const stats = this.server.stats;
+    if (!this.over) this.idleCollector = new IdleCollector(() => stats.messages);
+    this.announce(endpoints);
     this.startStatsLog();
     return this.ended;
   }
@@ -181,10 +190,13 @@ class Serving {
 
   /** The run's end, once: no more signals heard, no more stats lines. */
   private end(status: number | RunError): void {
+    this.over = true;
     for (const undo of this.unwatch) undo();
     this.unwatch = [];
     if (this.statsTimer !== null) clearInterval(this.statsTimer);
     this.statsTimer = null;
+    this.idleCollector?.stop();
+    this.idleCollector = null;
     this.settle(status);
   }
 }

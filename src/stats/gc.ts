@@ -1,4 +1,5 @@
 import { PerformanceObserver, type PerformanceEntry, constants } from 'node:perf_hooks';
+import { ranHere } from './collect.js';
 
 /**
  * Garbage collections by the kind perf_hooks reports in each 'gc' entry
@@ -21,6 +22,9 @@ export interface GcStats {
   weakcb: number;
   /** Any kind perf_hooks has no constant for (V8's minor mark-sweep, when enabled). */
   other: number;
+  /** Of `count`, the collections this process ran itself with nothing in flight (collect.ts), and their pause. */
+  quiet: number;
+  quietPauseMs: number;
 }
 
 /** The kinds, in the order of GcStats, as the admin port's metrics label them (respuesta_gc_pause_seconds{kind}). */
@@ -45,7 +49,7 @@ export function gcKindIndex(kind: number | undefined): number {
 
 /** No collection yet. */
 export function noGc(): GcStats {
-  return { count: 0, pauseMs: 0, minor: 0, major: 0, incremental: 0, weakcb: 0, other: 0 };
+  return { count: 0, pauseMs: 0, minor: 0, major: 0, incremental: 0, weakcb: 0, other: 0, quiet: 0, quietPauseMs: 0 };
 }
 
 /**
@@ -65,6 +69,10 @@ export class GcMonitor {
       this.stats.pauseMs += entry.duration;
       const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
       this.stats[GC_KINDS[gcKindIndex(kind)]]++;
+      if (ranHere(entry.startTime)) {
+        this.stats.quiet++;
+        this.stats.quietPauseMs += entry.duration;
+      }
       this.onEntry?.(kind ?? 0, entry.duration);
     }
   }
@@ -76,7 +84,7 @@ export class GcMonitor {
 
   /** Counts so far; pending entries are delivered asynchronously, so call after a turn of the event loop for exact totals. */
   snapshot(): GcStats {
-    return { ...this.stats, pauseMs: Math.round(this.stats.pauseMs * 1000) / 1000 };
+    return { ...this.stats, pauseMs: ms(this.stats.pauseMs), quietPauseMs: ms(this.stats.quietPauseMs) };
   }
 
   stop(): GcStats {
@@ -86,9 +94,11 @@ export class GcMonitor {
   }
 }
 
+const ms = (v: number): number => Math.round(v * 1000) / 1000;
+
 /** What happened between two snapshots of one monitor. */
 export function gcSince(start: GcStats, end: GcStats): GcStats {
-  const out = { ...end, count: end.count - start.count, pauseMs: Math.round((end.pauseMs - start.pauseMs) * 1000) / 1000 };
+  const out = { ...end, count: end.count - start.count, pauseMs: ms(end.pauseMs - start.pauseMs), quiet: end.quiet - start.quiet, quietPauseMs: ms(end.quietPauseMs - start.quietPauseMs) };
   for (const kind of GC_KINDS) out[kind] = end[kind] - start[kind];
   return out;
 }
@@ -97,7 +107,9 @@ export function gcSince(start: GcStats, end: GcStats): GcStats {
 export function addGc(into: GcStats, more: GcStats): void {
   into.count += more.count;
   for (const kind of GC_KINDS) into[kind] += more[kind] ?? 0;
-  into.pauseMs = Math.round((into.pauseMs + more.pauseMs) * 1000) / 1000;
+  into.pauseMs = ms(into.pauseMs + more.pauseMs);
+  into.quiet += more.quiet ?? 0;
+  into.quietPauseMs = ms(into.quietPauseMs + (more.quietPauseMs ?? 0));
 }
 
 /** Names of the kinds as the text reports write them. */
@@ -112,4 +124,9 @@ export function formatGcKinds(gc: GcStats): string {
   return GC_KINDS.filter((k) => k === 'minor' || k === 'major' || (gc[k] ?? 0) > 0)
     .map((k) => `${gc[k] ?? 0} ${KIND_TEXT[k]}`)
     .join(', ');
+}
+
+/** `; 2 at quiet moments (0.8 ms)` when any of the collections were run with nothing in flight (collect.ts), else nothing. */
+export function formatQuiet(gc: GcStats): string {
+  return (gc.quiet ?? 0) > 0 ? `; ${gc.quiet} at quiet moments (${(gc.quietPauseMs ?? 0).toFixed(3)} ms)` : '';
 }
