@@ -2,21 +2,24 @@
 # program from wherever the launcher is called (symlinks included) and run it
 # under node with the GC flags below.
 #
-# GC is tuned, never disabled: the young generation is fixed at 2 MiB, so
-# that V8 cannot grow it under load, for a scavenge's pause grows with it.
-# At 2 MiB, bench/gc-flags.sh 200000 0 fixed (today bench/ab.ts gc-flags;
-# server and client on CPU 0, 200 000 round trips; both runs in
-# docs/lab/2026-12-04-performance.md, "GC flags")
-# measured 8 scavenges of 1.41 ms on average at commit bd52ff3, above the
-# 1 ms target, and 7 of 0.52 ms at commit aa61f04 on another VM. At 8 MiB
-# the same runs measured 2 scavenges, of 5.99 and of 2.19 ms on average.
-# V8's memory reducer stays on: it returns a burst's memory to an idle server
-# within seconds, at the price of a rare pair of few-millisecond full
-# collections under load (docs/lab/2026-12-04-performance.md, "V8's memory reducer"; add
-# --no-memory-reducer to RESPUESTA_NODE_FLAGS for the other side of that).
+# GC is tuned, never disabled. Node itself makes 56 bytes of garbage every
+# turn of its event loop (src/stats/collect.ts), which with one message in
+# flight is 56 bytes a message. The young generation is fixed at 32 MiB, so
+# that a million round trips fill it only two or three times, and V8's own
+# scavenge task waits until it is 90% full (80% by default), leaving the
+# programs room to collect first at a quiet moment (src/stats/collect.ts).
+# A scavenge of a settled heap costs about 0.3 to 2 ms whatever the size;
+# what made big young generations look slow was the start-up's survivors,
+# which the programs now settle before they serve or measure. Measured:
+# docs/lab/2026-12-04-tail.md. The price is memory: up to 64 MiB more
+# resident per process once both semi-spaces have been used.
+# V8's memory reducer is off: it judges a heap idle by its allocation rate,
+# and with this young generation it started full collections of 8 to 32 ms
+# under load; the server's own idle collector gives a burst's memory back
+# instead, after five idle seconds (src/stats/collect.ts).
 # The flags go on the command line because node refuses some of them inside
 # NODE_OPTIONS. RESPUESTA_NODE_FLAGS, when set, replaces them.
-RESPUESTA_GC_FLAGS=${RESPUESTA_NODE_FLAGS-"--max-semi-space-size=32 --min-semi-space-size=32 --minor-gc-task-trigger=90"}
+RESPUESTA_GC_FLAGS=${RESPUESTA_NODE_FLAGS-"--max-semi-space-size=32 --min-semi-space-size=32 --minor-gc-task-trigger=90 --no-memory-reducer"}
 
 launch() {
   program=$1

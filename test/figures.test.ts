@@ -18,7 +18,7 @@ import { HlogFile } from '../src/stats/hlog.js';
 import { http } from './admin-helpers.js';
 import { BIN, WAIT_MS, runBin, startServer, tempDir, withDeadline } from './helpers.js';
 
-/** The launchers' GC flags, and V8's flag that runs incremental marking on a small heap, early and often. */
+/** A small young generation (many scavenges), and V8's flag that runs incremental marking early and often. */
 const STRESS_FLAGS = '--max-semi-space-size=2 --min-semi-space-size=2 --stress-incremental-marking';
 const stressEnv = { ...process.env, RESPUESTA_NODE_FLAGS: STRESS_FLAGS };
 const hasStressFlag = spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout.includes('--stress-incremental-marking');

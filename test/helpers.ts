@@ -51,7 +51,10 @@ export const IO_PATHS = [
   {
     name: 'io sockets, internals refused',
     config: 'sockets',
-    env: { ...process.env, RESPUESTA_NODE_FLAGS: `--max-semi-space-size=2 --min-semi-space-size=2 ${PERMISSION} --allow-fs-read=* --allow-fs-write=* --allow-child-process` },
+    env: {
+      ...process.env,
+      RESPUESTA_NODE_FLAGS: `--max-semi-space-size=32 --min-semi-space-size=32 --minor-gc-task-trigger=90 --no-memory-reducer ${PERMISSION} --allow-fs-read=* --allow-fs-write=* --allow-child-process`,
+    },
   },
 ] as const;
 

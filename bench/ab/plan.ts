@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { type Revision, buildRevision, describeHere } from './rev.js';
 
 /** The launchers' GC flags (bin/launch.sh): RESPUESTA_NODE_FLAGS replaces them, so a set that adds to them repeats them. */
-export const LAUNCHER_FLAGS = '--max-semi-space-size=2 --min-semi-space-size=2';
+export const LAUNCHER_FLAGS = '--max-semi-space-size=32 --min-semi-space-size=32 --minor-gc-task-trigger=90 --no-memory-reducer';
 
 /** What the admin sides do: nothing (off), nothing asked (quiet), /metrics once a second (on, shared), /metrics without a pause (flood). */
 export const ADMIN_SIDES = ['off', 'quiet', 'on', 'flood', 'shared'] as const;

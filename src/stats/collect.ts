@@ -16,8 +16,10 @@
  *   start-up's survivors are promoted now rather than copied by the first
  *   scavenges under load (4 to 9 ms each, against 0.3 ms for a scavenge of
  *   a settled heap);
- * - `IdleCollector`: a server that answered nothing for a while empties
- *   its young generation, so that the next burst starts with all of it;
+ * - `IdleCollector`: a server that answered nothing for a second empties
+ *   its young generation, so that the next burst starts with all of it,
+ *   and after five seconds makes a full collection (memory back after a
+ *   burst, which V8's memory reducer did, under load too);
  * - `QuietCollector`: a client between two round trips (nothing in
  *   flight, closed loop) empties it before V8 would, and settles the heap
  *   when its measured phase opens.
@@ -99,24 +101,37 @@ export function collectYoung(): boolean {
 }
 
 /**
- * Every `everyMs`, if `activity()` has not moved since the last look and has
- * moved since the last collection, and the young generation holds more than
- * `minBytes`: collect it. `activity` is any counter the server already
- * keeps (messages answered); reading it costs the hot path nothing.
+ * A server's collections when it is idle. Every `everyMs` it reads
+ * `activity()`, any counter the server already keeps (messages answered;
+ * reading it costs the hot path nothing). Once the counter has not moved
+ * for a tick, it empties the young generation (if it holds more than
+ * `minBytes`); once it has not moved for `fullAfter` ticks, it makes one
+ * full collection, which gives a burst's memory back. Each at most once per
+ * idle stretch that followed some activity. This stands in for V8's memory
+ * reducer, which the launchers turn off (`--no-memory-reducer`): the
+ * reducer judges a heap idle by its allocation rate, and this server
+ * allocates so little that it started its full collections under load
+ * (docs/lab/2026-12-04-tail.md).
  */
 export class IdleCollector {
   private readonly timer: NodeJS.Timeout;
   private seen = -1;
-  private collectedAt = -1;
+  private idleTicks = 0;
+  private youngAt = -1;
+  private fullAt = -1;
 
-  constructor(activity: () => number, everyMs = 1000, minBytes = 1 << 20) {
+  constructor(activity: () => number, everyMs = 1000, minBytes = 1 << 20, fullAfter = 5) {
     this.timer = setInterval(() => {
       const now = activity();
-      if (now === this.seen && now !== this.collectedAt && youngGeneration().used > minBytes) {
-        collectYoung();
-        this.collectedAt = now;
-      }
+      this.idleTicks = now === this.seen ? this.idleTicks + 1 : 0;
       this.seen = now;
+      if (this.idleTicks >= fullAfter && this.fullAt !== now) {
+        settleHeap();
+        this.fullAt = this.youngAt = now;
+      } else if (this.idleTicks >= 1 && this.youngAt !== now && youngGeneration().used > minBytes) {
+        collectYoung();
+        this.youngAt = now;
+      }
     }, everyMs);
     this.timer.unref();
   }
