@@ -174,7 +174,8 @@ async function garbage(s: Settings): Promise<Row[]> {
       row = { id, what, placement: 'split', garbageRounds: [] };
       rows.set(id, row);
     }
-    row.garbageRounds.push({ events: g.events * scale, pauseMs: Math.round(g.pauseMs * scale * 1000) / 1000, quiet: g.quiet * scale });
+    const ms = (v: number) => Math.round(v * scale * 1000) / 1000;
+    row.garbageRounds.push({ events: g.events * scale, pauseMs: ms(g.pauseMs), quiet: g.quiet * scale, quietPauseMs: ms(g.quietPauseMs) });
   };
   for (let round = 1; round <= s.rounds; round++) {
     for (const mode of ['fixed', 'echo'] as const) {
@@ -187,17 +188,17 @@ async function garbage(s: Settings): Promise<Row[]> {
         const j = await ourClient(P.client, target, [], s.gcTrips, s.warmup);
         const { summary } = await server.stop();
         rmSync(dir, { recursive: true, force: true });
-        const sg = (summary as { gc?: { count: number; pauseMs: number; quiet?: number } } | undefined)?.gc;
+        const sg = (summary as { gc?: { count: number; pauseMs: number; quiet?: number; quietPauseMs?: number } } | undefined)?.gc;
         if (sg === undefined) throw new Error('the server printed no summary');
         const label = `${mode}, ${transport === 'tcp' ? 'TCP' : 'Unix socket'}`;
-        add(`gc-server-${mode}-${transport}`, `server GC per 1M round trips (${label}; start-up included)`, { events: sg.count, pauseMs: sg.pauseMs, quiet: sg.quiet ?? 0 });
-        add(`gc-client-${mode}-${transport}`, `client GC per 1M round trips (${label}; measured phase)`, { events: j.gc.count, pauseMs: j.gc.pauseMs, quiet: j.gc.quiet ?? 0 });
+        add(`gc-server-${mode}-${transport}`, `server GC per 1M round trips (${label}; start-up included)`, { events: sg.count, pauseMs: sg.pauseMs, quiet: sg.quiet ?? 0, quietPauseMs: sg.quietPauseMs ?? 0 });
+        add(`gc-client-${mode}-${transport}`, `client GC per 1M round trips (${label}; measured phase)`, { events: j.gc.count, pauseMs: j.gc.pauseMs, quiet: j.gc.quiet ?? 0, quietPauseMs: j.gc.quietPauseMs ?? 0 });
       }
     }
   }
   return [...rows.values()].map((r) => {
     const pick = (k: keyof Garbage) => median(r.garbageRounds.map((g) => g[k]));
-    return { ...r, garbage: { events: pick('events'), pauseMs: pick('pauseMs'), quiet: pick('quiet') }, value: pick('events'), unit: 'GCs' };
+    return { ...r, garbage: { events: pick('events'), pauseMs: pick('pauseMs'), quiet: pick('quiet'), quietPauseMs: pick('quietPauseMs') }, value: pick('events'), unit: 'GCs' };
   });
 }
 

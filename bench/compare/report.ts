@@ -46,10 +46,10 @@ export function rowsTable(rows: readonly Row[]): string {
 
 /** The GC rows: events, pause and collections at quiet moments per 1 000 000 round trips, median (range) over the rounds. */
 export function garbageTable(rows: readonly Row[]): string {
-  const lines = ['| GC per 1 000 000 round trips | placement | events | pause ms | of them at quiet moments |', '|---|---|---|---|---|'];
+  const lines = ['| GC per 1 000 000 round trips | placement | events | pause ms | at quiet moments | their pause ms |', '|---|---|---|---|---|---|'];
   for (const r of rows) {
     if (r.garbage === undefined) continue;
-    lines.push(`| ${r.what} | ${r.placement ?? ''} | ${spread(r, 'events', 1)} | ${spread(r, 'pauseMs', 2)} | ${spread(r, 'quiet', 1)} |`);
+    lines.push(`| ${r.what} | ${r.placement ?? ''} | ${spread(r, 'events', 1)} | ${spread(r, 'pauseMs', 2)} | ${spread(r, 'quiet', 1)} | ${spread(r, 'quietPauseMs', 2)} |`);
   }
   return lines.join('\n');
 }

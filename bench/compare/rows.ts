@@ -34,6 +34,7 @@ export interface Garbage {
   events: number;
   pauseMs: number;
   quiet: number;
+  quietPauseMs: number;
 }
 
 export interface Row {
