@@ -191,8 +191,18 @@ async function garbage(s: Settings): Promise<Row[]> {
         const sg = (summary as { gc?: { count: number; pauseMs: number; quiet?: number; quietPauseMs?: number } } | undefined)?.gc;
         if (sg === undefined) throw new Error('the server printed no summary');
         const label = `${mode}, ${transport === 'tcp' ? 'TCP' : 'Unix socket'}`;
-        add(`gc-server-${mode}-${transport}`, `server GC per 1M round trips (${label}; start-up included)`, { events: sg.count, pauseMs: sg.pauseMs, quiet: sg.quiet ?? 0, quietPauseMs: sg.quietPauseMs ?? 0 });
-        add(`gc-client-${mode}-${transport}`, `client GC per 1M round trips (${label}; measured phase)`, { events: j.gc.count, pauseMs: j.gc.pauseMs, quiet: j.gc.quiet ?? 0, quietPauseMs: j.gc.quietPauseMs ?? 0 });
+        add(`gc-server-${mode}-${transport}`, `server GC per 1M round trips (${label}; start-up included)`, {
+          events: sg.count,
+          pauseMs: sg.pauseMs,
+          quiet: sg.quiet ?? 0,
+          quietPauseMs: sg.quietPauseMs ?? 0,
+        });
+        add(`gc-client-${mode}-${transport}`, `client GC per 1M round trips (${label}; measured phase)`, {
+          events: j.gc.count,
+          pauseMs: j.gc.pauseMs,
+          quiet: j.gc.quiet ?? 0,
+          quietPauseMs: j.gc.quietPauseMs ?? 0,
+        });
       }
     }
   }

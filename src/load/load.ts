@@ -106,10 +106,10 @@ export class Load extends LoadState {
     // is stopping closes them), or a stop came first. Start nothing: a timer
     // started now would never be cleared and would keep the process alive.
     if (this.phase === DONE) return this.finished;
-    const t0 = nowNs();
+    this.now = nowNs();
     const warmup = this.spec.warmupCount ?? this.spec.warmupS;
-    // No warm-up: the window opens before the first send, which it measures.
-    if (warmup === 0) this.beginMeasure(t0);
+    // No warm-up: the window opens before the first send, which it measures (its heap settled first, which moves `now` on).
+    if (warmup === 0) this.beginMeasure(this.now);
     else if (this.spec.warmupCount !== undefined) this.mark = warmup;
     else this.timers.push(setTimeout(() => this.beginMeasure(nowNs()), this.spec.warmupS * 1000));
     const watch = setInterval(() => {
@@ -117,8 +117,7 @@ export class Load extends LoadState {
       onProgress?.(this.replies);
     }, WATCH_MS);
     this.timers.push(watch);
-    this.now = t0;
-    if (this.schedule !== null) this.schedule.start(t0);
+    if (this.schedule !== null) this.schedule.start(this.now);
     else for (const c of this.conns) c.refill();
     return this.finished;
   }
