@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { processRssBytes } from '../../src/machine/proc.js';
 import { median, openConnections, waitForPort } from '../lib.js';
 import { type Garbage, type Latency, PLACEMENTS, type Placement, type Row, type Section } from './rows.js';
-import { bin, freePort, ourClient, ourLatency, ourServer, removeFeeds, run, sleep, sockperfClient, sockperfServer, stop } from './tools.js';
+import { RT_PRIORITY, bin, freePort, ourClient, ourLatency, ourServer, removeFeeds, run, sleep, sockperfClient, sockperfServer, stop } from './tools.js';
 
 /** How long and how much each measurement runs; --quick shortens all but the idle connections. */
 export interface Settings {
@@ -154,7 +154,39 @@ async function latencyRound(st: Settings, pl: Placement, round: number, sample: 
     log(`${pl}: our pair, both busy-polling`);
     sample('our-pair-busy-split', 'our client -> our server, both --busy-poll (TCP)', pl, await ourClientLatency(['--port', String(s.port)], ['--busy-poll']));
     await s.stop();
+    await realtimeRound(st, log, sample);
   }
+}
+
+/**
+ * The split rows again with every process under SCHED_FIFO (sockperf under
+ * chrt, ours with --rt-priority): what the tail is when no other task can
+ * preempt either side. Skipped, with the reason, where chrt is refused.
+ */
+async function realtimeRound(st: Settings, log: (s: string) => void, sample: Sample): Promise<void> {
+  const { server: S, client: C } = PLACE.split;
+  try {
+    await run('chrt', ['-f', RT_PRIORITY, 'true']);
+  } catch (err) {
+    log(`split, SCHED_FIFO: skipped (${(err as Error).message.split('\n')[0]})`);
+    return;
+  }
+  const rt = ['--rt-priority', RT_PRIORITY];
+  const sp = await freePort();
+  const ref = sockperfServer(S, sp, 'recvfrom', true);
+  try {
+    await waitForPort(sp);
+    log('split, SCHED_FIFO: sockperf client -> sockperf server');
+    sample('c-pair-rt', 'sockperf client -> sockperf server (TCP), SCHED_FIFO', 'split', await sockperfClient(C, sp, st.seconds, 'recvfrom', true));
+    log('split, SCHED_FIFO: our client -> sockperf server');
+    sample('our-client-rt', 'our client -> sockperf server (TCP), SCHED_FIFO', 'split', ourLatency(await ourClient(C, ['--port', String(sp), '--framing', 'sockperf'], rt, st.count, st.warmup)));
+  } finally {
+    await stop(ref);
+  }
+  const s = await ourServer(S, ['--framing', 'sockperf', ...rt]);
+  log('split, SCHED_FIFO: sockperf client -> our server');
+  sample('our-server-rt', 'sockperf client -> our server (TCP), SCHED_FIFO', 'split', await sockperfClient(C, s.port, st.seconds, 'recvfrom', true));
+  await s.stop();
 }
 
 /**

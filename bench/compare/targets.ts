@@ -33,6 +33,11 @@ export function targets(rows: readonly Row[], s: Pick<Settings, 'idleConnections
     }
     if (unix !== undefined) ratio('3. our pair over a Unix socket p50 / C pair over TCP p50', pl, unix / c.p50, 1.0);
   }
+  const cRt = get('c-pair-rt')?.latency;
+  const srvRt = get('our-server-rt')?.latency;
+  const cliRt = get('our-client-rt')?.latency;
+  if (cRt !== undefined && srvRt !== undefined) ratio('1. server p99.99, SCHED_FIFO', 'split', srvRt.p99_99 / cRt.p99_99, 1.5);
+  if (cRt !== undefined && cliRt !== undefined) ratio('2. client p99.99, SCHED_FIFO', 'split', cliRt.p99_99 / cRt.p99_99, 1.5);
   const cSplit = p50('c-pair-split');
   const busyPair = p50('our-pair-busy-split');
   if (busyPair !== undefined && cSplit !== undefined) ratio('4. our pair busy-polling, split, p50 / C pair split p50', 'split', busyPair / cSplit, 0.4);

@@ -93,14 +93,23 @@ export function removeFeeds(): void {
   for (const d of feedDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
-/** sockperf's server pinned to `cpu`; wait for its port before using it (it prints no readiness line). */
-export function sockperfServer(cpu: string, port: number, wait: Wait = 'recvfrom'): ChildProcess {
-  return spawn('taskset', ['-c', cpu, 'sockperf', 'server', ...sockperfAddress(port, wait)], { stdio: 'ignore' });
+/** SCHED_FIFO priority of the real-time rows (as `--rt-priority 50`; chrt, root or CAP_SYS_NICE). */
+export const RT_PRIORITY = '50';
+
+/** `cmd argv` pinned to `cpu`, under SCHED_FIFO when `rt`. */
+const placed = (cpu: string, rt: boolean, argv: string[]) => ['-c', cpu, ...(rt ? ['chrt', '-f', RT_PRIORITY] : []), ...argv];
+
+/** sockperf's server pinned to `cpu` (under SCHED_FIFO with `rt`); wait for its port before using it (it prints no readiness line). */
+export function sockperfServer(cpu: string, port: number, wait: Wait = 'recvfrom', rt = false): ChildProcess {
+  return spawn('taskset', placed(cpu, rt, ['sockperf', 'server', ...sockperfAddress(port, wait)]), { stdio: 'ignore' });
 }
 
 /** sockperf's ping-pong client for `seconds`, full round trips, parsed from its report. */
-export async function sockperfClient(cpu: string, port: number, seconds: number, wait: Wait = 'recvfrom'): Promise<Latency> {
-  const out = (await run('taskset', ['-c', cpu, 'sockperf', 'ping-pong', ...sockperfAddress(port, wait), '-t', String(seconds), '--msg-size', '64', '--full-rtt'])).replace(/\x1b\[[0-9;]*m/g, '');
+export async function sockperfClient(cpu: string, port: number, seconds: number, wait: Wait = 'recvfrom', rt = false): Promise<Latency> {
+  const out = (await run('taskset', placed(cpu, rt, ['sockperf', 'ping-pong', ...sockperfAddress(port, wait), '-t', String(seconds), '--msg-size', '64', '--full-rtt']))).replace(
+    /\x1b\[[0-9;]*m/g,
+    '',
+  );
   const at = (what: string) => {
     const m = new RegExp(`${what.replace(/[.<>]/g, '\\$&')} =\\s+([\\d.]+)`).exec(out);
     if (m === null) throw new Error(`sockperf printed no ${what}:\n${out}`);
