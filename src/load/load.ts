@@ -106,9 +106,10 @@ export class Load extends LoadState {
     // is stopping closes them), or a stop came first. Start nothing: a timer
     // started now would never be cleared and would keep the process alive.
     if (this.phase === DONE) return this.finished;
+    this.settleBeforeSending();
     this.now = nowNs();
     const warmup = this.spec.warmupCount ?? this.spec.warmupS;
-    // No warm-up: the window opens before the first send, which it measures (its heap settled first, which moves `now` on).
+    // No warm-up: the window opens before the first send, which it measures (the young generation emptied first, which moves `now` on).
     if (warmup === 0) this.beginMeasure(this.now);
     else if (this.spec.warmupCount !== undefined) this.mark = warmup;
     else this.timers.push(setTimeout(() => this.beginMeasure(nowNs()), this.spec.warmupS * 1000));

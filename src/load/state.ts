@@ -8,7 +8,7 @@
  */
 import { Exchange } from '../protocol/exchange.js';
 import { nowNs } from '../stats/clock.js';
-import { QuietCollector, settleHeap } from '../stats/collect.js';
+import { QuietCollector, collectYoung, settleHeap } from '../stats/collect.js';
 import { createHistogram, type Histogram } from '../stats/histogram.js';
 import { IntervalRecorder, type IntervalSink } from '../stats/intervals.js';
 import { type Failure, type FailedConnection, type LoadCounts, type LoadSpec, noCounts } from './spec.js';
@@ -74,9 +74,19 @@ export abstract class LoadState {
    * trip (src/stats/collect.ts). Null otherwise.
    */
   private readonly collector: QuietCollector | null;
-  /** The measured phase opens at `now` with nothing in flight: settle the heap first (the warm-up's garbage and survivors) and return the clock after that. */
+  /**
+   * Before the first send: a full collection (the start-up's survivors
+   * promoted). Not later: a full collection throws away compiled code and
+   * feedback the warm-up built, and the first measured messages would pay
+   * for compiling it again (a 6.5 ms round trip in every run).
+   */
+  protected settleBeforeSending(): void {
+    if (this.collector !== null) settleHeap();
+  }
+
+  /** The measured phase opens at `now` with nothing in flight: empty the young generation of the warm-up's garbage, and return the clock after that. */
   protected settledClock(now: number): number {
-    if (this.collector === null || this.inFlight > 0 || !settleHeap()) return now;
+    if (this.collector === null || this.inFlight > 0 || !collectYoung()) return now;
     this.now = nowNs();
     return this.now;
   }
@@ -124,6 +134,14 @@ export abstract class LoadState {
     this.intervals = new IntervalRecorder(this.latency, this.uncorrected, spec.intervalS, onInterval, () => this.counts.wrong + this.counts.lost, this.onIntervalDue);
     this.current = this.intervals.current;
     this.currentUncorrected = this.intervals.currentUncorrected;
+    // The first interval's close changes these fields for the first time. Changed here first, before
+    // any code is optimised against their first values, they cannot deoptimise the hot path at that
+    // close (dueSince going from a small integer to a double changed the object's map: a recompile
+    // of 4 to 6 ms inside a measured round trip; docs/lab/2026-12-04-tail.md).
+    this.intervalDue = this.held = true;
+    this.intervalDue = this.held = false;
+    this.dueSince = 0.5;
+    this.dueSince = 0;
   }
 
   /** Every request is answered after the measured window, or the run is given up: stop. */

@@ -60,7 +60,7 @@ export function noGc(): GcStats {
 export class GcMonitor {
   private readonly stats: GcStats = noGc();
   private readonly observer = new PerformanceObserver((list) => this.record(list.getEntries()));
-  /** Called with each GC's kind (perf_hooks' NODE_PERFORMANCE_GC_* constant) and pause in ms: the admin port publishes them (src/admin/publisher.ts). */
+  /** Called with each GC's kind (perf_hooks' NODE_PERFORMANCE_GC_* constant) and pause in ms, but those run at quiet moments (collect.ts): the admin port publishes them (src/admin/publisher.ts). */
   onEntry: ((kind: number, pauseMs: number) => void) | null = null;
 
   private record(entries: PerformanceEntry[]): void {
@@ -70,10 +70,10 @@ export class GcMonitor {
       const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
       this.stats[GC_KINDS[gcKindIndex(kind)]]++;
       if (ranHere(entry.startTime)) {
+        // Run here with nothing in flight (collect.ts): counted, but no message waited for it.
         this.stats.quiet++;
         this.stats.quietPauseMs += entry.duration;
-      }
-      this.onEntry?.(kind ?? 0, entry.duration);
+      } else this.onEntry?.(kind ?? 0, entry.duration);
     }
   }
 
