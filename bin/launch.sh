@@ -15,8 +15,10 @@
 # resident per process once both semi-spaces have been used.
 # V8's memory reducer is off: it judges a heap idle by its allocation rate,
 # and with this young generation it started full collections of 8 to 32 ms
-# under load; the server's own idle collector gives a burst's memory back
-# instead, after five idle seconds (src/stats/collect.ts).
+# under load. The server's own idle collector frees what a burst left in the
+# heap instead, after five idle seconds (src/stats/collect.ts); what it does
+# not do is shrink the young generation, so after a burst the server keeps
+# about 25 MiB more resident than with the reducer (docs/lab/2026-12-04-tail.md).
 # The flags go on the command line because node refuses some of them inside
 # NODE_OPTIONS. RESPUESTA_NODE_FLAGS, when set, replaces them.
 RESPUESTA_GC_FLAGS=${RESPUESTA_NODE_FLAGS-"--max-semi-space-size=32 --min-semi-space-size=32 --minor-gc-task-trigger=90 --no-memory-reducer"}

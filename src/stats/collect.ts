@@ -18,8 +18,8 @@
  *   a settled heap);
  * - `IdleCollector`: a server that answered nothing for a second empties
  *   its young generation, so that the next burst starts with all of it,
- *   and after five seconds makes a full collection (memory back after a
- *   burst, which V8's memory reducer did, under load too);
+ *   and after five seconds makes a full collection (the heap a burst left
+ *   behind, collected; V8's memory reducer did that, under load too);
  * - `QuietCollector`: a client between two round trips (nothing in
  *   flight, closed loop) empties it before V8 would, and settles the heap
  *   when its measured phase opens.
@@ -106,7 +106,7 @@ export function collectYoung(): boolean {
  * reading it costs the hot path nothing). Once the counter has not moved
  * for a tick, it empties the young generation (if it holds more than
  * `minBytes`); once it has not moved for `fullAfter` ticks, it makes one
- * full collection, which gives a burst's memory back. Each at most once per
+ * full collection, which frees what a burst left in the heap. Each at most once per
  * idle stretch that followed some activity. This stands in for V8's memory
  * reducer, which the launchers turn off (`--no-memory-reducer`): the
  * reducer judges a heap idle by its allocation rate, and this server
