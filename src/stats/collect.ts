@@ -12,17 +12,18 @@
  * than half a million such turns to fill (bin/launch.sh), and this module
  * moves the collections it can to the quiet moments:
  *
- * - `settleHeap`, before a server says ready: a full collection, so the
- *   start-up's survivors are promoted now rather than copied by the first
- *   scavenges under load (4 to 9 ms each, against 0.3 ms for a scavenge of
- *   a settled heap);
+ * - `settleHeap`, before a server says ready (and before a client's first
+ *   send): a full collection, so that the start-up's survivors are
+ *   promoted now rather than copied by the first scavenges under load (4
+ *   to 9 ms each, against 0.3 ms for a scavenge of a settled heap);
  * - `IdleCollector`: a server that answered nothing for a second empties
  *   its young generation, so that the next burst starts with all of it,
  *   and after five seconds makes a full collection (the heap a burst left
  *   behind, collected; V8's memory reducer did that, under load too);
  * - `QuietCollector`: a client between two round trips (nothing in
- *   flight, closed loop) empties it before V8 would, and settles the heap
- *   when its measured phase opens.
+ *   flight, closed loop) empties it before V8 would; the load settles its
+ *   heap before its first send and empties the young generation as its
+ *   measured phase opens (src/load/state.ts).
  *
  * Each is a real collection and counts as a GC event in every summary,
  * which says how many of them ran at quiet moments (GcStats.quiet).
