@@ -1,4 +1,5 @@
 /** Small helpers shared by the scripts in bench/. */
+import { createSocket } from 'node:dgram';
 import { type Socket, connect } from 'node:net';
 import type { ServerProcess } from '../src/launch/server.js';
 
@@ -18,6 +19,33 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`nothing listens on ${port}`);
+}
+
+/**
+ * Resolves once a sockperf responder answers on UDP 127.0.0.1:`port`: UDP has
+ * no connection to wait for, so a ping (sockperf framing, CLIENT|PONG) is
+ * sent every 50 ms until its reply comes back.
+ */
+export async function waitForUdp(port: number, timeoutMs = 10_000): Promise<void> {
+  const ping = Buffer.alloc(64);
+  ping.writeUInt16BE(3, 8);
+  ping.writeUInt32BE(64, 10);
+  const s = createSocket('udp4');
+  try {
+    const answered = new Promise<void>((resolve) => s.once('message', () => resolve()));
+    s.on('error', () => {}); // ECONNREFUSED while nothing is bound yet: try again
+    s.connect(port, '127.0.0.1');
+    await new Promise((r) => s.once('connect', r));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      s.send(ping);
+      const ok = await Promise.race([answered.then(() => true), new Promise<boolean>((r) => setTimeout(r, 50, false))]);
+      if (ok) return;
+    }
+    throw new Error(`nothing answers on UDP port ${port}`);
+  } finally {
+    s.close();
+  }
 }
 
 /** Open `n` connections to 127.0.0.1:`port`, 500 at a time (more at once could overflow the accept backlog). */

@@ -22,6 +22,8 @@ import { processRssBytes } from '../../src/machine/proc.js';
 import { median, openConnections, waitForPort } from '../lib.js';
 import { type Garbage, type Latency, PLACEMENTS, type Placement, type Row, type Section } from './rows.js';
 import { RT_PRIORITY, bin, freePort, ourClient, ourLatency, ourServer, removeFeeds, run, sleep, sockperfClient, sockperfServer, stop } from './tools.js';
+import { sizes } from './sizes.js';
+import { type Sample, udpRound } from './udp.js';
 
 /** How long and how much each measurement runs; --quick shortens all but the idle connections. */
 export interface Settings {
@@ -63,7 +65,7 @@ const log = (s: string) => process.stderr.write(`compare: ${s}\n`);
 
 /**
  * Measure the given sections, always in the order of SECTIONS, and return
- * their rows in that order: latency, GC, memory, throughput.
+ * their rows in that order: latency, GC, memory, throughput, sizes.
  */
 export async function measure(s: Settings, sections: readonly Section[]): Promise<Row[]> {
   const rows: Row[] = [];
@@ -71,11 +73,9 @@ export async function measure(s: Settings, sections: readonly Section[]): Promis
   if (sections.includes('gc')) rows.push(...(await garbage(s)));
   if (sections.includes('memory')) rows.push(await idleMemory(s));
   if (sections.includes('throughput')) for (const [conns, pipeline] of THROUGHPUT) rows.push(...(await throughput(s, conns, pipeline)));
+  if (sections.includes('sizes')) rows.push(...(await sizes({ rounds: s.rounds, seconds: s.quick ? 1 : 3, warmup: s.warmup })));
   return rows;
 }
-
-/** Adds one round's figure to a latency row. */
-type Sample = (id: string, what: string, placement: Placement, latency: Latency) => void;
 
 /** Every latency row, in `s.rounds` interleaved rounds; each row the median of each percentile over the rounds. */
 async function latency(s: Settings): Promise<Row[]> {
@@ -147,6 +147,7 @@ async function latencyRound(st: Settings, pl: Placement, round: number, sample: 
   sample(`our-pair-unix-${pl}`, 'our client -> our server (Unix socket)', pl, await ourClientLatency(['--unix', sock]));
   await s.stop();
   rmSync(dir, { recursive: true, force: true });
+  await udpRound(st, pl, S, C, log, sample);
 
   if (pl === 'split') {
     // Busy-polling only makes sense across CPUs: on one CPU the spinning steals the peer's time.

@@ -39,17 +39,18 @@ export function parseCompareOptions(argv: string[]): CompareOptions {
   const program = new Command(NAME)
     .description('Side by side with the C references: sockperf for latency, redis for throughput; prints the figures and the ratios against the targets, and writes both as JSON.')
     .option('--quick', 'one round and shorter runs: a rough pass in about 2 minutes instead of 12', false)
-    .option('--rounds <n>', 'interleaved latency rounds (default 3, 1 with --quick; no effect without the latency section)', parseInteger(1))
+    .option('--rounds <n>', 'interleaved rounds of the latency, gc and sizes sections (default 3, 1 with --quick)', parseInteger(1))
     .option('--only <sections>', `measure only these, comma-separated: ${SECTIONS.join(', ')} (default: all)`, parseSections)
     .option('--json <file>', 'write the figures and ratios here (default: results/compare-<time>.json)')
     .addHelpText(
       'after',
       `
 Sections (they always run in this order):
-  latency     sockperf's client and server against ours, TCP and Unix socket, busy-polling; both placements, in rounds
+  latency     sockperf's client and server against ours, TCP, Unix socket and UDP, busy-polling; both placements, in rounds
   gc          GC events per round trip in our server and our client, fixed and echo modes
   memory      server RSS added by 10 000 idle connections
   throughput  bin/benchmark against our server, and redis-benchmark against redis-server
+  sizes       latency against message size (64 B to 64 KiB), sockperf's and ours, TCP, Unix socket and UDP; split, in rounds
 
 Examples:
   $ bench/compare.sh                                  # everything, about 12 minutes; installs sockperf and redis if missing

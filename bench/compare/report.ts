@@ -35,11 +35,29 @@ export function rowsTable(rows: readonly Row[]): string {
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    if (r.garbage !== undefined) continue;
+    if (r.garbage !== undefined || r.size !== undefined) continue;
     const l = r.latency;
     lines.push(
       `| ${r.what} | ${r.placement ?? ''} | ${f(l?.p50)} | ${range(r, 'p50')} | ${f(l?.p99)} | ${f(l?.p99_9, 1)} | ${f(l?.p99_99, 1)} | ${range(r, 'p99_99', 0)} | ${f(l?.max, 0)} | ${range(r, 'max', 0)} | ${r.throughputPerSec === undefined ? '' : Math.round(r.throughputPerSec).toLocaleString('en-US')} | ${r.value === undefined ? '' : `${r.value} ${r.unit}`} |`,
     );
+  }
+  return lines.join('\n');
+}
+
+/** A size in bytes as the tables write it: 64 B, 1 KiB, 64 KiB; a size that is no whole KiB in bytes. */
+const bytes = (n: number) => (n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} B`);
+
+/** The size rows: one line per measurement, `p50 / p99.99` microseconds at each size. */
+export function sizesTable(rows: readonly Row[]): string {
+  const sized = rows.filter((r) => r.size !== undefined && r.latency !== undefined);
+  const columns = [...new Set(sized.map((r) => r.size!))].sort((a, b) => a - b);
+  const lines = [`| p50 / p99.99 us, split | ${columns.map(bytes).join(' | ')} |`, `|---|${columns.map(() => '---|').join('')}`];
+  for (const what of new Set(sized.map((r) => r.what))) {
+    const cell = (n: number) => {
+      const l = sized.find((r) => r.what === what && r.size === n)?.latency;
+      return l === undefined ? '' : `${f(l.p50, 1)} / ${f(l.p99_99, 0)}`;
+    };
+    lines.push(`| ${what} | ${columns.map(cell).join(' | ')} |`);
   }
   return lines.join('\n');
 }
@@ -71,7 +89,8 @@ export function contextTable(context: readonly Context[]): string {
 /** The whole report, ending in a newline; a table with nothing in it (its section not run) is left out. */
 export function report(c: Comparison, cpuModel: string): string {
   const blocks = [header(c, cpuModel)];
-  if (c.rows.some((r) => r.garbage === undefined)) blocks.push(rowsTable(c.rows));
+  if (c.rows.some((r) => r.garbage === undefined && r.size === undefined)) blocks.push(rowsTable(c.rows));
+  if (c.rows.some((r) => r.size !== undefined)) blocks.push(sizesTable(c.rows));
   if (c.rows.some((r) => r.garbage !== undefined)) blocks.push(garbageTable(c.rows));
   if (c.ratios.length > 0) blocks.push(targetsTable(c.ratios));
   if (c.context.length > 0) blocks.push(contextTable(c.context));

@@ -11,9 +11,10 @@
  * gc: GC events and pause per 1 000 000 round trips in our server (start-up
  *     included) and client (measured phase), fixed and echo, TCP and Unix socket;
  * memory: server RSS per idle connection;
- * throughput: bin/benchmark against redis-benchmark and redis-server.
+ * throughput: bin/benchmark against redis-benchmark and redis-server;
+ * sizes: latency against message size, sockperf's and ours, TCP, Unix socket and UDP.
  */
-export const SECTIONS = ['latency', 'gc', 'memory', 'throughput'] as const;
+export const SECTIONS = ['latency', 'gc', 'memory', 'throughput', 'sizes'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** "same": every process on CPU 0; "split": servers on CPU 0, clients on CPU 1. */
@@ -41,6 +42,8 @@ export interface Row {
   id: string;
   what: string;
   placement: Placement | null;
+  /** Size rows: bytes per message, header included. */
+  size?: number;
   /** The median over the rounds of each percentile. */
   latency?: Latency;
   /** Each round's figures, in order. */

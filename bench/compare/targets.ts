@@ -32,6 +32,12 @@ export function targets(rows: readonly Row[], s: Pick<Settings, 'idleConnections
       ratio('2. client p99.99', pl, cli.p99_99 / c.p99_99, 1.5);
     }
     if (unix !== undefined) ratio('3. our pair over a Unix socket p50 / C pair over TCP p50', pl, unix / c.p50, 1.0);
+    const cUdp = get(`c-pair-udp-${pl}`)?.latency;
+    const srvUdp = get(`our-server-udp-${pl}`)?.latency;
+    if (cUdp !== undefined && srvUdp !== undefined) {
+      ratio('8. UDP server p50 (sockperf -> ours / sockperf -> sockperf, UDP)', pl, srvUdp.p50 / cUdp.p50, 1.2);
+      ratio('8. UDP server p99.99', pl, srvUdp.p99_99 / cUdp.p99_99, 1.5);
+    }
   }
   const cRt = get('c-pair-rt')?.latency;
   const srvRt = get('our-server-rt')?.latency;
@@ -68,6 +74,11 @@ export function targets(rows: readonly Row[], s: Pick<Settings, 'idleConnections
     if (ourServer !== undefined && cServerEpoll !== undefined) note('our server p50 / C server with epoll p50', pl, ourServer / cServerEpoll);
     if (cClientEpoll !== undefined && c !== undefined) note('C client with epoll p50 / C client with recvfrom p50', pl, cClientEpoll / c);
     if (ourClient !== undefined && cClientEpoll !== undefined) note('our client p50 / C client with epoll p50', pl, ourClient / cClientEpoll);
+    const cUdp = p50(`c-pair-udp-${pl}`);
+    const ourClientUdp = p50(`our-client-udp-${pl}`);
+    const ourPairUdp = p50(`our-pair-udp-${pl}`);
+    if (ourClientUdp !== undefined && cUdp !== undefined) note('UDP: our client -> sockperf server p50 / C pair p50', pl, ourClientUdp / cUdp);
+    if (ourPairUdp !== undefined && cUdp !== undefined) note('UDP: our pair p50 / C pair p50', pl, ourPairUdp / cUdp);
   }
   const busyClient = p50('our-client-busy-split');
   if (busyClient !== undefined && cSplit !== undefined) note('our client busy-polling p50 / C client p50', 'split', busyClient / cSplit);

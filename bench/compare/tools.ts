@@ -78,13 +78,16 @@ export const ourLatency = (j: ClientReport): Latency => {
 export type Wait = 'recvfrom' | 'epoll';
 const feedDirs: string[] = [];
 
+/** What sockperf speaks: TCP (`--tcp`) or UDP, its default. */
+export type Proto = 'tcp' | 'udp';
+
 /** sockperf's address arguments for `port`: the address itself, or a feed file and -F epoll. */
-function sockperfAddress(port: number, wait: Wait): string[] {
-  if (wait === 'recvfrom') return ['--tcp', '-i', '127.0.0.1', '-p', String(port)];
+function sockperfAddress(port: number, wait: Wait, proto: Proto): string[] {
+  if (wait === 'recvfrom') return [...(proto === 'tcp' ? ['--tcp'] : []), '-i', '127.0.0.1', '-p', String(port)];
   const dir = mkdtempSync(join(tmpdir(), 'respuesta-feed-'));
   feedDirs.push(dir);
   const feed = join(dir, 'feed');
-  writeFileSync(feed, `T:127.0.0.1:${port}\n`);
+  writeFileSync(feed, `${proto === 'tcp' ? 'T' : 'U'}:127.0.0.1:${port}\n`);
   return ['-f', feed, '-F', 'epoll'];
 }
 
@@ -99,17 +102,15 @@ export const RT_PRIORITY = '50';
 /** `cmd argv` pinned to `cpu`, under SCHED_FIFO when `rt`. */
 const placed = (cpu: string, rt: boolean, argv: string[]) => ['-c', cpu, ...(rt ? ['chrt', '-f', RT_PRIORITY] : []), ...argv];
 
-/** sockperf's server pinned to `cpu` (under SCHED_FIFO with `rt`); wait for its port before using it (it prints no readiness line). */
-export function sockperfServer(cpu: string, port: number, wait: Wait = 'recvfrom', rt = false): ChildProcess {
-  return spawn('taskset', placed(cpu, rt, ['sockperf', 'server', ...sockperfAddress(port, wait)]), { stdio: 'ignore' });
+/** sockperf's server pinned to `cpu` (under SCHED_FIFO with `rt`); wait for its port before using it (it prints no readiness line: waitForPort, or waitForUdp). */
+export function sockperfServer(cpu: string, port: number, wait: Wait = 'recvfrom', rt = false, proto: Proto = 'tcp'): ChildProcess {
+  return spawn('taskset', placed(cpu, rt, ['sockperf', 'server', ...sockperfAddress(port, wait, proto)]), { stdio: 'ignore' });
 }
 
-/** sockperf's ping-pong client for `seconds`, full round trips, parsed from its report. */
-export async function sockperfClient(cpu: string, port: number, seconds: number, wait: Wait = 'recvfrom', rt = false): Promise<Latency> {
-  const out = (await run('taskset', placed(cpu, rt, ['sockperf', 'ping-pong', ...sockperfAddress(port, wait), '-t', String(seconds), '--msg-size', '64', '--full-rtt']))).replace(
-    /\x1b\[[0-9;]*m/g,
-    '',
-  );
+/** sockperf's ping-pong client for `seconds`, full round trips of `size` bytes (header included), parsed from its report. */
+export async function sockperfClient(cpu: string, port: number, seconds: number, wait: Wait = 'recvfrom', rt = false, proto: Proto = 'tcp', size = 64): Promise<Latency> {
+  const argv = ['sockperf', 'ping-pong', ...sockperfAddress(port, wait, proto), '-t', String(seconds), '--msg-size', String(size), '--full-rtt'];
+  const out = (await run('taskset', placed(cpu, rt, argv))).replace(/\x1b\[[0-9;]*m/g, '');
   const at = (what: string) => {
     const m = new RegExp(`${what.replace(/[.<>]/g, '\\$&')} =\\s+([\\d.]+)`).exec(out);
     if (m === null) throw new Error(`sockperf printed no ${what}:\n${out}`);
