@@ -72,6 +72,21 @@ export function modeOption(description = 'fixed: one constant response; echo: th
   return new Option('-m, --mode <mode>', description).choices(MODES).default('fixed');
 }
 
+/** The fixed response unless --response says otherwise. */
+export const DEFAULT_RESPONSE = 'respuesta';
+
+/**
+ * With --framing resp the replies are Redis's (PING: +PONG, ECHO: its
+ * argument), so --mode echo and a --response have nothing to choose: the
+ * usage error that says so, or null.
+ */
+export function respOptionProblem(o: { framing: string; mode: string; response: string }): string | null {
+  if (o.framing !== 'resp') return null;
+  if (o.mode !== 'fixed') return 'option --mode has no meaning with --framing resp: the replies are Redis\'s (PING: +PONG; ECHO and PING with an argument: the argument back)';
+  if (o.response !== DEFAULT_RESPONSE) return 'option --response has no meaning with --framing resp: the replies are Redis\'s (PING: +PONG; ECHO and PING with an argument: the argument back)';
+  return null;
+}
+
 /** Commander's usage errors that a pointer to --help helps with: a name it does not know, a word or a value it did not expect or missed. */
 const POINT_TO_HELP = new Set([
   'commander.unknownOption',
