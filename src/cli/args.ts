@@ -82,8 +82,8 @@ export const DEFAULT_RESPONSE = 'respuesta';
  */
 export function respOptionProblem(o: { framing: string; mode: string; response: string }): string | null {
   if (o.framing !== 'resp') return null;
-  if (o.mode !== 'fixed') return 'option --mode has no meaning with --framing resp: the replies are Redis\'s (PING: +PONG; ECHO and PING with an argument: the argument back)';
-  if (o.response !== DEFAULT_RESPONSE) return 'option --response has no meaning with --framing resp: the replies are Redis\'s (PING: +PONG; ECHO and PING with an argument: the argument back)';
+  if (o.mode !== 'fixed') return "option --mode has no meaning with --framing resp: the replies are Redis's (PING: +PONG; ECHO and PING with an argument: the argument back)";
+  if (o.response !== DEFAULT_RESPONSE) return "option --response has no meaning with --framing resp: the replies are Redis's (PING: +PONG; ECHO and PING with an argument: the argument back)";
   return null;
 }
 

@@ -69,7 +69,8 @@ function shellWord(s: string): string {
  * the expected ones.
  */
 export function replyHint(who: string, o: ReplyOptions, wrong: boolean): string {
-  if (wrong && o.framing === 'resp') return "the replies are not the ones expected (+PONG to PING, the argument back to ECHO): the first wrong one is quoted above; is it a RESP server (redis-server, or bin/server --framing resp)?";
+  if (wrong && o.framing === 'resp')
+    return 'the replies are not the ones expected (+PONG to PING, the argument back to ECHO): the first wrong one is quoted above; is it a RESP server (redis-server, or bin/server --framing resp)?';
   if (wrong) {
     const expected = o.framing === 'sockperf' ? "sockperf's reply" : o.mode === 'echo' ? 'an echo' : `the fixed reply ${JSON.stringify(o.response)}`;
     return `the replies are not the ones expected (${expected}): check --mode and --response (and --framing) against the server's`;

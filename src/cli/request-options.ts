@@ -30,7 +30,12 @@ export function addRequestOptions(cmd: Command, timeout: string): Command {
     .addOption(framingOption())
     .addOption(modeOption('the reply to expect: fixed (--response) or echo (the payload back); not with sockperf or resp, whose servers answer their own way'))
     .option('-r, --response <text>', 'the reply expected in fixed mode', DEFAULT_RESPONSE)
-    .option('-s, --size <bytes>', `payload bytes (sockperf framing: whole message, at least ${SOCKPERF_HEADER}; resp: ECHO's argument, without --size or 0: PING)`, parseInteger(0, DEFAULT_MAX_FRAME), 64)
+    .option(
+      '-s, --size <bytes>',
+      `payload bytes (sockperf framing: whole message, at least ${SOCKPERF_HEADER}; resp: ECHO's argument, without --size or 0: PING)`,
+      parseInteger(0, DEFAULT_MAX_FRAME),
+      64,
+    )
     .option('-t, --target-us <us>', 'latency target, microseconds', parseNumber(0.001), 1000)
     .option('--timeout-ms <ms>', timeout, parseInteger(1), 5000)
     .option('--max-frame <bytes>', 'largest reply accepted', parseInteger(1, 0xffff_ffff), DEFAULT_MAX_FRAME);

@@ -63,7 +63,7 @@ function hexValue(c: number): number {
 }
 
 /** The escapes sdssplitargs knows after a backslash in double quotes; any other byte stands for itself. */
-function unescape(c: number): number {
+function unescapeByte(c: number): number {
   switch (c) {
     case 0x6e: // n
       return 0x0a;
@@ -102,7 +102,7 @@ function splitQuoted(into: InlineArgs, buf: Buffer, start: number, end: number):
           out[o++] = hexValue(buf[p + 2]) * 16 + hexValue(buf[p + 3]);
           p += 3;
         } else if (c === BACKSLASH && p + 1 < end) {
-          out[o++] = unescape(buf[++p]);
+          out[o++] = unescapeByte(buf[++p]);
         } else if (c === DQ) {
           // The closing quote must end the word.
           if (p + 1 < end && !isSpace(buf[p + 1])) return false;
