@@ -60,7 +60,7 @@ export function parseCpuList(value: string): string {
 }
 
 export function framingOption(): Option {
-  return new Option('-f, --framing <name>', 'message framing').choices(FRAMINGS).default('length');
+  return new Option('-f, --framing <name>', "message framing (resp: Redis's protocol, PING and ECHO; docs/PROTOCOL.md)").choices(FRAMINGS).default('length');
 }
 
 /** --io: Node's internals when it has them, or its public API only (src/io/binding.ts). */
@@ -68,7 +68,7 @@ export function ioOption(description: string): Option {
   return new Option('--io <path>', description).choices(['handles', 'sockets']).default('handles');
 }
 
-export function modeOption(description = 'fixed: one constant response; echo: the message back'): Option {
+export function modeOption(description = 'fixed: one constant response; echo: the message back (sockperf and resp answer as their servers do)'): Option {
   return new Option('-m, --mode <mode>', description).choices(MODES).default('fixed');
 }
 
