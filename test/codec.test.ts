@@ -63,8 +63,8 @@ function feed(decoder: Decoder, wire: Buffer, cuts: number[]) {
   return null;
 }
 
-/** What a decoder hands over for a frame: the payload, except sockperf, which hands the whole message. */
-const decodedForm = (framing: Framing, payload: Buffer, frame: Buffer) => (framing === 'sockperf' ? frame : payload);
+/** What a decoder hands over for a frame: the payload, except sockperf and resp, which hand the whole message (a resp command as sent). */
+const decodedForm = (framing: Framing, payload: Buffer, frame: Buffer) => (framing === 'sockperf' || framing === 'resp' ? frame : payload);
 
 function assertError(err: ProtocolError | null, code: string, limit: number, actual: number) {
   assert.ok(err instanceof ProtocolError, 'expected a ProtocolError');
@@ -83,6 +83,11 @@ const fixtures: Record<Framing, { wire: string; messages: string[] }> = {
   sockperf: {
     wire: '0000000000000001 0003 00000010 6869  0000000000000002 0003 0000000e  0000000000000003 0007 0000000f 0a',
     messages: ['00000000000000010003000000106869', '000000000000000200030000000e', '000000000000000300070000000f0a'],
+  },
+  // "*1 $4 PING", "PING hi\r\n" inline, a blank inline line (no command), "*0" (none), "ECHO" of "\r\n"
+  resp: {
+    wire: '2a310d0a 24340d0a 50494e47 0d0a  50494e4720686' + '90d0a  0d0a  2a300d0a  2a320d0a 24340d0a 4543484f0d0a 24320d0a 0d0a0d0a',
+    messages: ['2a310d0a24340d0a50494e470d0a', '50494e472068690d0a', '2a320d0a24340d0a4543484f0d0a24320d0a0d0a0d0a'],
   },
 };
 
@@ -290,7 +295,7 @@ describe('encoders', () => {
         const { decoder, messages } = collect(framing);
         assert.equal(decoder.push(out, 3, end), null);
         assert.equal(messages.length, 1);
-        if (framing !== 'sockperf') assert.deepEqual(messages[0], p);
+        if (framing !== 'sockperf' && framing !== 'resp') assert.deepEqual(messages[0], p);
       }
     });
   }
@@ -339,6 +344,7 @@ describe('properties', () => {
       return Buffer.from(kept.subarray(0, n));
     }),
     sockperf: bytes(64),
+    resp: bytes(64),
   };
   /** Sorted cut points inside [0, length]. */
   const cutsOf = (raw: number[], length: number) => raw.map((c) => c % (length + 1)).sort((a, b) => a - b);
@@ -360,7 +366,8 @@ describe('properties', () => {
 
   it('garbage in random chunks: no throw, bounded buffering, same result as one chunk', () => {
     const codes: string[] = Object.values(ErrorCodes);
-    const bound = { length: (m: number) => m + 4, line: (m: number) => m, sockperf: (m: number) => Math.max(m, SOCKPERF_HEADER) };
+    // resp: a command of up to max-frame plus its headers (RESP_HEADROOM), and one count line past that.
+    const bound = { length: (m: number) => m + 4, line: (m: number) => m, sockperf: (m: number) => Math.max(m, SOCKPERF_HEADER), resp: (m: number) => m + 1024 + 65 };
     fc.assert(
       fc.property(fc.constantFrom(...FRAMINGS), fc.integer({ min: 0, max: 48 }), bytes(256), fc.array(fc.nat(), { maxLength: 16 }), (framing, maxFrame, garbage, raw) => {
         const chunked = collect(framing, maxFrame);
@@ -373,7 +380,7 @@ describe('properties', () => {
           assert.ok(chunked.decoder.buffered <= bound[framing](maxFrame), `buffered ${chunked.decoder.buffered}`);
         }
         if (err) assert.ok(err instanceof ProtocolError && codes.includes(err.code), String(err));
-        for (const m of chunked.messages) assert.ok(m.length <= maxFrame, `message of ${m.length}`);
+        for (const m of chunked.messages) assert.ok(m.length <= (framing === 'resp' ? maxFrame + 1024 : maxFrame), `message of ${m.length}`);
 
         const whole = collect(framing, maxFrame);
         const wholeErr = pushDirty(whole.decoder, garbage);

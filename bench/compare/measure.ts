@@ -260,43 +260,52 @@ async function idleMemory(s: Settings): Promise<Row> {
   return { id: 'idle-memory', what: `server RSS added by ${n} idle connections`, placement: null, value: Math.round(((after - before) / 1048576) * 10) / 10, unit: 'MiB' };
 }
 
-/** Messages per second: redis-benchmark against redis-server, then bin/benchmark against our server, split placement. */
+/**
+ * Throughput, like for like: both clients (redis-benchmark, bin/benchmark)
+ * against both servers (redis-server, ours with --framing resp), all four
+ * sending multibulk PING with the same connections and pipeline, the
+ * client on one CPU and the server on the other.
+ */
 async function throughput(s: Settings, conns: number, pipeline: number): Promise<Row[]> {
   const P = PLACE.split;
   const rows: Row[] = [];
+  const shape = `${conns} conns x ${pipeline}`;
+  const row = (id: string, what: string, rate: number) => rows.push({ id: `${id}-${conns}x${pipeline}`, what: `${what}, ${shape}`, placement: 'split', throughputPerSec: rate });
   const rp = await freePort();
   const redis = spawn('taskset', ['-c', P.server, 'redis-server', '--port', String(rp), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   try {
     await waitForPort(rp);
-    log(`throughput: redis-benchmark -t ping -c ${conns} -P ${pipeline}`);
-    const n = Math.round((s.quick ? 0.3 : 1) * (pipeline > 1 ? 3_000_000 : 500_000));
-    const out = await run('taskset', ['-c', P.client, 'redis-benchmark', '-p', String(rp), '-t', 'ping', '-c', String(conns), '-P', String(pipeline), '-n', String(n), '-q']);
-    const rates = [...out.matchAll(/(PING_\w+): ([\d.]+) requests per second/g)].map((m) => Number(m[2]));
-    if (rates.length === 0) throw new Error(`redis-benchmark printed no rate:\n${out}`);
-    rows.push({ id: `redis-${conns}x${pipeline}`, what: `redis-benchmark -> redis-server, ${conns} conns x ${pipeline}`, placement: 'split', throughputPerSec: Math.max(...rates) });
+    row('redis', 'redis-benchmark -> redis-server', await redisBenchmark(s, rp, conns, pipeline));
+    row('ob-redis', 'bin/benchmark --framing resp -> redis-server', await ourBenchmark(s, rp, conns, pipeline));
   } finally {
     await stop(redis);
   }
-  const server = await ourServer(P.server, []);
-  log(`throughput: bin/benchmark ${conns} x ${pipeline}`);
-  const j = JSON.parse(
-    await run(bin('benchmark'), [
-      '--port',
-      String(server.port),
-      '--client-cpu',
-      P.client,
-      '--connections',
-      String(conns),
-      '--pipeline',
-      String(pipeline),
-      '--duration',
-      String(s.seconds),
-      '--warmup',
-      '1',
-      '--json',
-    ]),
-  );
-  await server.stop();
-  rows.push({ id: `ours-${conns}x${pipeline}`, what: `bin/benchmark -> our server, ${conns} conns x ${pipeline}`, placement: 'split', throughputPerSec: j.scenarios[0].throughputPerSec });
+  const server = await ourServer(P.server, ['--framing', 'resp']);
+  try {
+    row('rb-ours', 'redis-benchmark -> our server --framing resp', await redisBenchmark(s, server.port, conns, pipeline));
+    row('ours', 'bin/benchmark --framing resp -> our server --framing resp', await ourBenchmark(s, server.port, conns, pipeline));
+  } finally {
+    await server.stop();
+  }
   return rows;
+}
+
+/** redis-benchmark's multibulk PING against the RESP server at `port`: requests per second. */
+async function redisBenchmark(s: Settings, port: number, conns: number, pipeline: number): Promise<number> {
+  log(`throughput: redis-benchmark -t ping_mbulk -c ${conns} -P ${pipeline} -> port ${port}`);
+  const n = Math.round((s.quick ? 0.3 : 1) * (pipeline > 1 ? 3_000_000 : 500_000));
+  const out = await run('taskset', ['-c', PLACE.split.client, 'redis-benchmark', '-p', String(port), '-t', 'ping_mbulk', '-c', String(conns), '-P', String(pipeline), '-n', String(n), '-q']);
+  const rate = /PING_MBULK: ([\d.]+) requests per second/.exec(out);
+  if (rate === null) throw new Error(`redis-benchmark printed no rate:\n${out}`);
+  return Number(rate[1]);
+}
+
+/** bin/benchmark's PING (--framing resp) against the RESP server at `port`: messages per second; a wrong reply fails the run. */
+async function ourBenchmark(s: Settings, port: number, conns: number, pipeline: number): Promise<number> {
+  log(`throughput: bin/benchmark --framing resp -c ${conns} -P ${pipeline} -> port ${port}`);
+  const args = ['--port', String(port), '--framing', 'resp', '--client-cpu', PLACE.split.client, '--connections', String(conns), '--pipeline', String(pipeline)];
+  const j = JSON.parse(await run(bin('benchmark'), [...args, '--duration', String(s.seconds), '--warmup', '1', '--json']));
+  const scenario = j.scenarios[0];
+  if (scenario.errors > 0) throw new Error(`bin/benchmark against port ${port}: ${scenario.failure ?? `${scenario.errors} errors`}`);
+  return scenario.throughputPerSec;
 }

@@ -49,7 +49,7 @@ Sections (they always run in this order):
   latency     sockperf's client and server against ours, TCP, Unix socket and UDP, busy-polling; both placements, in rounds
   gc          GC events per round trip in our server and our client, fixed and echo modes
   memory      server RSS added by 10 000 idle connections
-  throughput  bin/benchmark against our server, and redis-benchmark against redis-server
+  throughput  redis-benchmark and bin/benchmark (RESP PING), each against redis-server and our server --framing resp
   sizes       latency against message size (64 B to 64 KiB), sockperf's and ours, TCP, Unix socket and UDP; split, in rounds
 
 Examples:

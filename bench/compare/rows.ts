@@ -11,7 +11,7 @@
  * gc: GC events and pause per 1 000 000 round trips in our server (start-up
  *     included) and client (measured phase), fixed and echo, TCP and Unix socket;
  * memory: server RSS per idle connection;
- * throughput: bin/benchmark against redis-benchmark and redis-server;
+ * throughput: redis-benchmark and bin/benchmark (--framing resp), each against redis-server and our server (--framing resp);
  * sizes: latency against message size, sockperf's and ours, TCP, Unix socket and UDP.
  */
 export const SECTIONS = ['latency', 'gc', 'memory', 'throughput', 'sizes'] as const;

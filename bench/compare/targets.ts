@@ -54,9 +54,14 @@ export function targets(rows: readonly Row[], s: Pick<Settings, 'idleConnections
     [50, 16],
     [50, 1],
   ]) {
-    const ours = get(`ours-${c}x${p}`)?.throughputPerSec;
-    const redis = get(`redis-${c}x${p}`)?.throughputPerSec;
-    if (ours !== undefined && redis !== undefined) ratio(`6. throughput ${c} x ${p}: ours / redis`, 'split', ours / redis, 1.0, 'min');
+    // The servers compared under the same client, each client in turn: like for like.
+    const under = (client: string, ours: string, redis: string) => {
+      const o = get(`${ours}-${c}x${p}`)?.throughputPerSec;
+      const r = get(`${redis}-${c}x${p}`)?.throughputPerSec;
+      if (o !== undefined && r !== undefined) ratio(`6. throughput ${c} x ${p} under ${client}: our server / redis-server`, 'split', o / r, 1.0, 'min');
+    };
+    under('redis-benchmark', 'rb-ours', 'redis');
+    under('bin/benchmark', 'ours', 'ob-redis');
   }
   const memory = get('idle-memory')?.value;
   if (memory !== undefined) ratio(`7. server RSS for ${s.idleConnections} idle connections, MiB`, null, memory, 20);

@@ -9,7 +9,7 @@ import { commandFor } from '../cli/hints.js';
 import { packageVersion } from '../cli/meta.js';
 import { type OutputOptions, addOutputOptions } from '../cli/output.js';
 import { type ProgramIo, UsageError } from '../cli/program.js';
-import { type RequestOptions, addRequestOptions, requestOptionsProblem } from '../cli/request-options.js';
+import { type RequestOptions, addRequestOptions, requestOptionsProblem, respDefaultSize } from '../cli/request-options.js';
 import { type IoPath, chooseIo, ioPath } from '../io/binding.js';
 import { DEFAULT_INTERVAL_S } from '../stats/intervals.js';
 import { COMMAND_LIST, misplacedCommand } from './commands.js';
@@ -99,6 +99,7 @@ Examples:
   $ ${name} --rate 10000,50000 --connections 50 --slo p99=1000
   $ ${name} --spawn-server --server-cpu 0 --client-cpu 1 --preset medium
   $ ${name} --framing sockperf --port 11111 -c 1     # sockperf's own server: one connection at a time
+  $ ${name} --framing resp --port 6379 -c 50 -P 16   # redis-server (or any RESP server): PING; --size 64: ECHO of 64 B
   $ ${name} --unix /tmp/resp.sock --json --hgrm results/
   $ ${name} -c 10,50 -d 30 --interval 5 --hlog run.hlog   # a line every 5 s, the log for HdrHistogram's tools
   $ ${name} --spawn-server -c 1,50 --report run.html      # the report as a page to open in a browser
@@ -124,6 +125,7 @@ export function planOf(name: string, argv: string[], io: ProgramIo): Plan | numb
 
   const problem = requestOptionsProblem(o);
   if (problem !== null) throw new UsageError(problem);
+  respDefaultSize(o, given);
   chooseIo(o.io);
   if (o.serverCpu !== undefined && !o.spawnServer) throw new UsageError('option --server-cpu needs --spawn-server (the benchmark can only place a server it starts)');
   if (o.preset !== undefined) {
@@ -163,7 +165,7 @@ export function benchmarkOptions(plan: Plan): BenchmarkOptions {
   return {
     framing: o.framing,
     mode: o.mode,
-    response: o.mode === 'fixed' && o.framing !== 'sockperf' ? o.response : null,
+    response: o.mode === 'fixed' && o.framing !== 'sockperf' && o.framing !== 'resp' ? o.response : null,
     size: o.size,
     targetUs: o.targetUs,
     timeoutMs: o.timeoutMs,

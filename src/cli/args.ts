@@ -60,7 +60,7 @@ export function parseCpuList(value: string): string {
 }
 
 export function framingOption(): Option {
-  return new Option('-f, --framing <name>', 'message framing').choices(FRAMINGS).default('length');
+  return new Option('-f, --framing <name>', "message framing (resp: Redis's protocol, PING and ECHO; docs/PROTOCOL.md)").choices(FRAMINGS).default('length');
 }
 
 /** --io: Node's internals when it has them, or its public API only (src/io/binding.ts). */
@@ -68,8 +68,23 @@ export function ioOption(description: string): Option {
   return new Option('--io <path>', description).choices(['handles', 'sockets']).default('handles');
 }
 
-export function modeOption(description = 'fixed: one constant response; echo: the message back'): Option {
+export function modeOption(description = 'fixed: one constant response; echo: the message back (sockperf and resp answer as their servers do)'): Option {
   return new Option('-m, --mode <mode>', description).choices(MODES).default('fixed');
+}
+
+/** The fixed response unless --response says otherwise. */
+export const DEFAULT_RESPONSE = 'respuesta';
+
+/**
+ * With --framing resp the replies are Redis's (PING: +PONG, ECHO: its
+ * argument), so --mode echo and a --response have nothing to choose: the
+ * usage error that says so, or null.
+ */
+export function respOptionProblem(o: { framing: string; mode: string; response: string }): string | null {
+  if (o.framing !== 'resp') return null;
+  if (o.mode !== 'fixed') return "option --mode has no meaning with --framing resp: the replies are Redis's (PING: +PONG; ECHO and PING with an argument: the argument back)";
+  if (o.response !== DEFAULT_RESPONSE) return "option --response has no meaning with --framing resp: the replies are Redis's (PING: +PONG; ECHO and PING with an argument: the argument back)";
+  return null;
 }
 
 /** Commander's usage errors that a pointer to --help helps with: a name it does not know, a word or a value it did not expect or missed. */

@@ -7,10 +7,7 @@
  */
 import type { Target } from '../io/connect.js';
 import type { Framing, Mode } from '../protocol/index.js';
-import { programName } from './args.js';
-
-/** The server's default fixed reply (bin/server's --response): not repeated in a suggested command. */
-const DEFAULT_RESPONSE = 'respuesta';
+import { DEFAULT_RESPONSE, programName } from './args.js';
 
 /** The workload options a hint names. */
 export interface ReplyOptions {
@@ -52,8 +49,9 @@ export function connectHint(err: unknown, target: Target, o: ReplyOptions, spawn
   if (code === undefined || !NOTHING_LISTENS.has(code)) return null;
   const args = target.transport === 'unix' ? ['--unix', target.path] : target.host === '127.0.0.1' ? ['--port', String(target.port)] : ['--host', target.host, '--port', String(target.port)];
   if (o.framing !== 'length') args.push('--framing', o.framing);
-  if (o.framing !== 'sockperf' && o.mode !== 'fixed') args.push('--mode', o.mode);
-  if (o.framing !== 'sockperf' && o.mode === 'fixed' && o.response !== DEFAULT_RESPONSE) args.push('--response', shellWord(o.response));
+  const ownReplies = o.framing === 'sockperf' || o.framing === 'resp';
+  if (!ownReplies && o.mode !== 'fixed') args.push('--mode', o.mode);
+  if (!ownReplies && o.mode === 'fixed' && o.response !== DEFAULT_RESPONSE) args.push('--response', shellWord(o.response));
   const start = `${commandFor('server')} ${args.join(' ')}`;
   return `nothing listens there: start a server (${start})${spawnOption ? ', or add --spawn-server to start one for the run' : ''}`;
 }
@@ -71,6 +69,8 @@ function shellWord(s: string): string {
  * the expected ones.
  */
 export function replyHint(who: string, o: ReplyOptions, wrong: boolean): string {
+  if (wrong && o.framing === 'resp')
+    return 'the replies are not the ones expected (+PONG to PING, the argument back to ECHO): the first wrong one is quoted above; is it a RESP server (redis-server, or bin/server --framing resp)?';
   if (wrong) {
     const expected = o.framing === 'sockperf' ? "sockperf's reply" : o.mode === 'echo' ? 'an echo' : `the fixed reply ${JSON.stringify(o.response)}`;
     return `the replies are not the ones expected (${expected}): check --mode and --response (and --framing) against the server's`;

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { Target } from '../io/connect.js';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode, SOCKPERF_HEADER } from '../protocol/index.js';
-import { framingOption, modeOption, parseInteger, parseNumber, parsePort } from './args.js';
+import { DEFAULT_RESPONSE, framingOption, modeOption, parseInteger, parseNumber, parsePort, respOptionProblem } from './args.js';
 
 export interface RequestOptions {
   host: string;
@@ -28,9 +28,14 @@ export function addRequestOptions(cmd: Command, timeout: string): Command {
     .option('-p, --port <n>', 'server TCP port', parsePort, 8080)
     .option('-u, --unix <path>', 'connect to this Unix socket instead of TCP')
     .addOption(framingOption())
-    .addOption(modeOption('the reply to expect: fixed (--response) or echo (the payload back)'))
-    .option('-r, --response <text>', 'the reply expected in fixed mode', 'respuesta')
-    .option('-s, --size <bytes>', `payload bytes (sockperf framing: whole message, at least ${SOCKPERF_HEADER})`, parseInteger(0, DEFAULT_MAX_FRAME), 64)
+    .addOption(modeOption('the reply to expect: fixed (--response) or echo (the payload back); not with sockperf or resp, whose servers answer their own way'))
+    .option('-r, --response <text>', 'the reply expected in fixed mode', DEFAULT_RESPONSE)
+    .option(
+      '-s, --size <bytes>',
+      `payload bytes (sockperf framing: whole message, at least ${SOCKPERF_HEADER}; resp: ECHO's argument, without --size or 0: PING)`,
+      parseInteger(0, DEFAULT_MAX_FRAME),
+      64,
+    )
     .option('-t, --target-us <us>', 'latency target, microseconds', parseNumber(0.001), 1000)
     .option('--timeout-ms <ms>', timeout, parseInteger(1), 5000)
     .option('--max-frame <bytes>', 'largest reply accepted', parseInteger(1, 0xffff_ffff), DEFAULT_MAX_FRAME);
@@ -38,9 +43,19 @@ export function addRequestOptions(cmd: Command, timeout: string): Command {
 
 /** Combinations commander cannot check alone: the usage error, or null. */
 export function requestOptionsProblem(o: RequestOptions): string | null {
+  const resp = respOptionProblem(o);
+  if (resp !== null) return resp;
   if (o.framing === 'sockperf' && o.size < SOCKPERF_HEADER) return `option --size must be at least ${SOCKPERF_HEADER} with --framing sockperf (the header)`;
   if (o.framing === 'line' && o.mode === 'fixed' && o.response.includes('\n')) return 'option --response cannot contain a newline with --framing line';
   return null;
+}
+
+/**
+ * With --framing resp and no --size, the client sends PING (size 0), as
+ * redis-benchmark's ping tests do; --size N sends ECHO of N bytes.
+ */
+export function respDefaultSize(o: RequestOptions, given: (name: string) => boolean): void {
+  if (o.framing === 'resp' && !given('size')) o.size = 0;
 }
 
 export function targetOf(o: RequestOptions): Target {

@@ -27,7 +27,7 @@ import { packageVersion, runMeta } from '../cli/meta.js';
 import { type OutputOptions, Interrupts, addOutputOptions, exitCode } from '../cli/output.js';
 import { RunOutput, keptHistograms } from '../output/run-output.js';
 import { type ProgramIo, RunError, UsageError, processIo, runAsProgram, runProgram } from '../cli/program.js';
-import { type RequestOptions, addRequestOptions, requestOptionsProblem, targetOf } from '../cli/request-options.js';
+import { type RequestOptions, addRequestOptions, requestOptionsProblem, respDefaultSize, targetOf } from '../cli/request-options.js';
 import type { Target } from '../io/connect.js';
 import { allowedCpus } from '../machine/cpus.js';
 import { type IoPath, chooseIo } from '../io/binding.js';
@@ -85,6 +85,7 @@ Examples:
   $ ${name}                                    # tcp://127.0.0.1:8080, 10 000 round trips of 64 B
   $ ${name} --unix /tmp/resp.sock --count 100000 --json
   $ ${name} --framing sockperf --port 11111 --size 64   # measure sockperf's own server
+  $ ${name} --framing resp --port 6379         # redis-server: PING round trips (--size 64: ECHO of 64 B)
   $ taskset -c 0 ${name} --hgrm rtt.hgrm       # pin to CPU 0, keep the distribution
   $ ${name} -d 60 --interval 5 --hlog rtt.hlog  # a line every 5 s; the log for HdrHistogram's tools
   $ ${name} -d 10 --report rtt.html            # the report as a page to open in a browser`,
@@ -99,6 +100,7 @@ function parse(name: string, argv: string[], io: ProgramIo): Options | number {
   const o = program.opts<Options>();
   const problem = requestOptionsProblem(o);
   if (problem !== null) throw new UsageError(problem);
+  respDefaultSize(o, (option) => program.getOptionValueSource(option) === 'cli');
   if (o.duration !== undefined && program.getOptionValueSource('count') === 'cli') throw new UsageError('options --count and --duration: give one, not both');
   chooseIo(o.io);
   if (o.rtPriority !== undefined && o.busyPoll) throw new UsageError('options --rt-priority and --busy-poll: a real-time thread that never sleeps starves its CPU; give one, not both');

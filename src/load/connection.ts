@@ -51,7 +51,7 @@ export class LoadConnection implements MessageHandler {
   constructor(load: LoadState, index: number, requests: RequestWriter) {
     this.load = load;
     this.index = index;
-    this.decoder = codecs[load.spec.framing].createDecoder(this, load.spec.maxFrame);
+    this.decoder = codecs[load.spec.framing].createReplyDecoder(this, load.spec.maxFrame);
     this.requests = requests;
     this.cap = load.spec.pipeline;
     this.sentAt = new Float64Array(this.cap);

@@ -14,6 +14,27 @@ export const ErrorCodes = {
   SOCKPERF_TOO_SHORT: 'ERR_SOCKPERF_TOO_SHORT',
   /** A sockperf header announced a total length above the limit. */
   SOCKPERF_TOO_LARGE: 'ERR_SOCKPERF_TOO_LARGE',
+  // RESP commands (the server's side): the message is Redis's own text, which the server also answers.
+  /** `*N` is not a number, or above 2^31-1. */
+  RESP_MULTIBULK_LENGTH: 'ERR_RESP_MULTIBULK_LENGTH',
+  /** `$N` is not a number, negative, or above max-frame (`limit`). */
+  RESP_BULK_LENGTH: 'ERR_RESP_BULK_LENGTH',
+  /** An argument of a multibulk command does not start with `$` (`actual`: the byte). */
+  RESP_EXPECTED_BULK: 'ERR_RESP_EXPECTED_BULK',
+  /** An inline command grew past max-frame without a newline. */
+  RESP_INLINE_TOO_BIG: 'ERR_RESP_INLINE_TOO_BIG',
+  /** A `*N` line grew past its limit without a CR. */
+  RESP_MULTIBULK_COUNT_TOO_BIG: 'ERR_RESP_MULTIBULK_COUNT_TOO_BIG',
+  /** A `$N` line grew past its limit without a CR. */
+  RESP_BULK_COUNT_TOO_BIG: 'ERR_RESP_BULK_COUNT_TOO_BIG',
+  /** An inline command with a quote that does not close (or closes inside a word). */
+  RESP_UNBALANCED_QUOTES: 'ERR_RESP_UNBALANCED_QUOTES',
+  /** A command larger than max-frame plus its headers: closed without a reply, as Redis past its query buffer limit. */
+  RESP_COMMAND_TOO_LARGE: 'ERR_RESP_COMMAND_TOO_LARGE',
+  /** A RESP reply (the client's side) that is not a simple string, error, integer or bulk string, or is malformed. */
+  RESP_BAD_REPLY: 'ERR_RESP_BAD_REPLY',
+  /** A RESP reply's bulk string or line is longer than max-frame. */
+  RESP_REPLY_TOO_LARGE: 'ERR_RESP_REPLY_TOO_LARGE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -48,6 +69,37 @@ export function protocolError(code: ErrorCode, limit: number, actual: number): P
       break;
     case ErrorCodes.SOCKPERF_TOO_LARGE:
       message = `sockperf message length ${actual} exceeds max-frame ${limit}`;
+      break;
+    case ErrorCodes.RESP_MULTIBULK_LENGTH:
+      message = 'Protocol error: invalid multibulk length';
+      break;
+    case ErrorCodes.RESP_BULK_LENGTH:
+      message = 'Protocol error: invalid bulk length';
+      break;
+    case ErrorCodes.RESP_EXPECTED_BULK:
+      // Redis's %c, with CR and LF turned to spaces as its error replies do.
+      message = `Protocol error: expected '$', got '${actual === 0x0a || actual === 0x0d ? ' ' : String.fromCharCode(actual)}'`;
+      break;
+    case ErrorCodes.RESP_INLINE_TOO_BIG:
+      message = 'Protocol error: too big inline request';
+      break;
+    case ErrorCodes.RESP_MULTIBULK_COUNT_TOO_BIG:
+      message = 'Protocol error: too big mbulk count string';
+      break;
+    case ErrorCodes.RESP_BULK_COUNT_TOO_BIG:
+      message = 'Protocol error: too big bulk count string';
+      break;
+    case ErrorCodes.RESP_UNBALANCED_QUOTES:
+      message = 'Protocol error: unbalanced quotes in request';
+      break;
+    case ErrorCodes.RESP_COMMAND_TOO_LARGE:
+      message = `RESP command of at least ${actual} bytes exceeds max-frame plus headers (${limit})`;
+      break;
+    case ErrorCodes.RESP_BAD_REPLY:
+      message = `RESP reply is malformed or of an unexpected type (byte ${actual} where ${limit === 0 ? 'a type byte' : 'CR LF'} was due)`;
+      break;
+    case ErrorCodes.RESP_REPLY_TOO_LARGE:
+      message = `RESP reply of ${actual} bytes exceeds max-frame ${limit}`;
       break;
   }
   return new ProtocolError(code, message, limit, actual);
@@ -90,6 +142,8 @@ export function framingHint(code: string, actual: number): string | null {
     case ErrorCodes.SOCKPERF_TOO_SHORT:
     case ErrorCodes.SOCKPERF_TOO_LARGE:
       return 'the peer does not seem to send sockperf messages: both sides need the same --framing';
+    case ErrorCodes.RESP_BAD_REPLY:
+      return 'the peer does not seem to speak RESP (Redis): both sides need the same --framing';
     default:
       return null;
   }

@@ -3,14 +3,15 @@
  * shared by the probe and the benchmark so that both check replies alike.
  */
 import { codecs, type Framing, type Mode } from './index.js';
+import { respExchange } from './resp-replies.js';
 import { SOCKPERF_HEADER, setSockperfSeq, sockperfReplyMatches, sockperfSeq, writeSockperfReply } from './sockperf.js';
 
 export interface RequestSpec {
   framing: Framing;
   mode: Mode;
-  /** Payload bytes; for sockperf, the whole message (header included, >= 14). */
+  /** Payload bytes; for sockperf, the whole message (header included, >= 14); for resp, ECHO's argument (0: PING). */
   size: number;
-  /** Expected reply in fixed mode. */
+  /** Expected reply in fixed mode (not with sockperf or resp, whose replies are their servers'). */
   response: string;
 }
 
@@ -33,15 +34,21 @@ export class Exchange {
   readonly request: Buffer;
   readonly expected: Buffer;
   readonly sockperf: boolean;
+  readonly resp: boolean;
 
   constructor(spec: RequestSpec) {
     const codec = codecs[spec.framing];
     this.sockperf = spec.framing === 'sockperf';
+    this.resp = spec.framing === 'resp';
     if (this.sockperf) {
       if (spec.size < SOCKPERF_HEADER) throw new RangeError(`--size must be at least ${SOCKPERF_HEADER} with --framing sockperf (the header)`);
       this.request = codec.frame(payloadOf(spec.size - SOCKPERF_HEADER));
       this.expected = Buffer.allocUnsafe(this.request.length);
       writeSockperfReply(this.request, 0, this.request.length, this.expected, 0);
+    } else if (this.resp) {
+      const { request, expected } = respExchange(payloadOf(spec.size));
+      this.request = request;
+      this.expected = expected;
     } else {
       const payload = payloadOf(spec.size);
       this.request = codec.frame(payload);
@@ -56,6 +63,10 @@ export class Exchange {
 
   /** One line on how reply number `n` differs from the expected one. */
   describeMismatch(buf: Buffer, start: number, end: number, n: number): string {
+    // A RESP error reply is the server saying why, in one line: all of it.
+    if (this.resp && buf[start] === 0x2d) {
+      return `reply ${n} was the error ${JSON.stringify(buf.toString('latin1', start + 1, Math.min(end - 2, start + 301)))}, expected ${JSON.stringify(this.expected.subarray(0, 40).toString('latin1'))}`;
+    }
     const show = (b: Buffer) => JSON.stringify(b.subarray(0, 40).toString('latin1')) + (b.length > 40 ? '...' : '');
     return `reply ${n} was ${end - start} bytes ${show(buf.subarray(start, end))}, expected ${this.expected.length} bytes ${show(this.expected)}`;
   }

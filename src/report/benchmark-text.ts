@@ -49,7 +49,7 @@ export function scenarioColumns(scenarios: readonly Scenario[], targetUs: number
 
 /** What comes before the first row: what was measured where, and the table's header. */
 export function formatHead(b: BenchmarkReport, cols: Columns): string {
-  const reply = b.framing === 'sockperf' ? 'sockperf reply' : b.mode;
+  const reply = b.framing === 'sockperf' ? 'sockperf reply' : b.framing === 'resp' ? 'Redis reply' : b.mode;
   return [
     `benchmark   ${b.address}  framing ${b.framing}  reply ${reply}  size ${b.size} B`,
     placementLine(b.placement),

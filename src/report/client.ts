@@ -224,7 +224,7 @@ function hintFor(r: ProbeFigures, o: ClientOptions): string | null {
 
 /** The report as text, one fact per line, the verdict last (coloured by `paint`). */
 export function formatReport(c: ClientReport, paint: Paint): string {
-  const reply = c.framing === 'sockperf' ? 'sockperf reply' : c.mode;
+  const reply = c.framing === 'sockperf' ? 'sockperf reply' : c.framing === 'resp' ? 'Redis reply' : c.mode;
   const amount = c.count === null ? `for ${c.options.duration} s` : `measured ${fmtInt(c.count)}`;
   const open = c.rate !== null;
   const lines = [

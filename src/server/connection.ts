@@ -209,7 +209,7 @@ export class FixedConnection extends Connection {
  * came, and RSS rose from 82 to 96 MiB over 80 000 connections
  * (bench/soak.ts churns connections; docs/lab/2026-12-04-performance.md).
  */
-class EchoOutput {
+export class EchoOutput {
   buf: Buffer = Buffer.allocUnsafe(OUT_INITIAL);
   len = 0;
   /** The last view written; reused while the same length is written from the same buffer. */
@@ -238,7 +238,8 @@ class EchoOutput {
   }
 }
 
-const echoOutput = new EchoOutput();
+/** The one output buffer of every echo connection (and RESP's, server/resp-connection.ts). */
+export const echoOutput = new EchoOutput();
 
 /** `--mode echo`: each message is copied back, framed, into the shared output buffer, and each read's batch goes out in one write. */
 export class EchoConnection extends Connection {

@@ -61,7 +61,7 @@ export function serverCommand(name: string, stdout: OutStream): Command {
       .option('-u, --unix <path>', 'also (or, without --port, only) listen on this Unix socket')
       .addOption(framingOption())
       .addOption(modeOption())
-      .option('-r, --response <text>', 'the fixed response', 'respuesta')
+      .option('-r, --response <text>', 'the fixed response (not with sockperf or resp)', 'respuesta')
       .option('--max-frame <bytes>', 'largest message accepted; a peer that exceeds it is disconnected', parseInteger(1, 0xffff_ffff), DEFAULT_MAX_FRAME)
       .option('--grace-ms <ms>', 'on SIGINT/SIGTERM, how long to wait for connections to close', parseInteger(0, 3_600_000), 2000)
       .option(
@@ -100,6 +100,7 @@ Examples:
   $ ${name} --workers auto                    # one process per CPU on the same port
   $ ${name} --framing line --mode echo        # try it: printf 'hola\\n' | nc -q1 127.0.0.1 ${DEFAULT_PORT}
   $ ${name} --framing sockperf --port 11111   # then: sockperf ping-pong --tcp -i 127.0.0.1 -p 11111
+  $ ${name} --framing resp --port 6379        # then: redis-cli -p 6379 ping, or redis-benchmark -p 6379 -t ping
   $ ${name} --admin 9464                      # then: curl 127.0.0.1:9464/metrics, or open http://127.0.0.1:9464/`,
       )
   );

@@ -7,7 +7,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { describeError, pinProblem, realtimeProblem } from '../cli/args.js';
+import { describeError, pinProblem, realtimeProblem, respOptionProblem } from '../cli/args.js';
 import { RunError, UsageError } from '../cli/program.js';
 import { chooseIo } from '../io/binding.js';
 import { allowedCpus, otherCpus } from '../machine/cpus.js';
@@ -38,6 +38,8 @@ export interface ServerPlan {
  */
 export function planServer(args: ServerArgs): ServerPlan {
   chooseIo(args.io);
+  const resp = respOptionProblem(args);
+  if (resp !== null) throw new UsageError(resp);
   if (args.framing === 'line' && args.response.includes('\n')) throw new UsageError('option --response cannot contain a newline with --framing line');
   if (args.unix !== undefined) checkUnixPath(args.unix);
   if (args.distribution === 'reuseport' && !reusePortAvailable())

@@ -5,7 +5,7 @@ import type { ServerSummary } from './summary.js';
 
 /** Human one-liners for the server's log; JSON mode logs the fields instead. */
 export function describeConfig(o: ServerOptions): string {
-  const reply = o.framing === 'sockperf' ? "sockperf server's reply" : o.mode === 'echo' ? 'echo' : `fixed ${JSON.stringify(o.response)}`;
+  const reply = o.framing === 'sockperf' ? "sockperf server's reply" : o.framing === 'resp' ? "Redis's (PING, ECHO)" : o.mode === 'echo' ? 'echo' : `fixed ${JSON.stringify(o.response)}`;
   return (
     `respuesta server pid ${process.pid}: framing=${o.framing} reply=${reply} max-frame=${o.maxFrame} grace-ms=${o.graceMs}${o.drainMs ? ` drain-ms=${o.drainMs}` : ''} ` +
     `max-connections=${o.maxConnections}${o.backlog !== undefined && o.backlog !== DEFAULT_BACKLOG ? ` backlog=${o.backlog}` : ''} idle-timeout=${o.idleTimeoutMs || 'off'} max-pending=${o.maxPending}` +

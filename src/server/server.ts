@@ -4,6 +4,7 @@ import type { Server, Socket } from 'node:net';
 import { codecs, type Framing, type Mode, type ProtocolError } from '../protocol/index.js';
 import { GcMonitor, type GcStats } from '../stats/gc.js';
 import { type Connection, type ConnectionOwner, EchoConnection, FixedConnection, SockperfConnection, fixedReplies } from './connection.js';
+import { RespConnection } from './resp-connection.js';
 import type { FrameTable } from '../protocol/batch.js';
 import { BusyPoll } from '../io/busy-poll.js';
 import { type IoPath, ioPath } from '../io/binding.js';
@@ -105,7 +106,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     this.maxPending = options.maxPending;
     this.busy = options.busyPoll === true ? new BusyPoll() : null;
     this.readBuffer = this.io === 'handles' ? Buffer.allocUnsafe(READ_BUFFER) : null;
-    this.replies = options.framing !== 'sockperf' && options.mode === 'fixed' ? fixedReplies(codecs[options.framing], options.response, options.maxPending) : null;
+    this.replies = (options.framing === 'length' || options.framing === 'line') && options.mode === 'fixed' ? fixedReplies(codecs[options.framing], options.response, options.maxPending) : null;
   }
 
   /** Start every listener the options ask for; resolves once all are bound. */
@@ -153,6 +154,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
     const codec = codecs[framing];
     let conn: Connection;
     if (framing === 'sockperf') conn = new SockperfConnection(this, transport, peer, codec, maxFrame);
+    else if (framing === 'resp') conn = new RespConnection(this, transport, peer, maxFrame);
     else if (mode === 'echo') conn = new EchoConnection(this, transport, peer, codec, maxFrame);
     else conn = new FixedConnection(this, transport, peer, codec, maxFrame, this.replies!);
     this.stats.connections++;
