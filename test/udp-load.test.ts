@@ -40,6 +40,8 @@ async function responder(t: TestContext, framing: 'length' | 'line', policy: Pol
   return { port: socket.address().port, socket };
 }
 
+/** The run's --json output (the fields the tests read are checked, not typed). */
+// biome-ignore lint/suspicious/noExplicitAny: a report read back from JSON, field by field.
 function json(r: Run): Record<string, any> {
   try {
     return JSON.parse(r.stdout);
@@ -160,7 +162,15 @@ describe('the benchmark over UDP', () => {
     let held: { msg: Buffer; send: (b: Buffer) => void; timer: NodeJS.Timeout } | null = null;
     const { port } = await responder(t, 'length', (_seq, msg, send) => {
       if (held === null) {
-        const h = { msg: Buffer.from(msg), send, timer: setTimeout(() => (held === h ? ((held = null), send(h.msg)) : undefined), 20) };
+        const h = {
+          msg: Buffer.from(msg),
+          send,
+          timer: setTimeout(() => {
+            if (held !== h) return;
+            held = null;
+            send(h.msg);
+          }, 20),
+        };
         held = h;
         return;
       }
