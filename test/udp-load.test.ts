@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { type Run, onTeardown, runBin, tempDir, usageErrorTests } from './helpers.js';
 import { readIntervals } from './hlog-helpers.js';
+import { DatagramExchange, readSeqDigits, writeSeqDigits } from '../src/protocol/datagram.js';
 
 const SEQ_DIGITS = 16;
 
@@ -49,6 +50,34 @@ function json(r: Run): Record<string, any> {
     throw new Error(`not JSON (exit ${r.code}): ${r.stdout}${r.stderr}`);
   }
 }
+
+describe('the sequence number in a length or line payload', () => {
+  it('16 decimal digits, zero-padded, read back exactly up to 2^53 - 1; anything else reads as none', () => {
+    const buf = Buffer.alloc(18, 0x2e);
+    for (const n of [0, 1, 42, 1e15 + 7, Number.MAX_SAFE_INTEGER]) {
+      writeSeqDigits(buf, 1, n);
+      assert.equal(buf.toString('latin1', 1, 17), String(n).padStart(16, '0'));
+      assert.equal(readSeqDigits(buf, 1), n);
+      assert.equal(buf[0], 0x2e); // nothing written around it
+      assert.equal(buf[17], 0x2e);
+    }
+    assert.equal(readSeqDigits(Buffer.from('000000000000004x'), 0), -1);
+    assert.equal(readSeqDigits(Buffer.from('00000000000000\n2'), 0), -1);
+  });
+
+  it('numbered on the wire where the echo brings it back, the rest checked', () => {
+    const x = new DatagramExchange({ framing: 'length', mode: 'echo', size: 20, response: '' });
+    const wire = Buffer.from(x.request);
+    x.number(wire, 0, 7);
+    assert.equal(wire.toString('latin1', 4), '0000000000000007qrst');
+    const reply = wire.subarray(4);
+    assert.equal(x.seqOf(reply, 0, reply.length), 7);
+    assert.ok(x.matches(reply, 0, reply.length));
+    reply[19] = 0x21;
+    assert.ok(!x.matches(reply, 0, reply.length));
+    assert.throws(() => new DatagramExchange({ framing: 'line', mode: 'fixed', size: 64, response: 'respuesta' }), /no sequence number/);
+  });
+});
 
 describe('the client over UDP', () => {
   for (const framing of ['length', 'line'] as const) {
