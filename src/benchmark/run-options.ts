@@ -101,6 +101,7 @@ Examples:
   $ ${name} --framing sockperf --port 11111 -c 1     # sockperf's own server: one connection at a time
   $ ${name} --framing resp --port 6379 -c 50 -P 16   # redis-server (or any RESP server): PING; --size 64: ECHO of 64 B
   $ ${name} --unix /tmp/resp.sock --json --hgrm results/
+  $ ${name} --udp --framing sockperf --port 11111 -c 4 -P 4   # sockperf's UDP server; lost and late replies counted
   $ ${name} -c 10,50 -d 30 --interval 5 --hlog run.hlog   # a line every 5 s, the log for HdrHistogram's tools
   $ ${name} --spawn-server -c 1,50 --report run.html      # the report as a page to open in a browser
   $ ${name} report before.json after.json --html ab.html # kept runs overlaid in one page (report --help)
@@ -127,6 +128,7 @@ export function planOf(name: string, argv: string[], io: ProgramIo): Plan | numb
   if (problem !== null) throw new UsageError(problem);
   respDefaultSize(o, given);
   chooseIo(o.io);
+  if (o.udp && o.spawnServer) throw new UsageError('options --udp and --spawn-server: the benchmark starts TCP and Unix socket servers only; start the UDP server yourself');
   if (o.serverCpu !== undefined && !o.spawnServer) throw new UsageError('option --server-cpu needs --spawn-server (the benchmark can only place a server it starts)');
   if (o.preset !== undefined) {
     for (const option of ['connections', 'pipeline', 'rate']) {
@@ -148,7 +150,8 @@ export function planOf(name: string, argv: string[], io: ProgramIo): Plan | numb
  */
 export function sockperfWarning(plan: Plan): string | null {
   const { o, scenarios } = plan;
-  if (o.framing !== 'sockperf' || o.spawnServer || !scenarios.some((s) => s.connections > 1)) return null;
+  // Over UDP sockperf's server answers every sender.
+  if (o.framing !== 'sockperf' || o.udp || o.spawnServer || !scenarios.some((s) => s.connections > 1)) return null;
   const most = Math.max(...scenarios.map((s) => s.connections));
   return `warning: sockperf's own server serves one connection at a time (unless started with a feed file and -F epoll): against a plain \`sockperf server --tcp\`, scenarios of more than one connection (here up to ${most}) lose replies; use --connections 1 there (${commandFor('server')} --framing sockperf serves many)`;
 }

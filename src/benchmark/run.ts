@@ -222,6 +222,9 @@ function merge(parts: WorkerDone[], threads: number): ScenarioResult {
     total.lost += c.lost;
     total.dropped += c.dropped;
     total.unanswered += c.unanswered;
+    total.late += c.late;
+    total.duplicates += c.duplicates;
+    total.outOfOrder += c.outOfOrder;
     total.behind += c.behind;
     total.interrupted ||= c.interrupted;
     total.durationNs = Math.max(total.durationNs, c.durationNs);

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Target } from '../io/connect.js';
+import { MAX_DATAGRAM, SEQ_DIGITS, datagramBytes } from '../protocol/datagram.js';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode, SOCKPERF_HEADER } from '../protocol/index.js';
 import { DEFAULT_RESPONSE, framingOption, modeOption, parseInteger, parseNumber, parsePort, respOptionProblem } from './args.js';
 
@@ -12,6 +13,7 @@ export interface RequestOptions {
   host: string;
   port: number;
   unix?: string;
+  udp: boolean;
   framing: Framing;
   mode: Mode;
   response: string;
@@ -24,9 +26,10 @@ export interface RequestOptions {
 /** Add the address, framing, reply, size, target, timeout and frame-limit options. */
 export function addRequestOptions(cmd: Command, timeout: string): Command {
   return cmd
-    .option('-H, --host <addr>', 'server TCP address', '127.0.0.1')
-    .option('-p, --port <n>', 'server TCP port', parsePort, 8080)
+    .option('-H, --host <addr>', 'server address (TCP, or UDP with --udp)', '127.0.0.1')
+    .option('-p, --port <n>', 'server port (TCP, or UDP with --udp)', parsePort, 8080)
     .option('-u, --unix <path>', 'connect to this Unix socket instead of TCP')
+    .option('--udp', 'send datagrams to --host/--port (UDP) instead of TCP: a reply not back within --timeout-ms is lost, one after that late', false)
     .addOption(framingOption())
     .addOption(modeOption('the reply to expect: fixed (--response) or echo (the payload back); not with sockperf or resp, whose servers answer their own way'))
     .option('-r, --response <text>', 'the reply expected in fixed mode', DEFAULT_RESPONSE)
@@ -45,6 +48,15 @@ export function addRequestOptions(cmd: Command, timeout: string): Command {
 export function requestOptionsProblem(o: RequestOptions): string | null {
   const resp = respOptionProblem(o);
   if (resp !== null) return resp;
+  if (o.udp) {
+    if (o.unix !== undefined) return 'options --udp and --unix: give one, not both';
+    if (o.framing === 'resp') return 'option --udp cannot be used with --framing resp: RESP runs over a stream (TCP or a Unix socket), as Redis does';
+    // Refused rather than guessed: with fixed replies a late reply and the answer to the next message look the same.
+    if (o.framing !== 'sockperf' && o.mode === 'fixed')
+      return `option --udp needs --mode echo with --framing ${o.framing}: a fixed reply carries no sequence number, so a late reply could not be told from the next one's`;
+    if (o.framing !== 'sockperf' && o.size < SEQ_DIGITS) return `option --size must be at least ${SEQ_DIGITS} with --udp and --framing ${o.framing} (the payload starts with the sequence number)`;
+    if (datagramBytes(o.framing, o.size) > MAX_DATAGRAM) return `option --size: ${datagramBytes(o.framing, o.size)} bytes do not fit in one UDP datagram (at most ${MAX_DATAGRAM})`;
+  }
   if (o.framing === 'sockperf' && o.size < SOCKPERF_HEADER) return `option --size must be at least ${SOCKPERF_HEADER} with --framing sockperf (the header)`;
   if (o.framing === 'line' && o.mode === 'fixed' && o.response.includes('\n')) return 'option --response cannot contain a newline with --framing line';
   return null;
@@ -59,5 +71,6 @@ export function respDefaultSize(o: RequestOptions, given: (name: string) => bool
 }
 
 export function targetOf(o: RequestOptions): Target {
+  if (o.udp) return { transport: 'udp', host: o.host, port: o.port };
   return o.unix !== undefined ? { transport: 'unix', path: o.unix } : { transport: 'tcp', host: o.host, port: o.port };
 }

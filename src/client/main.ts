@@ -86,6 +86,8 @@ Examples:
   $ ${name} --unix /tmp/resp.sock --count 100000 --json
   $ ${name} --framing sockperf --port 11111 --size 64   # measure sockperf's own server
   $ ${name} --framing resp --port 6379         # redis-server: PING round trips (--size 64: ECHO of 64 B)
+  $ ${name} --udp --framing sockperf --port 11111       # over UDP, sockperf's default: lost and late replies counted
+  $ ${name} --udp --mode echo --timeout-ms 200          # UDP echo (length framing): numbered payloads
   $ taskset -c 0 ${name} --hgrm rtt.hgrm       # pin to CPU 0, keep the distribution
   $ ${name} -d 60 --interval 5 --hlog rtt.hlog  # a line every 5 s; the log for HdrHistogram's tools
   $ ${name} -d 10 --report rtt.html            # the report as a page to open in a browser`,
@@ -117,6 +119,7 @@ function clientOptions(o: Options): ClientOptions {
     host: o.unix === undefined ? o.host : null,
     port: o.unix === undefined ? o.port : null,
     unix: o.unix ?? null,
+    udp: o.udp,
     framing: o.framing,
     mode: o.mode,
     response: o.response,

@@ -153,6 +153,9 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
     wrong: c.wrong,
     // After an interrupt, the reply that outlasted the grace: lost, to the client, which waited for it.
     lost: c.lost + c.unanswered,
+    late: c.late,
+    duplicates: c.duplicates,
+    outOfOrder: c.outOfOrder,
     underTarget: c.underTarget,
     durationNs: c.durationNs,
     histogram: probe.latency,
@@ -163,7 +166,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeResult> {
     mismatch: probe.mismatch,
     hint: c.framingHint,
     interrupted: c.interrupted,
-    writes: conn.out.path,
+    writes: o.target.transport === 'udp' ? 'datagram' : conn.out.path,
     gc: gcSince(gcAtStart ?? gcEnd, gcEnd),
   };
 }

@@ -83,6 +83,11 @@ function fieldRows(o: Record<string, unknown>, skip: readonly string[] = []): Ar
     .map(([k, v]) => [k, show(v)]);
 }
 
+/** UDP's counts of a run or a scenario: what was lost, and the replies that came late, twice or out of order. */
+function datagramText(c: { lost: number; late?: number; duplicates?: number; outOfOrder?: number }): string {
+  return `lost ${c.lost}, late ${c.late ?? 0}, duplicates ${c.duplicates ?? 0}, out of order ${c.outOfOrder ?? 0}`;
+}
+
 /** A benchmark's `--json` report. */
 export function benchmarkRun(r: BenchmarkReport, label: string): ReportRun {
   const context = metaRows(r.meta);
@@ -91,6 +96,7 @@ export function benchmarkRun(r: BenchmarkReport, label: string): ReportRun {
   context.push(...fieldRows(r.options as unknown as Record<string, unknown>, ['scenarios']));
   if (r.interrupted !== null) context.push(['interrupted', r.interrupted]);
   if (r.failure !== null) context.push(['failure', r.failure]);
+  if (r.transport === 'udp') context.push(['datagrams', r.scenarios.map((s, i) => `scenario ${i + 1}: ${datagramText(s)}`).join('; ')]);
   const scenarios = r.scenarios.map((s): RunScenario => {
     const h = s.histograms;
     return {
@@ -151,6 +157,7 @@ export function clientRun(r: ClientReport, label: string): ReportRun {
   context.push(['target', `${r.transport} ${r.address}`]);
   context.push(['placement', `client CPUs ${r.cpus ?? '?'}${r.busyPoll ? ', busy-polling' : ''}`]);
   context.push(...fieldRows(r.options as unknown as Record<string, unknown>));
+  if (r.transport === 'udp') context.push(['datagrams', datagramText(r)]);
   context.push(['client GC', `${r.gc.count} (${formatGcKinds(r.gc)}), ${r.gc.pauseMs} ms paused`]);
   if (r.interrupted !== null) context.push(['interrupted', r.interrupted]);
   if (r.error !== null) context.push(['error', r.error]);

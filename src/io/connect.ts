@@ -1,11 +1,14 @@
 import { type Socket, type OnReadOpts, connect } from 'node:net';
 
-/** Where a client connects: TCP host and port, or a Unix socket path. */
-export type Target = { transport: 'tcp'; host: string; port: number } | { transport: 'unix'; path: string };
+/** Where a client connects: TCP host and port, a Unix socket path, or UDP host and port (src/load/udp-connection.ts). */
+export type Target = { transport: 'tcp'; host: string; port: number } | { transport: 'unix'; path: string } | { transport: 'udp'; host: string; port: number };
+
+/** A stream target: what connectTo opens. */
+export type StreamTarget = Exclude<Target, { transport: 'udp' }>;
 
 export function targetUrl(t: Target): string {
   if (t.transport === 'unix') return `unix:${t.path}`;
-  return t.host.includes(':') ? `tcp://[${t.host}]:${t.port}` : `tcp://${t.host}:${t.port}`;
+  return t.host.includes(':') ? `${t.transport}://[${t.host}]:${t.port}` : `${t.transport}://${t.host}:${t.port}`;
 }
 
 /**
@@ -13,7 +16,7 @@ export function targetUrl(t: Target): string {
  * owns and reuses (no allocation per read); Node honours it for connections
  * it initiates.
  */
-export function connectTo(t: Target, onread?: OnReadOpts): Promise<Socket> {
+export function connectTo(t: StreamTarget, onread?: OnReadOpts): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = t.transport === 'unix' ? connect({ path: t.path, onread }) : connect({ host: t.host, port: t.port, noDelay: true, onread });
     const onError = (err: Error) => {

@@ -157,24 +157,45 @@ export class LoadConnection implements MessageHandler {
     this.dead = true;
     const load = this.load;
     const c = load.counts;
-    if (load.stopping) c.unanswered += this.inFlight;
+    const waiting = this.outstanding();
+    if (load.stopping) c.unanswered += waiting;
     else if (why === 'lost' || why === 'closed') {
-      c.lost += this.inFlight;
-      c.dropped += this.inFlight;
+      c.lost += waiting;
+      c.dropped += waiting;
       c.droppedBy ??= load.describeFailure(this, why, detail);
     } else {
-      c.lost += this.inFlight;
+      c.lost += waiting;
       c.failure ??= load.describeFailure(this, why, detail);
     }
     load.inFlight -= this.inFlight;
     this.inFlight = 0;
-    this.socket.destroy();
+    this.closeTransport();
     load.onConnectionLost();
+  }
+
+  /**
+   * The oldest request has waited longer than the timeout at `now` (the
+   * load's watch): over a stream nothing behind it can be answered first,
+   * so the connection is given up (UDP counts the datagram lost instead:
+   * udp-connection.ts).
+   */
+  timedOut(_now: number): void {
+    this.fail('timeout');
+  }
+
+  /** Requests sent and not answered yet (`inFlight` on a stream, whose replies come in order). */
+  outstanding(): number {
+    return this.inFlight;
   }
 
   /** The run is over: nothing more is sent or read. */
   close(): void {
     this.dead = true;
+    this.closeTransport();
+  }
+
+  /** Close the socket (it may not be open yet). */
+  protected closeTransport(): void {
     this.socket?.destroy();
   }
 }

@@ -24,20 +24,13 @@
  * in flight is drained as in the window, since the client reports warm-up
  * round trips too.
  */
-import { connectTo } from '../io/connect.js';
-import { createWriter } from '../io/writes.js';
 import { nowNs } from '../stats/clock.js';
-import { LoadConnection } from './connection.js';
-import { requestWriters } from './requests.js';
+import type { LoadConnection } from './connection.js';
+import { openConnections } from './open.js';
 import { Schedule } from './schedule.js';
 import type { LoadResult, LoadSpec, WindowHooks } from './spec.js';
-import { SpinConnection } from './spin.js';
 import { DONE, DRAIN, LoadState, MEASURE, WARMUP } from './state.js';
 
-/** One read buffer per thread, shared by its connections: each read is decoded in full before the next. */
-const READ_BUFFER = 64 * 1024;
-/** Connections opened at once; more could overflow the server's accept backlog. */
-const CONNECT_BATCH = 128;
 /** How often lost replies are looked for and progress is reported. */
 const WATCH_MS = 100;
 /** After an interrupt, the longest wait for replies still in flight (or --timeout-ms, if shorter): a working server answers in microseconds. */
@@ -74,25 +67,10 @@ export class Load extends LoadState {
     this.schedule = spec.rate === null ? null : new Schedule(this, this.conns, spec.rate, spec.totalConnections, spec.spin === true);
   }
 
-  /** Open every connection (Nagle off, replies read into one shared buffer). Rejects when one cannot connect. */
+  /** Open every connection (open.ts). Rejects when one cannot connect. */
   async connect(): Promise<void> {
-    const readBuffer = Buffer.allocUnsafe(READ_BUFFER);
-    const writerFor = requestWriters(this.exchange.request, this.exchange.sockperf, this.spec.pipeline);
-    const Connection = this.spec.spin === true && this.open ? SpinConnection : LoadConnection;
-    for (let i = 0; i < this.spec.connections; i++) this.conns.push(new Connection(this, this.spec.firstConnection + i, writerFor()));
     try {
-      for (let i = 0; i < this.conns.length; i += CONNECT_BATCH) {
-        await Promise.all(
-          this.conns.slice(i, i + CONNECT_BATCH).map(async (c) => {
-            c.socket = await connectTo(this.spec.target, { buffer: readBuffer, callback: (n) => c.onRead(readBuffer, n) });
-            if (c.dead) return void c.socket.destroy(); // the load was closed while this one connected
-            c.out = createWriter(c.socket);
-            c.socket.on('error', (err) => c.fail('lost', err.message));
-            c.socket.on('end', () => c.fail('closed'));
-            c.socket.on('close', () => c.fail('closed'));
-          }),
-        );
-      }
+      await openConnections(this, this.conns);
     } catch (err) {
       this.close();
       throw err;
@@ -233,7 +211,7 @@ export class Load extends LoadState {
   /** The drain after a stop is over: what is still in flight is unanswered. */
   private abandon(): void {
     for (const c of this.conns) {
-      this.counts.unanswered += c.inFlight;
+      this.counts.unanswered += c.outstanding();
       c.inFlight = 0;
     }
     this.inFlight = 0;
@@ -241,8 +219,9 @@ export class Load extends LoadState {
   }
 
   /**
-   * Fail connections whose oldest request has waited longer than the
-   * timeout. In open loop, an interval that has waited a quarter interval
+   * Time out the requests that have waited longer than the timeout: a
+   * stream connection fails, a UDP one counts them lost and goes on
+   * (LoadConnection.timedOut). In open loop, an interval that has waited a quarter interval
    * for a moment with nothing in flight (a server that cannot keep up)
    * holds the sends, as closed loop does at once, so that its close still
    * falls between round trips; the messages due meanwhile are charged the
@@ -252,7 +231,7 @@ export class Load extends LoadState {
     const now = nowNs();
     if (this.intervalDue && this.phase === MEASURE && now - this.dueSince > this.spec.intervalS * 250e6) this.held = true;
     for (const c of this.conns) {
-      if (!c.dead && c.inFlight > 0 && now - c.sentAt[c.head] > this.timeoutNs) c.fail('timeout');
+      if (!c.dead && c.inFlight > 0 && now - c.sentAt[c.head] > this.timeoutNs) c.timedOut(now);
     }
   }
 

@@ -64,7 +64,7 @@ export interface LoadCounts {
   underTarget: number;
   /** Replies that did not match the request. */
   wrong: number;
-  /** Requests never answered: timed out, or their connection was closed. */
+  /** Requests never answered: timed out (UDP: each datagram unanswered within the timeout), or their connection was closed. */
   lost: number;
   /** Of `lost`: those in flight on a connection the server closed or reset (as a server does when it is stopped). */
   dropped: number;
@@ -72,6 +72,12 @@ export interface LoadCounts {
   unanswered: number;
   /** Open loop: messages due in the measured window that were never sent. */
   behind: number;
+  /** UDP: replies that came after their request was counted lost (not recorded, not taken as another's answer). */
+  late: number;
+  /** UDP: second copies of replies already received. */
+  duplicates: number;
+  /** UDP: replies that came after the reply to a later request (recorded: each is matched by its sequence number). */
+  outOfOrder: number;
   durationNs: number;
   /** The window was cut short by an interrupt (stop), or never opened. */
   interrupted: boolean;
@@ -95,6 +101,9 @@ export function noCounts(): LoadCounts {
     dropped: 0,
     unanswered: 0,
     behind: 0,
+    late: 0,
+    duplicates: 0,
+    outOfOrder: 0,
     durationNs: 0,
     interrupted: false,
     failure: null,

@@ -49,6 +49,10 @@ export function spinUntil(due: number): number {
 /** Spin on the clock through the last this-many ns before a due time. */
 const SPIN_NS = 2_000_000;
 
+/** A connection class of the load (LoadConnection, or UDP's UdpConnection). */
+// biome-ignore lint/suspicious/noExplicitAny: TypeScript accepts a mixin's base only with a constructor of `...any[]`.
+type ConnectionClass = abstract new (...args: any[]) => LoadConnection;
+
 /**
  * A connection that sends each message at its due time itself, spinning
  * through the last SPIN_NS and sleeping before that on one reused 1 ms
@@ -56,35 +60,42 @@ const SPIN_NS = 2_000_000;
  * loop. Only for one request in flight: the spin blocks the thread, which
  * is harmless only when no reply can be waiting to be read. The schedule
  * (schedule.ts) places it and calls sendDue once; from then on every reply
- * and every wake-up calls it.
+ * and every wake-up calls it. A mixin, so that a stream connection and a
+ * UDP one (udp-connection.ts) wait alike.
  */
-export class SpinConnection extends LoadConnection {
-  private wake: NodeJS.Timeout | null = null;
+export function spinning<C extends ConnectionClass>(Base: C) {
+  abstract class Spinning extends Base {
+    private wake: NodeJS.Timeout | null = null;
 
-  /** Send the next message if it is due within SPIN_NS (spinning until then), else sleep until it nearly is. */
-  override sendDue(): void {
-    const load = this.load;
-    if (load.held || this.dead || this.inFlight > 0) return;
-    const now = load.now;
-    const due = this.nextDue;
-    if (due - now > SPIN_NS) {
-      // One timer for the run, re-armed: no new Timeout per wait.
-      if (this.wake === null) this.wake = setTimeout(this.onWake, 1);
-      else this.wake.refresh();
-      return;
+    /** Send the next message if it is due within SPIN_NS (spinning until then), else sleep until it nearly is. */
+    override sendDue(): void {
+      const load = this.load;
+      if (load.held || this.dead || this.inFlight > 0) return;
+      const now = load.now;
+      const due = this.nextDue;
+      if (due - now > SPIN_NS) {
+        // One timer for the run, re-armed: no new Timeout per wait.
+        if (this.wake === null) this.wake = setTimeout(this.onWake, 1);
+        else this.wake.refresh();
+        return;
+      }
+      if (due > now) load.now = spinUntil(due);
+      this.send(1);
     }
-    if (due > now) load.now = spinUntil(due);
-    this.send(1);
-  }
 
-  private readonly onWake = (): void => {
-    if (this.dead) return;
-    this.load.now = nowNs();
-    this.sendDue();
-  };
+    private readonly onWake = (): void => {
+      if (this.dead) return;
+      this.load.now = nowNs();
+      this.sendDue();
+    };
 
-  override close(): void {
-    super.close();
-    if (this.wake !== null) clearTimeout(this.wake);
+    override close(): void {
+      super.close();
+      if (this.wake !== null) clearTimeout(this.wake);
+    }
   }
+  return Spinning;
 }
+
+/** A stream connection that waits for its due times itself. */
+export class SpinConnection extends spinning(LoadConnection) {}

@@ -105,6 +105,12 @@ export function formatNotes(b: BenchmarkReport, paint: Paint, borders: Borders):
     for (const w of s.warnings) out.push(paint.warn(`warning: scenario ${i + 1}: ${w}`));
     if (s.failure !== null) out.push(paint.error(`error: scenario ${i + 1}: ${s.failure}`));
     if (s.errors > 0) out.push(paint.error(`error: scenario ${i + 1}: ${fmtInt(s.wrong)} wrong replies, ${fmtInt(s.lost)} lost`));
+    const late = s.late ?? 0;
+    const duplicates = s.duplicates ?? 0;
+    const outOfOrder = s.outOfOrder ?? 0;
+    // UDP's replies that came late, twice or out of order: said, not errors (a late one's loss already is).
+    if (late + duplicates + outOfOrder > 0)
+      out.push(paint.warn(`datagrams: scenario ${i + 1}: ${fmtInt(late)} late replies, ${fmtInt(duplicates)} duplicates, ${fmtInt(outOfOrder)} out of order`));
     for (const br of s.sloBreaches) out.push(paint.error(`slo: scenario ${i + 1}: ${br}`));
   });
   if (b.interrupted !== null) out.push(paint.warn(interruptedLine(b)));

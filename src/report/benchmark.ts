@@ -40,6 +40,10 @@ export interface ScenarioReport {
   lost: number;
   /** Partial: requests in flight when the benchmark stopped waiting (not errors: see load.ts). */
   unanswered: number;
+  /** UDP: replies after their request was counted lost, second copies, and replies after a later request's (counted; late ones and copies not recorded). Absent from runs kept before UDP. */
+  late?: number;
+  duplicates?: number;
+  outOfOrder?: number;
   /** Open loop: messages due in the window that could not be sent (the pipeline was full). */
   behind: number;
   throughputPerSec: number;
@@ -142,6 +146,9 @@ export interface ScenarioFigures
     | 'wrong'
     | 'lost'
     | 'unanswered'
+    | 'late'
+    | 'duplicates'
+    | 'outOfOrder'
     | 'behind'
     | 'durationNs'
     | 'interrupted'
@@ -209,6 +216,9 @@ export function buildScenarioReport(s: Scenario, r: ScenarioFigures, cpu: Window
     wrong: r.wrong,
     lost: r.lost,
     unanswered: r.unanswered,
+    late: r.late,
+    duplicates: r.duplicates,
+    outOfOrder: r.outOfOrder,
     behind: r.behind,
     throughputPerSec: Math.round(r.throughputPerSec),
     latencyUs,

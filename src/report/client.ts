@@ -22,6 +22,8 @@ export interface ClientOptions {
   host: string | null;
   port: number | null;
   unix: string | null;
+  /** --udp (absent from runs kept before it). */
+  udp?: boolean;
   framing: Framing;
   mode: Mode;
   response: string;
@@ -84,6 +86,10 @@ export interface ClientReport {
   errors: number;
   wrong: number;
   lost: number;
+  /** UDP: replies after their request was counted lost, second copies, and replies after a later request's (each counted, not recorded; out-of-order ones are). Absent from runs kept before UDP. */
+  late?: number;
+  duplicates?: number;
+  outOfOrder?: number;
   /** Right replies / requests sent: never negative, null when nothing was sent. */
   successPct: number | null;
   targetUs: number;
@@ -104,8 +110,8 @@ export interface ClientReport {
   cpus: string | null;
   busyPoll: boolean;
   rtPriority: number | null;
-  /** How requests were written: 'direct' (to the socket's handle) or 'stream' (socket.write). */
-  writes: 'direct' | 'stream';
+  /** How requests were written: 'direct' (to the socket's handle), 'stream' (socket.write) or 'datagram' (UDP, node:dgram). */
+  writes: 'direct' | 'stream' | 'datagram';
   /** Garbage collections in the client during the measured phase. */
   gc: GcStats;
   warnings: string[];
@@ -121,7 +127,7 @@ export interface ClientReport {
  * on the figures and not on the program that took them.
  */
 export interface ProbeFigures {
-  transport: 'tcp' | 'unix';
+  transport: 'tcp' | 'unix' | 'udp';
   address: string;
   /** Requests written, warm-up included. */
   sent: number;
@@ -131,8 +137,14 @@ export interface ProbeFigures {
   correct: number;
   /** Replies that were not, or came with no request outstanding. */
   wrong: number;
-  /** Requests never answered: the run failed, or was interrupted, with one in flight. */
+  /** Requests never answered: the run failed, or was interrupted, with one in flight; over UDP, each datagram unanswered within the timeout. */
   lost: number;
+  /** UDP: replies after their request was counted lost. */
+  late: number;
+  /** UDP: second copies of replies. */
+  duplicates: number;
+  /** UDP: replies that came after a later request's. */
+  outOfOrder: number;
   /** Measured round trips at or under the target (corrected latency with a rate). */
   underTarget: number;
   /** The measured phase, from its start to its end (the count's last reply, the duration, or the stop); 0 when it never began. */
@@ -155,8 +167,8 @@ export interface ProbeFigures {
   interrupted: boolean;
   /** Garbage collections in the client's process during the measured phase. */
   gc: GcStats;
-  /** How requests were written: 'direct' on the 'handles' I/O path, 'stream' on 'sockets' (src/io/binding.ts). */
-  writes: 'direct' | 'stream';
+  /** How requests were written: 'direct' on the 'handles' I/O path, 'stream' on 'sockets' (src/io/binding.ts), 'datagram' over UDP. */
+  writes: 'direct' | 'stream' | 'datagram';
 }
 
 /** Build the report; `error` overrides the probe's own (a file that could not be written). */
@@ -195,6 +207,9 @@ export function buildReport(r: ProbeFigures, options: ClientOptions, context: { 
     errors: r.wrong + r.lost,
     wrong: r.wrong,
     lost: r.lost,
+    late: r.late,
+    duplicates: r.duplicates,
+    outOfOrder: r.outOfOrder,
     successPct: pct(r.correct, r.sent),
     targetUs: options.targetUs,
     underTargetPct: pct(r.underTarget, measured),
@@ -230,7 +245,7 @@ export function formatReport(c: ClientReport, paint: Paint): string {
   const lines = [
     `${c.address}  framing ${c.framing}  reply ${reply}  size ${c.size} B  warm-up ${fmtInt(c.warmup)}  ${amount}` +
       (open ? `  rate ${fmtInt(c.rate!)}/s (latency from when each message was due)` : ''),
-    `messages     sent ${fmtInt(c.sent)}  received ${fmtInt(c.received)}  errors ${fmtInt(c.errors)}  success ${fmtPct(c.successPct)}`,
+    `messages     sent ${fmtInt(c.sent)}  received ${fmtInt(c.received)}  errors ${fmtInt(c.errors)}  success ${fmtPct(c.successPct)}` + datagramCounts(c),
     ...formatLatency(c.latencyUs, open ? 'corrected us ' : 'latency us   '),
   ];
   if (open) {
@@ -246,6 +261,12 @@ export function formatReport(c: ClientReport, paint: Paint): string {
   for (const w of c.warnings) lines.push(paint.warn(`warning      ${w}`));
   lines.push(`result       ${verdict(c, paint)}`);
   return lines.join('\n');
+}
+
+/** UDP's counts, after the messages line: what was lost, and the replies that came late, twice or out of order (nothing for a stream). */
+function datagramCounts(c: ClientReport): string {
+  if (c.transport !== 'udp') return '';
+  return `  lost ${fmtInt(c.lost)}  late ${fmtInt(c.late ?? 0)}  duplicates ${fmtInt(c.duplicates ?? 0)}  out of order ${fmtInt(c.outOfOrder ?? 0)}`;
 }
 
 /**
