@@ -100,7 +100,7 @@ function result(over: Partial<ScenarioResult>, messages = 100): ScenarioResult {
   };
 }
 
-const SCENARIO: Scenario = { connections: 10, pipeline: 1, rate: null, warmupS: 0, durationS: 3 };
+const SCENARIO: Scenario = { connections: 10, pipeline: 1, rate: null, size: 64, warmupS: 0, durationS: 3 };
 
 describe('reports of saturated and interrupted scenarios', () => {
   before(() => initHistograms());

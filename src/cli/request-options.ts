@@ -3,10 +3,10 @@
  * bin/benchmark): where to connect, what to send and what reply to expect.
  * Declared once so that both parse, check and document them alike.
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Target } from '../io/connect.js';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode, SOCKPERF_HEADER } from '../protocol/index.js';
-import { framingOption, modeOption, parseInteger, parseNumber, parsePort } from './args.js';
+import { framingOption, modeOption, parseIntList, parseInteger, parseNumber, parsePort } from './args.js';
 
 export interface RequestOptions {
   host: string;
@@ -15,7 +15,8 @@ export interface RequestOptions {
   framing: Framing;
   mode: Mode;
   response: string;
-  size: number;
+  /** Payload bytes, one run (the benchmark: one scenario; the client: one block) per size, in the order given. */
+  size: number[];
   targetUs: number;
   timeoutMs: number;
   maxFrame: number;
@@ -30,7 +31,11 @@ export function addRequestOptions(cmd: Command, timeout: string): Command {
     .addOption(framingOption())
     .addOption(modeOption('the reply to expect: fixed (--response) or echo (the payload back)'))
     .option('-r, --response <text>', 'the reply expected in fixed mode', 'respuesta')
-    .option('-s, --size <bytes>', `payload bytes (sockperf framing: whole message, at least ${SOCKPERF_HEADER})`, parseInteger(0, DEFAULT_MAX_FRAME), 64)
+    .addOption(
+      new Option('-s, --size <list>', `payload bytes, comma-separated: one run each (sockperf framing: whole message, at least ${SOCKPERF_HEADER}; at most --max-frame)`)
+        .argParser(parseIntList(0xffff_ffff, 0))
+        .default([64], '64'),
+    )
     .option('-t, --target-us <us>', 'latency target, microseconds', parseNumber(0.001), 1000)
     .option('--timeout-ms <ms>', timeout, parseInteger(1), 5000)
     .option('--max-frame <bytes>', 'largest reply accepted', parseInteger(1, 0xffff_ffff), DEFAULT_MAX_FRAME);
@@ -38,7 +43,11 @@ export function addRequestOptions(cmd: Command, timeout: string): Command {
 
 /** Combinations commander cannot check alone: the usage error, or null. */
 export function requestOptionsProblem(o: RequestOptions): string | null {
-  if (o.framing === 'sockperf' && o.size < SOCKPERF_HEADER) return `option --size must be at least ${SOCKPERF_HEADER} with --framing sockperf (the header)`;
+  for (const size of o.size) {
+    if (o.framing === 'sockperf' && size < SOCKPERF_HEADER) return `option --size must be at least ${SOCKPERF_HEADER} with --framing sockperf (the header); ${size} is not`;
+    // A request over the frame limit would be refused by a server of the same limit, and its echo by this one.
+    if (size > o.maxFrame) return `option --size must be at most --max-frame (${o.maxFrame}); ${size} is not`;
+  }
   if (o.framing === 'line' && o.mode === 'fixed' && o.response.includes('\n')) return 'option --response cannot contain a newline with --framing line';
   return null;
 }
