@@ -13,6 +13,7 @@ import { type TestContext, describe, it } from 'node:test';
 import { createLengthDecoder, lengthFrame } from '../src/protocol/length.js';
 import { listenRaw, runBin, tempDir, usageErrorTests } from './helpers.js';
 import { readIntervals } from './hlog-helpers.js';
+import { type DrawnChart, chromiumPath, drawnCharts } from './report-browser.js';
 
 /** Connections in the order accepted, each with the payload sizes of the requests it echoed. */
 type Seen = number[][];
@@ -127,7 +128,7 @@ describe('client --size with a list', () => {
     assert.equal(heads.length, 2, text.stdout);
     assert.match(heads[0], /size 64 B/);
     assert.match(heads[1], /size 1024 B/);
-    assert.equal(text.stdout.match(/^result {7}ok$/gm)?.length, 2, 'a verdict per block');
+    assert.equal(text.stdout.match(/^result {7}ok\b/gm)?.length, 2, 'a verdict per block');
     for (const tag of ['rtt-64B', 'rtt-1024B'])
       assert.equal(
         readIntervals(hlog, tag).reduce((a, b) => a + b, 0),
@@ -137,7 +138,7 @@ describe('client --size with a list', () => {
     assert.deepEqual(readIntervals(hlog, 'rtt'), []);
     assert.ok(existsSync(join(dir, 'rtt-64B.hgrm')) && existsSync(join(dir, 'rtt-1024B.hgrm')), '--hgrm: a file per size');
 
-    const json = await runBin('client', [...base, '--json']);
+    const json = await runBin('client', [...base, '--json', '--report', join(dir, 'client-sizes.html')]);
     assert.equal(json.code, 0, json.stderr);
     const report = JSON.parse(json.stdout);
     assert.deepEqual(report.sizes, [64, 1024]);
@@ -223,6 +224,49 @@ describe('kept runs of several sizes: report, compare, merge', () => {
         .tags.map((t: { tag: string }) => t.tag)
         .sort(),
       ['c1-p1-closed-1024B', 'c1-p1-closed-64B', 'c2-p1-closed-1024B', 'c2-p1-closed-64B'],
+    );
+  });
+});
+
+describe('the page overlays the sizes, in Chromium', () => {
+  const browser = chromiumPath();
+
+  /** The chart of every scenario on `page`, as uPlot drew it, with no error from the page; its latency series only. */
+  async function everyScenario(page: string): Promise<DrawnChart> {
+    if ('skip' in browser) throw new Error(browser.skip);
+    const { charts, problems } = await drawnCharts(browser.path, page);
+    assert.deepEqual(problems, []);
+    // The overlay of every scenario comes first, its title naming no scenario (each scenario's own chart does).
+    const every = charts.find((c) => c.kind === 'spectrum' && c.title === 'corrected latency (us) by percentile');
+    assert.ok(every !== undefined, `a chart of every scenario: ${charts.map((c) => c.title).join('; ')}`);
+    // The latency target is drawn as a series of its own: not a size.
+    const series = every.series.filter((s) => !/^target\b/.test(s.label));
+    for (const s of series)
+      assert.ok(
+        s.values.some((v) => v !== null && v > 0),
+        `${s.label} is drawn`,
+      );
+    return { ...every, series };
+  }
+
+  it("the client's page of two sizes: one series per size, named by it", async (t) => {
+    if ('skip' in browser) return t.skip(browser.skip);
+    const every = await everyScenario(join(dir, 'client-sizes.html'));
+    assert.deepEqual(
+      every.series.map((s) => s.label),
+      ['rtt-64B', 'rtt-1024B'],
+    );
+  });
+
+  it('benchmark report of a run of two sizes: one series per size, named by it', async (t) => {
+    if ('skip' in browser) return t.skip(browser.skip);
+    const page = join(dir, 'sizes.html');
+    const r = await runBin('benchmark', ['report', join(dir, 'sizes.json'), '--html', page]);
+    assert.equal(r.code, 0, r.stderr);
+    const every = await everyScenario(page);
+    assert.deepEqual(
+      every.series.map((s) => s.label),
+      ['c1-p1-closed-64B', 'c1-p1-closed-1024B'],
     );
   });
 });
