@@ -103,7 +103,7 @@ function result(over: Partial<ScenarioResult>, messages = 100): ScenarioResult {
   };
 }
 
-const SCENARIO: Scenario = { connections: 10, pipeline: 1, rate: null, warmupS: 0, durationS: 3 };
+const SCENARIO: Scenario = { connections: 10, pipeline: 1, rate: null, size: 64, warmupS: 0, durationS: 3 };
 
 describe('reports of saturated and interrupted scenarios', () => {
   before(() => initHistograms());
@@ -244,8 +244,8 @@ describe('bin/benchmark output', () => {
     const report = JSON.parse(r.stdout);
     assert.equal(report.options.preset, 'light');
     assert.deepEqual(report.options.scenarios, [
-      { connections: 1, pipeline: 1, rate: null, warmupS: 0, durationS: 0.2 },
-      { connections: 10, pipeline: 1, rate: null, warmupS: 0, durationS: 0.2 },
+      { connections: 1, pipeline: 1, rate: null, size: 64, warmupS: 0, durationS: 0.2 },
+      { connections: 10, pipeline: 1, rate: null, size: 64, warmupS: 0, durationS: 0.2 },
     ]);
     for (const key of ['connections', 'pipeline', 'rate', 'duration', 'warmup', 'progress', 'json', 'ascii', 'host', 'port']) assert.equal(key in report.options, false, key);
     assert.equal(report.options.io, 'handles');

@@ -108,6 +108,24 @@ describe('two runs', () => {
     assert.deepEqual(r.comparison.differences, ['framing length -> line', 'size 64 -> 1024']);
   });
 
+  it('runs of several sizes pair by size too: 64 B is never compared with 16 KiB', () => {
+    const sweep = run([scenario(1, 10, 1000, { size: 64 }), scenario(1, 50, 900, { size: 16384 })], { size: null });
+    // A run of one size kept before scenarios had their own: its size is the run's.
+    const one = run([scenario(1, 50, 900)], { size: 16384 });
+    const r = compareRuns(sweep, one, ['p50'], 10);
+    assert.ok(r.ok);
+    assert.deepEqual(
+      r.comparison.scenarios.map((s) => [s.scenario, s.size, s.figures[0].ratio]),
+      [['c1-p1-closed-16384B', 16384, 1]],
+    );
+    assert.deepEqual(r.comparison.unmatched, { baseline: ['c1-p1-closed-64B'], new: [] });
+    assert.deepEqual(r.comparison.differences, []);
+    assert.deepEqual(compareRuns(run([scenario(1, 10, 1000)], { size: 1024 }), sweep, ['p50'], 10), {
+      ok: false,
+      reason: 'no scenario matches: BASELINE ran c1-p1-closed-1024B; NEW ran c1-p1-closed-64B, c1-p1-closed-16384B',
+    });
+  });
+
   it("no scenario in common: refused, naming both runs' scenarios", () => {
     const r = compareRuns(run([scenario(1, 10, 1000)]), run([scenario(2, 10, 1000), scenario(3, 10, 1000)]), ['p99'], 10);
     assert.deepEqual(r, { ok: false, reason: 'no scenario matches: BASELINE ran c1-p1-closed; NEW ran c2-p1-closed, c3-p1-closed' });

@@ -8,27 +8,13 @@ import { LATENCY_KEYS, type Preset, type Scenario, type SloLimit } from '../repo
 import type { LatencyUs } from '../stats/histogram.js';
 
 /**
- * `1,10,50` -> [1, 10, 50]: positive integers, at most `max` each, each once
- * (a value given twice would make two scenarios of one name: one tag in
- * --hlog, one row to compare and merge).
+ * Every combination, connections outermost, then pipeline, rate, and size
+ * innermost: the sizes of one load run one after the other, so that the
+ * rows of a size sweep stand together.
  */
-export function parseIntList(max: number) {
-  return (value: string): number[] => {
-    const parts = value.split(',').map((s) => s.trim());
-    const out: number[] = [];
-    for (const p of parts) {
-      if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > max) throw new InvalidArgumentError(`expected a comma-separated list of integers from 1 to ${max}.`);
-      if (out.includes(Number(p))) throw new InvalidArgumentError(`${Number(p)} is listed twice; give each value once.`);
-      out.push(Number(p));
-    }
-    return out;
-  };
-}
-
-/** Every combination, connections outermost. */
-export function scenarioMatrix(connections: number[], pipelines: number[], rates: Array<number | null>, warmupS: number, durationS: number): Scenario[] {
+export function scenarioMatrix(connections: number[], pipelines: number[], rates: Array<number | null>, sizes: number[], warmupS: number, durationS: number): Scenario[] {
   const out: Scenario[] = [];
-  for (const c of connections) for (const p of pipelines) for (const r of rates) out.push({ connections: c, pipeline: p, rate: r, warmupS, durationS });
+  for (const c of connections) for (const p of pipelines) for (const r of rates) for (const size of sizes) out.push({ connections: c, pipeline: p, rate: r, size, warmupS, durationS });
   return out;
 }
 
@@ -92,10 +78,10 @@ const PRESET_ROWS: Record<Preset, { warmupS: number; durationS: number; rows: Ro
   },
 };
 
-/** The scenarios of a preset; `warmupS`/`durationS` override its own when given. */
-export function presetScenarios(name: Preset, warmupS?: number, durationS?: number): Scenario[] {
+/** The scenarios of a preset, each row at each size (innermost); `warmupS`/`durationS` override its own when given. */
+export function presetScenarios(name: Preset, sizes: number[], warmupS?: number, durationS?: number): Scenario[] {
   const p = PRESET_ROWS[name];
-  return p.rows.map(([connections, pipeline, rate]) => ({ connections, pipeline, rate, warmupS: warmupS ?? p.warmupS, durationS: durationS ?? p.durationS }));
+  return p.rows.flatMap(([connections, pipeline, rate]) => sizes.map((size) => ({ connections, pipeline, rate, size, warmupS: warmupS ?? p.warmupS, durationS: durationS ?? p.durationS })));
 }
 
 const SLO_KEYS: Readonly<Record<string, keyof LatencyUs>> = LATENCY_KEYS;

@@ -10,7 +10,7 @@
 import cliProgress from 'cli-progress';
 import type { ProgramIo } from '../cli/program.js';
 import { fmtInt } from '../stats/report.js';
-import type { Scenario } from '../report/scenario.js';
+import { type Scenario, sizesOf } from '../report/scenario.js';
 
 export interface Progress {
   /** Scenario `i` (from 0) starts. */
@@ -59,9 +59,10 @@ export function createProgress(enabled: boolean, scenarios: readonly Scenario[],
   /** Where the last scenario to end left the run, in planned seconds. */
   let reached = 0;
   const position = () => before + Math.min((performance.now() - started) / 1000, planned[current]);
+  const sized = sizesOf(scenarios).length > 1;
   const label = (i: number) => {
     const s = scenarios[i];
-    return `scenario ${i + 1}/${scenarios.length} ${s.connections}c x${s.pipeline} ${s.rate === null ? 'closed' : `${fmtInt(s.rate)}/s`}`;
+    return `scenario ${i + 1}/${scenarios.length} ${s.connections}c x${s.pipeline} ${s.rate === null ? 'closed' : `${fmtInt(s.rate)}/s`}${sized ? ` ${fmtInt(s.size)} B` : ''}`;
   };
   const payload = () => ({ label: label(current), rate, left: fmtSeconds(total - position()) });
   return {

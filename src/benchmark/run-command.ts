@@ -180,7 +180,7 @@ class BenchmarkRun {
       address: targetUrl(target),
       framing: o.framing,
       mode: o.mode,
-      size: o.size,
+      size: o.size.length === 1 ? o.size[0] : null,
       targetUs: o.targetUs,
       options: benchmarkOptions(this.plan),
       placement: { clientCpus, serverCpus, serverSpawned: this.spawned !== null },
@@ -221,6 +221,7 @@ class BenchmarkRun {
   /** Run each scenario in turn, printing its row as it finishes, until the last, an interrupt or a failure. */
   private async scenarios(report: BenchmarkReport, target: Target, placement: CpuPlacement, cols: Columns, progress: Progress): Promise<void> {
     const { o, scenarios, slo } = this.plan;
+    const sized = o.size.length > 1;
     for (const [i, s] of scenarios.entries()) {
       if (this.interrupts.signal !== null) break;
       const cpu = cpuWindow(this.spawned?.pid ?? null, placement.client);
@@ -229,9 +230,9 @@ class BenchmarkRun {
       // The histograms are kept for --json and for the page (--report), which is drawn from the report.
       const kept = this.out.keptIntervals();
       try {
-        const onInterval = this.out.intervalSink(scenarioTag(s), kept, (message) => this.logError(message));
+        const onInterval = this.out.intervalSink(scenarioTag(s, sized ? s.size : null), kept, (message) => this.logError(message));
         const intervalS = o.interval ?? DEFAULT_INTERVAL_S;
-        r = await runScenario(s, { ...o, target, intervalS }, cpu, this.interrupts.abortSignal, (n) => progress.update(n), onInterval);
+        r = await runScenario(s, { ...o, size: s.size, target, intervalS }, cpu, this.interrupts.abortSignal, (n) => progress.update(n), onInterval);
       } catch (err) {
         progress.end();
         await aTurn();
@@ -251,7 +252,7 @@ class BenchmarkRun {
       if (!o.json) this.out.print((i === 0 ? formatHead(report, cols) + '\n' : '') + formatRow(sr, i, cols));
       if (o.hgrm !== undefined) {
         try {
-          writeHgrm(o.hgrm, i, s, r, sr.partial);
+          writeHgrm(o.hgrm, i, s, sized, r, sr.partial);
         } catch (err) {
           this.logError(`cannot write --hgrm: ${describeError(err)}`);
         }

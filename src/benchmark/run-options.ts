@@ -4,7 +4,7 @@
  * options as the report states them). run-command.ts runs the plan.
  */
 import { Command, Option } from 'commander';
-import { ioOption, parseCommand, parseCpuList, parseInteger, parseNumber, pinProblem } from '../cli/args.js';
+import { ioOption, parseCommand, parseCpuList, parseIntList, parseInteger, parseNumber, pinProblem } from '../cli/args.js';
 import { commandFor } from '../cli/hints.js';
 import { packageVersion } from '../cli/meta.js';
 import { type OutputOptions, addOutputOptions } from '../cli/output.js';
@@ -13,8 +13,8 @@ import { type RequestOptions, addRequestOptions, requestOptionsProblem, respDefa
 import { type IoPath, chooseIo, ioPath } from '../io/binding.js';
 import { DEFAULT_INTERVAL_S } from '../stats/intervals.js';
 import { COMMAND_LIST, misplacedCommand } from './commands.js';
-import { parseIntList, parseSlo, presetScenarios, scenarioMatrix } from './options.js';
-import { PRESETS, type Preset, type Scenario, type SloLimit } from '../report/scenario.js';
+import { parseSlo, presetScenarios, scenarioMatrix } from './options.js';
+import { PRESETS, type Preset, type Scenario, type SloLimit, scenarioTag } from '../report/scenario.js';
 import { type BenchmarkOptions, formatSlo } from '../report/benchmark.js';
 
 export type Options = RequestOptions &
@@ -66,7 +66,7 @@ function benchmarkCommand(name: string): Command {
       hgrmValue: '<dir>',
       hgrm: 'write one HdrHistogram percentile distribution (microseconds) per scenario into this directory',
       interval: `seconds per interval histogram, and one live line per interval on stderr in place of the progress bar (default ${DEFAULT_INTERVAL_S}; the lines by default only when stderr is a terminal and stdout is not)`,
-      hlog: 'write the HdrHistogram interval log (nanoseconds) of every scenario to this file, tagged c10-p1-closed, c10-p1-r5000 and c10-p1-r5000-uncorrected',
+      hlog: `write the HdrHistogram interval log (nanoseconds) of every scenario to this file, tagged c10-p1-closed, c10-p1-r5000 and c10-p1-r5000-uncorrected (with several sizes, ${scenarioTag({ connections: 10, pipeline: 1, rate: null }, 64)})`,
       report: "also write one self-contained HTML page: percentile spectra, timelines of the intervals, the run's context (opens with no network)",
       json: 'print one JSON object instead of the tables',
     })
@@ -78,6 +78,11 @@ function benchmarkCommand(name: string): Command {
       .addHelpText(
         'after',
         `
+Scenarios: every combination of --connections (outermost), --pipeline, --rate
+and --size (innermost), in that nesting: -c 1,10 -s 64,1024 runs c1 at 64 B,
+c1 at 1024 B, c10 at 64 B, c10 at 1024 B. With several sizes, each scenario's
+row, tag and chart name its size (c10-p1-closed-64B).
+
 Closed loop (default): each connection keeps --pipeline requests in flight.
 Open loop (--rate): messages leave on a fixed schedule; latency runs from when
 each was due, so a stalled server is charged for the messages it held back.
@@ -97,6 +102,7 @@ was breached, 2 for bad usage, 130 after SIGINT, 143 after SIGTERM.
 Examples:
   $ ${name} --connections 1,10,50 --pipeline 1,16
   $ ${name} --rate 10000,50000 --connections 50 --slo p99=1000
+  $ ${name} --spawn-server -c 1 --size 64,1024,16384 --report sizes.html   # latency against message size
   $ ${name} --spawn-server --server-cpu 0 --client-cpu 1 --preset medium
   $ ${name} --framing sockperf --port 11111 -c 1     # sockperf's own server: one connection at a time
   $ ${name} --framing resp --port 6379 -c 50 -P 16   # redis-server (or any RESP server): PING; --size 64: ECHO of 64 B
@@ -137,8 +143,8 @@ export function planOf(name: string, argv: string[], io: ProgramIo): Plan | numb
   }
   const scenarios: Scenario[] =
     o.preset !== undefined
-      ? presetScenarios(o.preset, given('warmup') ? o.warmup : undefined, given('duration') ? o.duration : undefined)
-      : scenarioMatrix(o.connections, o.pipeline, o.rate ?? [null], o.warmup, o.duration);
+      ? presetScenarios(o.preset, o.size, given('warmup') ? o.warmup : undefined, given('duration') ? o.duration : undefined)
+      : scenarioMatrix(o.connections, o.pipeline, o.rate ?? [null], o.size, o.warmup, o.duration);
   return { o, scenarios, slo: o.slo ?? [], given };
 }
 
@@ -169,7 +175,8 @@ export function benchmarkOptions(plan: Plan): BenchmarkOptions {
     framing: o.framing,
     mode: o.mode,
     response: o.mode === 'fixed' && o.framing !== 'sockperf' && o.framing !== 'resp' ? o.response : null,
-    size: o.size,
+    size: o.size.length === 1 ? o.size[0] : null,
+    sizes: o.size,
     targetUs: o.targetUs,
     timeoutMs: o.timeoutMs,
     maxFrame: o.maxFrame,

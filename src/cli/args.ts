@@ -28,6 +28,24 @@ export function parseInteger(min: number, max = Number.MAX_SAFE_INTEGER) {
   };
 }
 
+/**
+ * `1,10,50` -> [1, 10, 50]: integers from `min` to `max`, each once (a value
+ * given twice would make two scenarios of one name: one tag in --hlog, one
+ * row to compare and merge). The benchmark's -c, -P and -R, and --size.
+ */
+export function parseIntList(max: number, min = 1) {
+  return (value: string): number[] => {
+    const parts = value.split(',').map((s) => s.trim());
+    const out: number[] = [];
+    for (const p of parts) {
+      if (!/^\d+$/.test(p) || Number(p) < min || Number(p) > max) throw new InvalidArgumentError(`expected a comma-separated list of integers from ${min} to ${max}.`);
+      if (out.includes(Number(p))) throw new InvalidArgumentError(`${Number(p)} is listed twice; give each value once.`);
+      out.push(Number(p));
+    }
+    return out;
+  };
+}
+
 /** A number option in [min, max]; without a max, "a number of at least 0.1" (never Number.MAX_VALUE). */
 export function parseNumber(min: number, max = Number.MAX_VALUE) {
   const expected = max === Number.MAX_VALUE ? `expected a number of at least ${fmtLimit(min)}` : `expected a number from ${fmtLimit(min)} to ${fmtLimit(max)}`;

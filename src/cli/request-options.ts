@@ -3,11 +3,11 @@
  * bin/benchmark): where to connect, what to send and what reply to expect.
  * Declared once so that both parse, check and document them alike.
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Target } from '../io/connect.js';
 import { MAX_DATAGRAM, SEQ_DIGITS, datagramBytes } from '../protocol/datagram.js';
 import { DEFAULT_MAX_FRAME, type Framing, type Mode, SOCKPERF_HEADER } from '../protocol/index.js';
-import { DEFAULT_RESPONSE, framingOption, modeOption, parseInteger, parseNumber, parsePort, respOptionProblem } from './args.js';
+import { DEFAULT_RESPONSE, framingOption, modeOption, parseIntList, parseInteger, parseNumber, parsePort, respOptionProblem } from './args.js';
 
 export interface RequestOptions {
   host: string;
@@ -17,7 +17,8 @@ export interface RequestOptions {
   framing: Framing;
   mode: Mode;
   response: string;
-  size: number;
+  /** Payload bytes, one run (the benchmark: one scenario; the client: one block) per size, in the order given. */
+  size: number[];
   targetUs: number;
   timeoutMs: number;
   maxFrame: number;
@@ -33,11 +34,13 @@ export function addRequestOptions(cmd: Command, timeout: string): Command {
     .addOption(framingOption())
     .addOption(modeOption('the reply to expect: fixed (--response) or echo (the payload back); not with sockperf or resp, whose servers answer their own way'))
     .option('-r, --response <text>', 'the reply expected in fixed mode', DEFAULT_RESPONSE)
-    .option(
-      '-s, --size <bytes>',
-      `payload bytes (sockperf framing: whole message, at least ${SOCKPERF_HEADER}; resp: ECHO's argument, without --size or 0: PING)`,
-      parseInteger(0, DEFAULT_MAX_FRAME),
-      64,
+    .addOption(
+      new Option(
+        '-s, --size <list>',
+        `payload bytes, comma-separated: one run each (sockperf framing: whole message, at least ${SOCKPERF_HEADER}; resp: ECHO's argument, without --size or 0: PING; at most --max-frame)`,
+      )
+        .argParser(parseIntList(0xffff_ffff, 0))
+        .default([64], '64'),
     )
     .option('-t, --target-us <us>', 'latency target, microseconds', parseNumber(0.001), 1000)
     .option('--timeout-ms <ms>', timeout, parseInteger(1), 5000)
@@ -54,10 +57,16 @@ export function requestOptionsProblem(o: RequestOptions): string | null {
     // Refused rather than guessed: with fixed replies a late reply and the answer to the next message look the same.
     if (o.framing !== 'sockperf' && o.mode === 'fixed')
       return `option --udp needs --mode echo with --framing ${o.framing}: a fixed reply carries no sequence number, so a late reply could not be told from the next one's`;
-    if (o.framing !== 'sockperf' && o.size < SEQ_DIGITS) return `option --size must be at least ${SEQ_DIGITS} with --udp and --framing ${o.framing} (the payload starts with the sequence number)`;
-    if (datagramBytes(o.framing, o.size) > MAX_DATAGRAM) return `option --size: ${datagramBytes(o.framing, o.size)} bytes do not fit in one UDP datagram (at most ${MAX_DATAGRAM})`;
   }
-  if (o.framing === 'sockperf' && o.size < SOCKPERF_HEADER) return `option --size must be at least ${SOCKPERF_HEADER} with --framing sockperf (the header)`;
+  for (const size of o.size) {
+    if (o.framing === 'sockperf' && size < SOCKPERF_HEADER) return `option --size must be at least ${SOCKPERF_HEADER} with --framing sockperf (the header); ${size} is not`;
+    // A request over the frame limit would be refused by a server of the same limit, and its echo by this one.
+    if (size > o.maxFrame) return `option --size must be at most --max-frame (${o.maxFrame}); ${size} is not`;
+    if (!o.udp) continue;
+    if (o.framing !== 'sockperf' && size < SEQ_DIGITS)
+      return `option --size must be at least ${SEQ_DIGITS} with --udp and --framing ${o.framing} (the payload starts with the sequence number); ${size} is not`;
+    if (datagramBytes(o.framing, size) > MAX_DATAGRAM) return `option --size: ${datagramBytes(o.framing, size)} bytes do not fit in one UDP datagram (at most ${MAX_DATAGRAM})`;
+  }
   if (o.framing === 'line' && o.mode === 'fixed' && o.response.includes('\n')) return 'option --response cannot contain a newline with --framing line';
   return null;
 }
@@ -67,7 +76,7 @@ export function requestOptionsProblem(o: RequestOptions): string | null {
  * redis-benchmark's ping tests do; --size N sends ECHO of N bytes.
  */
 export function respDefaultSize(o: RequestOptions, given: (name: string) => boolean): void {
-  if (o.framing === 'resp' && !given('size')) o.size = 0;
+  if (o.framing === 'resp' && !given('size')) o.size = [0];
 }
 
 export function targetOf(o: RequestOptions): Target {

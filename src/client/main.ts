@@ -33,9 +33,11 @@ import { allowedCpus } from '../machine/cpus.js';
 import { type IoPath, chooseIo } from '../io/binding.js';
 import { initHistograms, toHgrm } from '../stats/histogram.js';
 import { DEFAULT_INTERVAL_S } from '../stats/intervals.js';
-import { clientRun } from '../html/runs.js';
+import { clientRun, clientSizesRun } from '../html/runs.js';
+import { sizeTag } from '../report/scenario.js';
+import { buildSizesReport, sizesOk } from '../report/client-sizes.js';
 import { type ProbeResult, runProbe } from './probe.js';
-import { type ClientFailure, type ClientOptions, buildReport, formatReport } from '../report/client.js';
+import { type ClientFailure, type ClientOptions, type ClientReport, buildReport, formatReport } from '../report/client.js';
 
 type Options = RequestOptions &
   OutputOptions & {
@@ -77,6 +79,12 @@ function clientCommand(name: string): Command {
   }).addHelpText(
     'after',
     `
+With several sizes (--size 64,1024,16384), one block per size, in the order
+given: each has its own connection, warm-up and measurement, and its own
+report, printed as it finishes; --json prints one object whose blocks are
+those reports, --hlog tags each block rtt-64B, rtt-1024B, ..., --hgrm FILE
+becomes FILE-64B, ..., and --report overlays the sizes' spectra.
+
 Exit status: 0 when every reply arrived and was right, 1 otherwise, 2 for bad
 usage; 130 (SIGINT) or 143 (SIGTERM) after an interrupt, which still reports
 what was measured, marked partial.
@@ -90,7 +98,8 @@ Examples:
   $ ${name} --udp --mode echo --timeout-ms 200          # UDP echo (length framing): numbered payloads
   $ taskset -c 0 ${name} --hgrm rtt.hgrm       # pin to CPU 0, keep the distribution
   $ ${name} -d 60 --interval 5 --hlog rtt.hlog  # a line every 5 s; the log for HdrHistogram's tools
-  $ ${name} -d 10 --report rtt.html            # the report as a page to open in a browser`,
+  $ ${name} -d 10 --report rtt.html            # the report as a page to open in a browser
+  $ ${name} --size 64,1024,16384 --report sizes.html   # latency against message size, one block per size`,
   );
 }
 
@@ -113,8 +122,8 @@ function parse(name: string, argv: string[], io: ProgramIo): Options | number {
   return o;
 }
 
-/** The options as the report states them. */
-function clientOptions(o: Options): ClientOptions {
+/** The options as the report states them, for the block of `size`. */
+function clientOptions(o: Options, size: number): ClientOptions {
   return {
     host: o.unix === undefined ? o.host : null,
     port: o.unix === undefined ? o.port : null,
@@ -123,7 +132,7 @@ function clientOptions(o: Options): ClientOptions {
     framing: o.framing,
     mode: o.mode,
     response: o.response,
-    size: o.size,
+    size,
     targetUs: o.targetUs,
     timeoutMs: o.timeoutMs,
     maxFrame: o.maxFrame,
@@ -163,64 +172,103 @@ export async function main(argv: string[], io: ProgramIo = processIo()): Promise
   });
 }
 
-/** Run the probe and render its report. */
+/** Run the probe, once per size, and render its report. */
 async function probe(name: string, o: Options, out: RunOutput, interrupts: Interrupts): Promise<number> {
   const target: Target = targetOf(o);
-  const options = clientOptions(o);
-  const failure = (error: string, hint: string | null): ClientFailure => ({ meta: runMeta(name, out.startedAt), options, error, hint });
+  const failure = (error: string, hint: string | null): ClientFailure => ({ meta: runMeta(name, out.startedAt), options: clientOptions(o, o.size[0]), error, hint });
   await initHistograms();
 
   // Nothing measured yet: fail now, as a connection failure does, rather than after the run.
   const unwritable = out.openFiles();
   if (unwritable !== null) return out.failEarly(failure(unwritable, null), unwritable);
 
-  /** With --json or --report, each closed interval, encoded, for the report. */
-  const kept = out.keptIntervals();
-  let fileError: string | undefined;
-  let result: ProbeResult;
-  try {
-    result = await runProbe({
-      ...o,
-      durationS: o.duration,
-      target,
-      signal: interrupts.abortSignal,
-      intervalS: o.interval,
-      onInterval: out.intervalSink('rtt', kept, (message) => {
-        fileError ??= message;
-      }),
-    });
-  } catch (err) {
-    // No run: nothing half-built on stdout; with --json, one object that says why.
-    out.closeLog();
-    const error = describeError(err);
-    const hint = connectHint(err, target, o, false);
-    out.failEarly(failure(error, hint), error, hint);
-    return interrupts.signal === null ? EXIT_FAILED : EXIT_SIGNAL[interrupts.signal];
-  }
-
-  fileError ??= out.closeLog() ?? undefined;
-  if (o.hgrm !== undefined) {
+  // Several sizes: a block each, its own warm-up and measurement on its own connection, tagged with its size.
+  const sized = o.size.length > 1;
+  const blocks: ClientReport[] = [];
+  /** Why a size after the first could not run: the sweep stops there, with the blocks it has. */
+  let stopped: string | null = null;
+  for (const size of o.size) {
+    if (interrupts.signal !== null) break;
+    /** With --json or --report, each closed interval, encoded, for the report. */
+    const kept = out.keptIntervals();
+    let fileError: string | undefined;
+    let result: ProbeResult;
     try {
-      writeFileSync(o.hgrm, toHgrm(result.histogram));
-      if (result.uncorrected !== null) writeFileSync(uncorrectedPath(o.hgrm), toHgrm(result.uncorrected));
+      result = await runProbe({
+        ...o,
+        size,
+        durationS: o.duration,
+        target,
+        signal: interrupts.abortSignal,
+        intervalS: o.interval,
+        onInterval: out.intervalSink(sized ? `rtt-${sizeTag(size)}` : 'rtt', kept, (message) => {
+          fileError ??= message;
+        }),
+      });
     } catch (err) {
-      fileError ??= `cannot write --hgrm: ${describeError(err)}`;
+      const error = describeError(err);
+      if (blocks.length > 0) {
+        stopped = `size ${size} B: ${error}`;
+        break;
+      }
+      // No run: nothing half-built on stdout; with --json, one object that says why.
+      out.closeLog();
+      const hint = connectHint(err, target, o, false);
+      out.failEarly(failure(error, hint), error, hint);
+      return interrupts.signal === null ? EXIT_FAILED : EXIT_SIGNAL[interrupts.signal];
     }
+    if (!sized) fileError ??= out.closeLog() ?? undefined;
+    if (o.hgrm !== undefined) {
+      const path = sized ? sizedPath(o.hgrm, size) : o.hgrm;
+      try {
+        writeFileSync(path, toHgrm(result.histogram));
+        if (result.uncorrected !== null) writeFileSync(uncorrectedPath(path), toHgrm(result.uncorrected));
+      } catch (err) {
+        fileError ??= `cannot write --hgrm: ${describeError(err)}`;
+      }
+    }
+    const report = buildReport(result, clientOptions(o, size), { meta: runMeta(name, out.startedAt), cpus: allowedCpus('self'), signal: interrupts.signal, error: fileError });
+    if (kept !== null) report.histograms = keptHistograms(result.histogram, result.uncorrected, kept);
+    result.histogram.destroy();
+    result.uncorrected?.destroy();
+    result.sendLag?.destroy();
+    blocks.push(report);
+    // Each block as it finishes; its first line names its size.
+    if (sized && !o.json) out.print(`${blocks.length > 1 ? '\n' : ''}${formatReport(report, out.paintOut)}`);
+    if (report.partial) break;
   }
-  const report = buildReport(result, options, { meta: runMeta(name, out.startedAt), cpus: allowedCpus('self'), signal: interrupts.signal, error: fileError });
-  if (kept !== null) report.histograms = keptHistograms(result.histogram, result.uncorrected, kept);
+  return sized ? renderSizes(o, out, interrupts, blocks, stopped) : renderOne(o, out, interrupts, blocks[0]);
+}
+
+/** One size: the report as it always was. */
+function renderOne(o: Options, out: RunOutput, interrupts: Interrupts, report: ClientReport): number {
   const pageError = out.writePage((label) => clientRun(report, label));
   if (pageError !== null) report.error ??= pageError;
-  result.histogram.destroy();
-  result.uncorrected?.destroy();
-  result.sendLag?.destroy();
-
   if (o.json) out.print(JSON.stringify(report));
   // A run that got no reply at all has no figures to show: its one line on stderr says why, and what to check.
   else if (report.error === null || report.received > 0 || report.partial) out.print(formatReport(report, out.paintOut));
   if (report.error !== null) out.complain(report.error, report.hint);
   const ok = report.error === null && report.errors === 0 && report.received === report.sent;
   return exitCode(report.partial ? interrupts.signal : null, ok);
+}
+
+/** Several sizes: the blocks (already printed as text), then the page, the JSON, each failure in one line. */
+function renderSizes(o: Options, out: RunOutput, interrupts: Interrupts, blocks: ClientReport[], stopped: string | null): number {
+  const logError = out.closeLog();
+  const sweep = buildSizesReport(o.size, blocks, stopped ?? logError);
+  const pageError = out.writePage((label) => clientSizesRun(sweep, label));
+  if (pageError !== null) sweep.error ??= pageError;
+  sweep.ok = sizesOk(sweep);
+  if (o.json) out.print(JSON.stringify(sweep));
+  for (const b of sweep.blocks) if (b.error !== null) out.complain(`size ${b.size} B: ${b.error}`, b.hint);
+  if (sweep.error !== null) out.complain(sweep.error);
+  return exitCode(blocks.at(-1)?.partial === true ? interrupts.signal : null, sweep.ok);
+}
+
+/** rtt.hgrm -> rtt-64B.hgrm; rtt -> rtt-64B: a file per size. */
+function sizedPath(path: string, size: number): string {
+  const m = /^(.*?)(\.[^./]*)?$/.exec(path)!;
+  return `${m[1]}-${sizeTag(size)}${m[2] ?? ''}`;
 }
 
 /** rtt.hgrm -> rtt-uncorrected.hgrm; rtt -> rtt-uncorrected. */

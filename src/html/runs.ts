@@ -6,7 +6,9 @@
  * rebuilt from kept data alone.
  */
 import type { ClientReport } from '../report/client.js';
-import type { BenchmarkReport } from '../report/benchmark.js';
+import type { ClientSizesReport } from '../report/client-sizes.js';
+import { sizeTag } from '../report/scenario.js';
+import { type BenchmarkReport, scenarioNames } from '../report/benchmark.js';
 import type { RunMeta } from '../cli/meta.js';
 import { formatGcKinds } from '../stats/gc.js';
 import { type LatencyUs, decodeHistogram } from '../stats/histogram.js';
@@ -16,7 +18,7 @@ import { type TimelinePoint, foldLog, pointsOf } from './timeline.js';
 
 /** One scenario of a run (a benchmark scenario, the client's round trips, an interval log's tag). */
 export interface RunScenario {
-  /** The same name across runs overlays them (a benchmark's scenario tag: c10-p1-closed). */
+  /** The same name across runs overlays them (a benchmark's scenario tag: c10-p1-closed, c10-p1-closed-64B). */
   name: string;
   messages: number;
   msgPerS: number;
@@ -97,10 +99,12 @@ export function benchmarkRun(r: BenchmarkReport, label: string): ReportRun {
   if (r.interrupted !== null) context.push(['interrupted', r.interrupted]);
   if (r.failure !== null) context.push(['failure', r.failure]);
   if (r.transport === 'udp') context.push(['datagrams', r.scenarios.map((s, i) => `scenario ${i + 1}: ${datagramText(s)}`).join('; ')]);
-  const scenarios = r.scenarios.map((s): RunScenario => {
+  // As the run's --hlog tags them, its sizes named when it has several, so that its log and its JSON overlay.
+  const names = scenarioNames(r);
+  const scenarios = r.scenarios.map((s, i): RunScenario => {
     const h = s.histograms;
     return {
-      name: `c${s.connections}-p${s.pipeline}-${s.rate === null ? 'closed' : `r${s.rate}`}`,
+      name: names[i],
       messages: s.messages,
       msgPerS: s.throughputPerSec,
       latencyUs: s.latencyUs,
@@ -187,6 +191,25 @@ export function clientRun(r: ClientReport, label: string): ReportRun {
     ],
     slo: [],
     targetUs: r.targetUs,
+  };
+}
+
+/**
+ * A client's run of several sizes: one scenario per block, named as its
+ * --hlog tags it (`rtt-64B`), so that the page overlays the sizes' spectra
+ * in one chart; the context is the first block's, with the sizes.
+ */
+export function clientSizesRun(r: ClientSizesReport, label: string): ReportRun {
+  const runs = r.blocks.map((b) => clientRun(b, label));
+  const first = runs[0];
+  const context = first.context.filter(([k]) => k !== 'size');
+  context.push(['sizes', `${r.sizes.join(', ')} B, a block each`]);
+  if (r.error !== null) context.push(['error', r.error]);
+  return {
+    ...first,
+    context,
+    warnings: runs.flatMap((run, i) => run.warnings.map((w) => `${sizeTag(r.blocks[i].size)}: ${w}`)),
+    scenarios: runs.map((run, i) => ({ ...run.scenarios[0], name: `rtt-${sizeTag(r.blocks[i].size)}` })),
   };
 }
 

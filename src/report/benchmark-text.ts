@@ -8,7 +8,7 @@
  */
 import type { Paint } from '../cli/colour.js';
 import { fmtInt, fmtPct, fmtUs } from '../stats/report.js';
-import type { Scenario } from './scenario.js';
+import { type Scenario, sizesOf } from './scenario.js';
 import { type BenchmarkReport, type Placement, type ScenarioReport, scenariosOverTarget } from './benchmark.js';
 import { type Borders, Columns, renderTable } from './table.js';
 
@@ -25,6 +25,9 @@ function placementLine(p: Placement): string {
 const LATENCY_WIDTH = fmtUs(9999.9).length;
 const RATE_WIDTH = fmtInt(999_999).length;
 
+/** The size column's header, in a run of several sizes. */
+const SIZE_HEAD = 'bytes';
+
 /**
  * The main table's columns, their widths fixed before the first row from
  * what these scenarios can print, so that rows printed one at a time line up.
@@ -32,12 +35,15 @@ const RATE_WIDTH = fmtInt(999_999).length;
 export function scenarioColumns(scenarios: readonly Scenario[], targetUs: number, threads: number, borders: Borders): Columns {
   const most = (f: (s: Scenario) => number) => Math.max(0, ...scenarios.map(f));
   const maxRate = most((s) => s.rate ?? 0);
-  const head = ['#', 'conns', 'pipeline', 'rate', 'msg/s', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', `<=${targetUs}us`, 'errors', 'cpu'];
+  // A run of several sizes has a column for it, after the rate: the size is the innermost loop.
+  const sized = sizesOf(scenarios).length > 1;
+  const head = ['#', 'conns', 'pipeline', 'rate', ...(sized ? [SIZE_HEAD] : []), 'msg/s', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', `<=${targetUs}us`, 'errors', 'cpu'];
   const widths = [
     String(scenarios.length).length,
     fmtInt(most((s) => s.connections)).length,
     String(most((s) => s.pipeline)).length,
     Math.max('closed'.length, fmtInt(maxRate).length),
+    ...(sized ? [fmtInt(most((s) => s.size)).length] : []),
     Math.max(RATE_WIDTH, fmtInt(maxRate * 1.1).length),
     ...new Array<number>(6).fill(LATENCY_WIDTH),
     fmtPct(100).length,
@@ -51,7 +57,7 @@ export function scenarioColumns(scenarios: readonly Scenario[], targetUs: number
 export function formatHead(b: BenchmarkReport, cols: Columns): string {
   const reply = b.framing === 'sockperf' ? 'sockperf reply' : b.framing === 'resp' ? 'Redis reply' : b.mode;
   return [
-    `benchmark   ${b.address}  framing ${b.framing}  reply ${reply}  size ${b.size} B`,
+    `benchmark   ${b.address}  framing ${b.framing}  reply ${reply}  ${b.size !== null ? `size ${b.size} B` : `sizes ${b.options.sizes.map(fmtInt).join(', ')} B, a scenario each`}`,
     placementLine(b.placement),
     'latency     microseconds; closed loop: from each write to its reply; open loop: from when each message was due (corrected for coordinated omission)',
     cols.top(),
@@ -66,6 +72,7 @@ export function formatRow(s: ScenarioReport, i: number, cols: Columns): string {
     fmtInt(s.connections),
     String(s.pipeline),
     s.rate === null ? 'closed' : fmtInt(s.rate),
+    ...(cols.head.includes(SIZE_HEAD) ? [fmtInt(s.size)] : []),
     fmtInt(s.throughputPerSec),
     fmtUs(l?.p50),
     fmtUs(l?.p90),

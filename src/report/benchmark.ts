@@ -11,7 +11,7 @@ import type { Framing, Mode } from '../protocol/index.js';
 import { type EncodedHistograms, type LatencyUs, summarize } from '../stats/histogram.js';
 import { fmtInt, fmtUs, overTarget, pct } from '../stats/report.js';
 import { type CpuPlacement, generatorAdvice } from './advice.js';
-import type { Preset, Scenario, SloLimit } from './scenario.js';
+import { type Preset, type Scenario, type SloLimit, scenarioTag } from './scenario.js';
 
 /** A closed-loop generator above this share of its threads' CPU was measuring itself. */
 const SATURATED_PCT = 90;
@@ -25,6 +25,8 @@ export interface ScenarioReport {
   pipeline: number;
   /** Asked rate, messages per second; null for closed loop. */
   rate: number | null;
+  /** Payload bytes of its messages (absent from reports kept before runs could have several sizes: the report's `size`). */
+  size: number;
   loop: 'closed' | 'open';
   threads: number;
   warmupS: number;
@@ -89,7 +91,10 @@ export interface BenchmarkOptions {
   mode: Mode;
   /** The reply expected in fixed mode; null when it is not used (echo mode, sockperf framing). */
   response: string | null;
-  size: number;
+  /** The one size of the run; null when it has several (`sizes`, each scenario's `size`). */
+  size: number | null;
+  /** Every size, in the order given (absent from reports kept before runs could have several). */
+  sizes: number[];
   targetUs: number;
   timeoutMs: number;
   maxFrame: number;
@@ -116,7 +121,8 @@ export interface BenchmarkReport {
   address: string;
   framing: Framing;
   mode: Mode;
-  size: number;
+  /** The one size of the run; null when it has several (each scenario's `size` says). */
+  size: number | null;
   targetUs: number;
   options: BenchmarkOptions;
   placement: Placement;
@@ -205,6 +211,7 @@ export function buildScenarioReport(s: Scenario, r: ScenarioFigures, cpu: Window
     connections: s.connections,
     pipeline: s.pipeline,
     rate: s.rate,
+    size: s.size,
     loop: s.rate === null ? 'closed' : 'open',
     threads: r.threads,
     warmupS: s.warmupS,
@@ -253,6 +260,21 @@ export function replyHintFor(scenarios: readonly ScenarioReport[], o: ReplyOptio
     o,
     none.some((s) => s.wrong > 0),
   );
+}
+
+/**
+ * A kept scenario's size: its own, or in a report kept before scenarios had
+ * one, the run's (then the run had one size).
+ */
+export function scenarioSize(s: { size?: number }, run: { size: number | null }): number {
+  return s.size ?? run.size ?? 0;
+}
+
+/** A kept run's scenarios by name: their tag, with their size when the run has several (scenarioTag). */
+export function scenarioNames(run: { size: number | null; scenarios: ReadonlyArray<Pick<ScenarioReport, 'connections' | 'pipeline' | 'rate' | 'size'>> }): string[] {
+  const sizes = run.scenarios.map((s) => scenarioSize(s, run));
+  const sized = new Set(sizes).size > 1;
+  return run.scenarios.map((s, i) => scenarioTag(s, sized ? sizes[i] : null));
 }
 
 /** Whether a run was clean: every reply right, nothing lost, every SLO met. */

@@ -13,13 +13,30 @@ export interface Scenario {
   pipeline: number;
   /** Messages per second in total; null for closed loop. */
   rate: number | null;
+  /** Payload bytes of each message (sockperf framing: the whole message). */
+  size: number;
   warmupS: number;
   durationS: number;
 }
 
-/** A scenario's name in file names and `--hlog` tags: `c50-p16-closed`, `c10-p1-r10000` (no spaces or commas). */
-export function scenarioTag(s: Pick<Scenario, 'connections' | 'pipeline' | 'rate'>): string {
-  return `c${s.connections}-p${s.pipeline}-${s.rate === null ? 'closed' : `r${s.rate}`}`;
+/**
+ * A scenario's name in file names and `--hlog` tags: `c50-p16-closed`,
+ * `c10-p1-r10000` (no spaces or commas); in a run of several sizes, with
+ * its `size`: `c50-p16-closed-64B`. A run of one size keeps the short
+ * name (its size is the run's), as it was before runs could have several.
+ */
+export function scenarioTag(s: Pick<Scenario, 'connections' | 'pipeline' | 'rate'>, size: number | null = null): string {
+  return `c${s.connections}-p${s.pipeline}-${s.rate === null ? 'closed' : `r${s.rate}`}${size === null ? '' : `-${sizeTag(size)}`}`;
+}
+
+/** A size as tags name it: `64B`, `16384B` (plain bytes: a tag is read back and compared as text). */
+export const sizeTag = (size: number): string => `${size}B`;
+
+/** The distinct sizes of `items` in their first order: one for a run of one size. */
+export function sizesOf(items: ReadonlyArray<{ size: number }>): number[] {
+  const out: number[] = [];
+  for (const { size } of items) if (!out.includes(size)) out.push(size);
+  return out;
 }
 
 /** The named scenario matrices (`--preset`); their rows are in src/benchmark/options.ts. */

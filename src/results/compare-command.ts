@@ -12,7 +12,7 @@ import { EXIT_FAILED, EXIT_OK, describeError, parseCommand, parseNumber, program
 import { paintFor } from '../cli/colour.js';
 import { packageVersion } from '../cli/meta.js';
 import { type ProgramIo, UsageError, runProgram } from '../cli/program.js';
-import { type ComparedRun, DEFAULT_FIGURES, DEFAULT_MAX_REGRESSION_PCT, FIGURES, type Figure, clientCompared, compareRuns } from './compare.js';
+import { type ComparedRun, DEFAULT_FIGURES, DEFAULT_MAX_REGRESSION_PCT, FIGURES, type Figure, clientCompared, clientSizesCompared, compareRuns } from './compare.js';
 import { formatComparisonNotes, formatComparisonTable, formatRunContext } from './compare-text.js';
 import { parseKeptRun } from './saved.js';
 import { bordersFor } from '../report/table.js';
@@ -33,7 +33,7 @@ function compareProgram(name: string): Command {
     return new Command(name)
     .version(packageVersion())
     .description(
-      'Compare two runs saved with --json, scenario by scenario (same connections, pipeline and rate): NEW beside BASELINE with their ratio, exit 1 when NEW is worse beyond --max-regression.',
+      'Compare two runs saved with --json, scenario by scenario (same connections, pipeline, rate and, in runs of several sizes, size): NEW beside BASELINE with their ratio, exit 1 when NEW is worse beyond --max-regression.',
     )
     .argument('<baseline>', 'the reference run (benchmark --json or client --json saved to a file)')
     .argument('<new>', 'the run to judge against it')
@@ -47,7 +47,9 @@ function compareProgram(name: string): Command {
       'after',
       `
 A client run (client --json) is one scenario, rtt: it compares with another
-client run.
+client run. When either run has several sizes (--size with a list),
+scenarios pair by size too (c1-p1-closed-64B, rtt-64B): 64 B is never
+compared with 16 KiB; two runs of one size each pair whatever their sizes.
 
 Exit status: 0 when NEW is nowhere worse than BASELINE beyond --max-regression,
 1 when it is (the verdict names the scenarios and figures), 2 when the files
@@ -103,5 +105,5 @@ function readRun(file: string): ComparedRun {
   }
   const run = parseKeptRun(text);
   if (!run.ok) throw new UsageError(`${file}: ${run.reason}`);
-  return run.tool === 'client' ? clientCompared(run.report) : run.report;
+  return run.tool === 'client' ? clientCompared(run.report) : run.tool === 'client-sizes' ? clientSizesCompared(run.report.blocks) : run.report;
 }

@@ -9,12 +9,14 @@ import type { Paint } from '../cli/colour.js';
 import { fmtInt, fmtUs } from '../stats/report.js';
 import type { ComparedRun, Comparison, Figure, FigureComparison } from './compare.js';
 import { type Borders, renderTable } from '../report/table.js';
+import { scenarioSize } from '../report/benchmark.js';
+import { sizesOf } from '../report/scenario.js';
 
 /** One line telling what a run was: which build, where, when, and against what. */
 export function formatRunContext(label: string, file: string, r: ComparedRun): string {
   const m = r.meta;
   const commit = m.commit === null ? 'commit unknown' : `commit ${m.commit.slice(0, 12)}${m.commit.endsWith('+') ? '+' : ''}`;
-  return `${label.padEnd(8)}  ${file}: ${m.tool} ${m.version}, ${commit}, node ${m.node}, host ${m.hostname}, started ${m.startedAt}; ${r.framing} ${r.mode} ${r.size} B to ${r.address}`;
+  return `${label.padEnd(8)}  ${file}: ${m.tool} ${m.version}, ${commit}, node ${m.node}, host ${m.hostname}, started ${m.startedAt}; ${r.framing} ${r.mode} ${r.size !== null ? r.size : sizesOf(r.scenarios.map((s) => ({ size: scenarioSize(s, r) }))).join(',')} B to ${r.address}`;
 }
 
 const figureLabel = (f: Figure) => (f === 'throughput' ? 'msg/s' : `${f} us`);

@@ -5,8 +5,11 @@
  * Rendering is compare-text.ts; reading the files, saved.ts.
  *
  * A scenario is the same load in both runs when its connections, pipeline
- * and rate are the same; nothing else about it is a key, so that a change of
- * server, Node or machine is exactly what a comparison shows. A client run
+ * and rate are the same, and, when either run has several sizes, its size
+ * (64 B is never compared with 16 KiB); nothing else about it is a key, so
+ * that a change of server, Node or machine is exactly what a comparison
+ * shows. Two runs of one size each pair whatever their sizes, and the
+ * difference is said, as a change of framing is. A client run
  * (`client --json`) is one scenario named `rtt`, as `benchmark report` and
  * its --hlog name it: it pairs with another client run, and with no
  * benchmark scenario (one message in flight on one connection, timed by
@@ -14,11 +17,11 @@
  */
 import type { ClientReport } from '../report/client.js';
 import type { LatencyUs } from '../stats/histogram.js';
-import { LATENCY_KEYS, scenarioTag } from '../report/scenario.js';
-import type { BenchmarkReport, ScenarioReport } from '../report/benchmark.js';
+import { LATENCY_KEYS, scenarioTag, sizeTag } from '../report/scenario.js';
+import { type BenchmarkReport, type ScenarioReport, scenarioSize } from '../report/benchmark.js';
 
-/** A scenario as a comparison reads it; `name` when it is not its tag (a client's `rtt`). */
-export type ComparedScenario = Pick<ScenarioReport, 'connections' | 'pipeline' | 'rate' | 'partial' | 'throughputPerSec' | 'latencyUs'> & { name?: string };
+/** A scenario as a comparison reads it; `name` when it is not its tag (a client's `rtt`); `size` absent in a run kept before scenarios had one. */
+export type ComparedScenario = Pick<ScenarioReport, 'connections' | 'pipeline' | 'rate' | 'partial' | 'throughputPerSec' | 'latencyUs'> & { name?: string; size?: number };
 
 /** A run as a comparison reads it: a benchmark report is one as it is; a client report, through clientCompared. */
 export interface ComparedRun extends Pick<BenchmarkReport, 'meta' | 'transport' | 'address' | 'framing' | 'mode' | 'size'> {
@@ -34,12 +37,28 @@ export function clientCompared(c: ClientReport): ComparedRun {
     framing: c.framing,
     mode: c.mode,
     size: c.size,
-    scenarios: [{ name: 'rtt', connections: 1, pipeline: 1, rate: c.rate, partial: c.partial, throughputPerSec: c.throughputPerSec, latencyUs: c.latencyUs }],
+    scenarios: [clientScenario(c)],
   };
 }
 
-/** The name a scenario pairs by. */
-const nameOf = (s: ComparedScenario) => s.name ?? scenarioTag(s);
+/** A client run of several sizes (client --size with a list): one scenario per block, `rtt` at each size. */
+export function clientSizesCompared(blocks: readonly ClientReport[]): ComparedRun {
+  const c = blocks[0];
+  return { meta: c.meta, transport: c.transport, address: c.address, framing: c.framing, mode: c.mode, size: null, scenarios: blocks.map(clientScenario) };
+}
+
+function clientScenario(c: ClientReport): ComparedScenario {
+  return { name: 'rtt', size: c.size, connections: 1, pipeline: 1, rate: c.rate, partial: c.partial, throughputPerSec: c.throughputPerSec, latencyUs: c.latencyUs };
+}
+
+/** The name a scenario pairs by: its tag (or `rtt`), and its size when `sized`. */
+function nameOf(s: ComparedScenario, run: ComparedRun, sized: boolean): string {
+  const base = s.name ?? scenarioTag(s);
+  return sized ? `${base}-${sizeTag(scenarioSize(s, run))}` : base;
+}
+
+/** Whether a run's scenarios have more than one size. */
+const hasSizes = (run: ComparedRun) => new Set(run.scenarios.map((s) => scenarioSize(s, run))).size > 1;
 
 /** The figures a comparison can be made at: latency percentiles (microseconds), max, and throughput (msg/s). */
 export const FIGURES = ['p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'throughput'] as const;
@@ -65,6 +84,8 @@ export interface FigureComparison {
 
 export interface ScenarioComparison {
   scenario: string;
+  /** The baseline scenario's size. */
+  size: number;
   connections: number;
   pipeline: number;
   rate: number | null;
@@ -123,15 +144,16 @@ export function compareFigure(figure: Figure, baseline: number | null, next: num
  * repeats one; the comparison is refused when none pair.
  */
 export function compareRuns(baseline: ComparedRun, next: ComparedRun, figures: readonly Figure[], maxRegressionPct: number): CompareResult {
+  const sized = hasSizes(baseline) || hasSizes(next);
   const waiting = new Map<string, ComparedScenario[]>();
   for (const s of next.scenarios) {
-    const tag = nameOf(s);
+    const tag = nameOf(s, next, sized);
     waiting.set(tag, [...(waiting.get(tag) ?? []), s]);
   }
   const scenarios: ScenarioComparison[] = [];
   const unmatchedBaseline: string[] = [];
   for (const b of baseline.scenarios) {
-    const tag = nameOf(b);
+    const tag = nameOf(b, baseline, sized);
     const n = waiting.get(tag)?.shift();
     if (n === undefined) {
       unmatchedBaseline.push(tag);
@@ -139,6 +161,7 @@ export function compareRuns(baseline: ComparedRun, next: ComparedRun, figures: r
     }
     scenarios.push({
       scenario: tag,
+      size: scenarioSize(b, baseline),
       connections: b.connections,
       pipeline: b.pipeline,
       rate: b.rate,
@@ -147,7 +170,7 @@ export function compareRuns(baseline: ComparedRun, next: ComparedRun, figures: r
     });
   }
   const left = new Set([...waiting.values()].flat());
-  const unmatchedNew = next.scenarios.filter((s) => left.has(s)).map(nameOf);
+  const unmatchedNew = next.scenarios.filter((s) => left.has(s)).map((s) => nameOf(s, next, sized));
   if (scenarios.length === 0) {
     const list = (tags: string[]) => (tags.length === 0 ? 'none' : tags.join(', '));
     return { ok: false, reason: `no scenario matches: BASELINE ran ${list(unmatchedBaseline)}; NEW ran ${list(unmatchedNew)}` };
@@ -160,18 +183,18 @@ export function compareRuns(baseline: ComparedRun, next: ComparedRun, figures: r
       at: [...figures],
       scenarios,
       unmatched: { baseline: unmatchedBaseline, new: unmatchedNew },
-      differences: workloadDifferences(baseline, next),
+      differences: workloadDifferences(baseline, next, sized),
       regressions,
     },
   };
 }
 
-/** What the two runs did differently besides their scenarios, each as `name BASELINE -> NEW`. */
-function workloadDifferences(baseline: ComparedRun, next: ComparedRun): string[] {
+/** What the two runs did differently besides their scenarios, each as `name BASELINE -> NEW`; the size is not, when scenarios pair by it (`sized`). */
+function workloadDifferences(baseline: ComparedRun, next: ComparedRun, sized: boolean): string[] {
   const fields: Array<[string, (r: ComparedRun) => unknown]> = [
     ['framing', (r) => r.framing],
     ['mode', (r) => r.mode],
-    ['size', (r) => r.size],
+    ...(sized ? [] : [['size', (r: ComparedRun) => r.size] as [string, (r: ComparedRun) => unknown]]),
     ['transport', (r) => r.transport],
   ];
   return fields.filter(([, get]) => get(baseline) !== get(next)).map(([name, get]) => `${name} ${String(get(baseline))} -> ${String(get(next))}`);

@@ -15,7 +15,7 @@ import { EXIT_FAILED, EXIT_OK, describeError, parseCommand, programName } from '
 import { paintFor } from '../cli/colour.js';
 import { packageVersion } from '../cli/meta.js';
 import { type ProgramIo, UsageError, runProgram } from '../cli/program.js';
-import { type ReportRun, benchmarkRun, clientRun, logsRun } from '../html/runs.js';
+import { type ReportRun, benchmarkRun, clientRun, clientSizesRun, logsRun } from '../html/runs.js';
 import { labelOf, writeReportPage } from '../html/write.js';
 import { initHistograms } from '../stats/histogram.js';
 import { HlogInputError, mergeIntervalLogs, parseIntervalLog } from '../stats/merge.js';
@@ -36,6 +36,8 @@ function reportProgram(name: string): Command {
 Runs whose scenarios have the same name (c50-p1-closed; rtt for the client;
 the tag in an interval log) share a spectrum chart, so a run of sockperf's
 server and one of ours, or a run on Node 20 and one on 24, read side by side.
+A run of several sizes names each scenario's size (c50-p1-closed-64B,
+rtt-64B), and its sizes are overlaid in the chart of every scenario.
 
 Exit status: 0 with the page written, 2 when a file cannot be read or is not
 a kept run, 1 when the page cannot be written.
@@ -85,7 +87,7 @@ function readRun(file: string, label: string): ReportRun {
   if (text.trimStart().startsWith('{')) {
     const run = parseKeptRun(text);
     if (!run.ok) throw new UsageError(`${file}: ${run.reason}`);
-    return run.tool === 'client' ? clientRun(run.report, label) : benchmarkRun(run.report, label);
+    return run.tool === 'client' ? clientRun(run.report, label) : run.tool === 'client-sizes' ? clientSizesRun(run.report, label) : benchmarkRun(run.report, label);
   }
   try {
     const log = parseIntervalLog(file, text);

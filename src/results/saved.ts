@@ -7,6 +7,7 @@
  */
 import { JSON_SCHEMA } from '../cli/meta.js';
 import type { ClientReport } from '../report/client.js';
+import type { ClientSizesReport } from '../report/client-sizes.js';
 import type { LatencyUs } from '../stats/histogram.js';
 import type { BenchmarkReport } from '../report/benchmark.js';
 
@@ -19,8 +20,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isFigure = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
-/** A kept run of either program, or why the text is neither. */
-export type KeptRun = { ok: true; tool: 'benchmark'; report: BenchmarkReport } | { ok: true; tool: 'client'; report: ClientReport } | { ok: false; reason: string };
+/** A kept run of either program (the client's of one size, or of several: `client-sizes`), or why the text is neither. */
+export type KeptRun =
+  | { ok: true; tool: 'benchmark'; report: BenchmarkReport }
+  | { ok: true; tool: 'client'; report: ClientReport }
+  | { ok: true; tool: 'client-sizes'; report: ClientSizesReport }
+  | { ok: false; reason: string };
 
 /** Parse and check the text of a file written by `benchmark --json` or `client --json` (told apart by meta.tool). */
 export function parseKeptRun(text: string): KeptRun {
@@ -36,6 +41,15 @@ export function parseKeptRun(text: string): KeptRun {
     return run.ok ? { ok: true, tool: 'benchmark', report: run.report } : run;
   }
   if (meta.schema !== JSON_SCHEMA) return { ok: false, reason: `report schema ${JSON.stringify(meta.schema)}, this version reads schema ${JSON_SCHEMA}` };
+  if (Array.isArray(value.blocks)) {
+    // client --size with a list: each block is a report of one size.
+    if (value.blocks.length === 0) return { ok: false, reason: 'a run that measured nothing: a client report of sizes with no block' };
+    for (const [i, b] of value.blocks.entries()) {
+      const why = isObject(b) ? clientProblem(b) : 'not an object';
+      if (why !== null) return { ok: false, reason: `block ${i + 1}: ${why}` };
+    }
+    return { ok: true, tool: 'client-sizes', report: value as unknown as ClientSizesReport };
+  }
   const why = clientProblem(value);
   return why === null ? { ok: true, tool: 'client', report: value as unknown as ClientReport } : { ok: false, reason: why };
 }
