@@ -115,7 +115,7 @@ export class AdminMetrics {
       registers: [r],
       collect() {
         this.reset();
-        for (const s of each) DROP_REASONS.forEach((reason, i) => this.inc(labels(s, { reason }), s.shared.values[Slot.datagramsDropped + i]));
+        for (const s of each) for (let i = 0; i < DROP_REASONS.length; i++) this.inc(labels(s, { reason: DROP_REASONS[i] }), s.shared.values[Slot.datagramsDropped + i]);
       },
     });
     new Counter({
