@@ -119,7 +119,7 @@ function checkUdp(args: ServerArgs): void {
   const smallest = smallestDatagram(args.framing);
   if (reply > smallest)
     throw new UsageError(
-      `option --udp with --mode fixed: the reply is ${reply} bytes, more than the smallest ${args.framing}-framed request (${smallest} bytes), so a spoofed datagram would be answered with more than it sent; give --udp-amplify to allow it`,
+      `option --udp with --mode fixed: the reply is ${reply} bytes, more than the smallest ${args.framing}-framed request (${smallest} bytes), so a spoofed datagram would be answered with more than it sent; use --mode echo, or give --udp-amplify to allow it`,
     );
 }
 
