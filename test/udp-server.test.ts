@@ -17,6 +17,7 @@ import { udpPeer } from './udp-helpers.js';
 import { codecs } from '../src/protocol/index.js';
 import { FLAG_CLIENT, FLAG_PONG, sockperfMessage } from '../src/protocol/sockperf.js';
 import { ResponderServer } from '../src/server/server.js';
+import { reusePortAvailable } from '../src/server/workers.js';
 
 const length = (text: string) => codecs.length.frame(Buffer.from(text));
 
@@ -210,4 +211,26 @@ describe('UDP beside TCP and a Unix socket', () => {
     assert.equal(summary?.messages, n);
     for (let i = 0; i < n; i++) assert.deepEqual(await peer.next(), length(`m${i}`));
   });
+});
+
+describe('UDP with --workers', () => {
+  const distributions = [
+    { name: 'reuseport', skip: reusePortAvailable() ? false : `reuseport needs Linux and Node 22.12+ or 23.1+; this is Node ${process.versions.node}` },
+    { name: 'cluster', skip: false },
+  ];
+  for (const d of distributions) {
+    it(`two workers answer on one UDP port (${d.name}), their counts summed`, { skip: d.skip }, async (t) => {
+      const server = await startServer(['--workers', '2', '--distribution', d.name, '--udp', '0', '--mode', 'echo']);
+      const config = server.events.find((e) => e.event === 'config');
+      assert.equal(config?.distribution, d.name);
+      // Several peers: SO_REUSEPORT spreads datagrams by their source address and port.
+      const peers = await Promise.all([1, 2, 3, 4].map(() => udpPeer(t)));
+      for (const [i, peer] of peers.entries()) for (let j = 0; j < 5; j++) assert.deepEqual(await peer.ask(server.udp!.port, length(`${i}.${j}`)), length(`${i}.${j}`));
+      const { code, summary } = await server.stop();
+      assert.equal(code, 0);
+      assert.equal(summary?.messages, 20);
+      assert.equal(summary?.datagrams, 20);
+      assert.equal((summary?.workers as unknown[]).length, 2);
+    });
+  }
 });
