@@ -203,9 +203,14 @@ describe('UDP beside TCP and a Unix socket', () => {
   it('on SIGTERM it answers the datagrams it has received, then closes', async (t) => {
     const server = await startServer(['--udp', '0', '--mode', 'echo'], { env: undefined });
     const peer = await udpPeer(t);
-    const n = 20;
-    // Every datagram is in the server's socket buffer before the signal: each send has completed.
+    // Stopped, the server reads nothing: the datagrams wait in its socket's queue when the signal comes.
+    // 30: what a loopback socket's default receive buffer (rmem_default) holds here, and libuv reads in one turn.
+    const n = 30;
+    process.kill(server.pid, 'SIGSTOP');
+    onTeardown(t, () => server.proc.kill('SIGCONT'));
     for (let i = 0; i < n; i++) await peer.send(server.udp!.port, length(`m${i}`));
+    server.proc.kill('SIGTERM');
+    process.kill(server.pid, 'SIGCONT');
     const { code, summary } = await server.stop('SIGTERM');
     assert.equal(code, 0);
     assert.equal(summary?.messages, n);

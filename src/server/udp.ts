@@ -142,17 +142,19 @@ export class UdpResponder implements DatagramEvents {
   }
 
   /**
-   * Answer what the kernel has already received (two turns of the event
-   * loop read it), let the replies handed over leave (up to `graceMs`),
-   * then close the socket.
+   * Answer what the kernel has already received: turn the event loop until
+   * a turn reads no datagram (libuv reads at most 32 per turn), and the
+   * replies handed over have left; up to `graceMs`. Then close the socket.
    */
   async close(graceMs: number): Promise<void> {
     const socket = this.socket;
     if (socket === null) return;
-    await turn();
-    await turn();
     const deadline = Date.now() + graceMs;
-    while (socket.queued() > 0 && Date.now() < deadline) await turn();
+    let seen = -1;
+    while ((this.stats.datagrams !== seen || socket.queued() > 0) && Date.now() < deadline) {
+      seen = this.stats.datagrams;
+      await turn();
+    }
     await socket.close();
   }
 }
