@@ -23,7 +23,7 @@
  */
 import { createRequire } from 'node:module';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { Flag, GC_KINDS, GC_RING, PROTOCOL_ERROR_CODES, type SharedStats, Slot } from './shared.js';
+import { DROP_REASONS, Flag, GC_KINDS, GC_RING, PROTOCOL_ERROR_CODES, type SharedStats, Slot } from './shared.js';
 import type { AdminSources, Source } from './sources.js';
 
 /** What the build-info gauge labels. */
@@ -107,6 +107,17 @@ export class AdminMetrics {
     counter('respuesta_sent_bytes_total', 'Reply bytes written to peers.', Slot.bytesOut);
     counter('respuesta_socket_errors_total', 'Socket errors (resets, failed accepts, failed writes).', Slot.socketErrors);
     counter('respuesta_output_pauses_total', 'Times a connection stopped reading because its unsent replies reached --max-pending.', Slot.outputPauses);
+    counter('respuesta_datagrams_received_total', 'UDP datagrams received (--udp), answered or not.', Slot.datagrams);
+    new Counter({
+      name: 'respuesta_datagrams_dropped_total',
+      help: 'UDP datagrams dropped unanswered, by reason: too_large (over --max-frame), malformed, several_frames (more than one frame), reply_too_long (a fixed reply longer than its request, without --udp-amplify).',
+      labelNames: ['reason', ...perSource],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const s of each) for (let i = 0; i < DROP_REASONS.length; i++) this.inc(labels(s, { reason: DROP_REASONS[i] }), s.shared.values[Slot.datagramsDropped + i]);
+      },
+    });
     new Counter({
       name: 'respuesta_protocol_errors_total',
       help: 'Peers disconnected for breaking the framing, by error code (docs/PROTOCOL.md).',

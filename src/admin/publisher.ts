@@ -105,6 +105,12 @@ export class StatsPublisher {
     v[Slot.bytesOut] = s.bytesOut;
     v[Slot.socketErrors] = s.socketErrors;
     v[Slot.outputPauses] = s.outputPauses;
+    v[Slot.datagrams] = s.datagrams;
+    // In the order of DROP_REASONS.
+    v[Slot.datagramsDropped] = s.datagramsTooLarge;
+    v[Slot.datagramsDropped + 1] = s.datagramsMalformed;
+    v[Slot.datagramsDropped + 2] = s.datagramsSeveralFrames;
+    v[Slot.datagramsDropped + 3] = s.datagramsReplyTooLong;
     const m = process.memoryUsage();
     v[Slot.rss] = m.rss;
     v[Slot.heapUsed] = m.heapUsed;

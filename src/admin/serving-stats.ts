@@ -18,6 +18,11 @@ export interface ServingCounters {
   readonly idleTimeouts: number;
   readonly forcedCloses: number;
   readonly outputPauses: number;
+  readonly datagrams: number;
+  readonly datagramsTooLarge: number;
+  readonly datagramsMalformed: number;
+  readonly datagramsSeveralFrames: number;
+  readonly datagramsReplyTooLong: number;
 }
 
 export interface ServingStats {

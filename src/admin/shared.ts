@@ -52,9 +52,16 @@ export const Slot = {
   workerUp: 27,
   /** With --workers: times that worker's process died and was started again. */
   workerRestarts: 28,
+  /** UDP (--udp): datagrams received. */
+  datagrams: 29,
+  /** UDP datagrams dropped, one slot per reason in DROP_REASONS. */
+  datagramsDropped: 30,
   /** Protocol errors, one slot per code in PROTOCOL_ERROR_CODES, then one for any other. */
-  protocolErrors: 29,
+  protocolErrors: 34,
 } as const;
+
+/** Why a UDP datagram is dropped, as the metrics label it: one slot each from Slot.datagramsDropped, in this order (the server's summary counts the same). */
+export const DROP_REASONS = ['too_large', 'malformed', 'several_frames', 'reply_too_long'] as const;
 
 /** The protocol error codes counted one by one (src/protocol/errors.ts). */
 export const PROTOCOL_ERROR_CODES: readonly string[] = Object.values(ErrorCodes);

@@ -51,7 +51,7 @@ export interface AdminStatsMessage {
 /** The slots a worker's message carries: its own figures; the rest (restarts, drops, up) are the primary's and the admin worker's to keep. */
 const RELAYED: ReadonlyArray<[number, number]> = [
   [0, Slot.publishedAt + 1],
-  [Slot.protocolErrors, VALUE_SLOTS],
+  [Slot.datagrams, VALUE_SLOTS],
 ];
 
 /** Copy a worker's message into its source in the primary; the GC entries go into the ring as the serving thread's own would. */

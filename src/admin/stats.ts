@@ -9,7 +9,7 @@
  * worker's at each quantile (a sum of delays means nothing), and the time,
  * which is the primary's heartbeat; `workers` says how many are up.
  */
-import { GC_KINDS, PROTOCOL_ERROR_CODES, Slot, VALUE_SLOTS } from './shared.js';
+import { DROP_REASONS, GC_KINDS, PROTOCOL_ERROR_CODES, Slot, VALUE_SLOTS } from './shared.js';
 import type { BuildInfo } from './metrics.js';
 import type { AdminSources } from './sources.js';
 
@@ -40,6 +40,10 @@ export function statsSnapshot(sources: AdminSources, gcTotals: ReadonlyArray<{ c
     byCode[PROTOCOL_ERROR_CODES[i] ?? 'other'] = n;
     protocol += n;
   }
+  const dropped: Record<string, number> = {};
+  DROP_REASONS.forEach((reason, i) => {
+    dropped[reason] = v[Slot.datagramsDropped + i];
+  });
   const gc: Record<string, { count: number; pauseMs: number }> = {};
   GC_KINDS.forEach((kind, i) => {
     gc[kind] = { count: gcTotals[i].count, pauseMs: Math.round(gcTotals[i].pauseMs * 1000) / 1000 };
@@ -55,6 +59,7 @@ export function statsSnapshot(sources: AdminSources, gcTotals: ReadonlyArray<{ c
     messages: v[Slot.messages],
     ignored: v[Slot.ignored],
     bytes: { in: v[Slot.bytesIn], out: v[Slot.bytesOut] },
+    datagrams: { received: v[Slot.datagrams], dropped },
     errors: { protocol, protocolByCode: byCode, socket: v[Slot.socketErrors] },
     outputPauses: v[Slot.outputPauses],
     eventLoopDelayUs: {

@@ -146,7 +146,7 @@ class BenchmarkRun {
     await initHistograms();
 
     let target: Target = targetOf(o);
-    if (o.spawnServer && target.transport !== 'udp') {
+    if (o.spawnServer) {
       try {
         this.spawned = await SpawnedServer.start({
           transport: target.transport,

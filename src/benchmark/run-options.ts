@@ -134,7 +134,6 @@ export function planOf(name: string, argv: string[], io: ProgramIo): Plan | numb
   if (problem !== null) throw new UsageError(problem);
   respDefaultSize(o, given);
   chooseIo(o.io);
-  if (o.udp && o.spawnServer) throw new UsageError('options --udp and --spawn-server: the benchmark starts TCP and Unix socket servers only; start the UDP server yourself');
   if (o.serverCpu !== undefined && !o.spawnServer) throw new UsageError('option --server-cpu needs --spawn-server (the benchmark can only place a server it starts)');
   if (o.preset !== undefined) {
     for (const option of ['connections', 'pipeline', 'rate']) {

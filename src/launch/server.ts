@@ -19,8 +19,8 @@ const STDOUT_END_MS = 2000;
 
 /** One endpoint of the `ready` event, as `Listener` in server.ts describes it. */
 export interface Endpoint {
-  transport: 'tcp' | 'unix';
-  /** `tcp://HOST:PORT` or `unix:PATH` */
+  transport: 'tcp' | 'unix' | 'udp';
+  /** `tcp://HOST:PORT`, `unix:PATH` or `udp://HOST:PORT` */
   url: string;
   host?: string;
   port?: number;
@@ -34,12 +34,14 @@ export interface ServerProcess {
   pid: number;
   /** Every endpoint the `ready` event listed. */
   endpoints: Endpoint[];
-  /** The TCP endpoint when there is one, else the Unix socket. */
+  /** The TCP endpoint when there is one, else the Unix socket (a server on UDP alone has neither: reading it throws). */
   target: Target;
   /** The TCP port, when the server listens on TCP. */
   port?: number;
   /** The Unix socket path, when it listens on one. */
   path?: string;
+  /** The UDP endpoint (`--udp`), when there is one. */
+  udp?: { host: string; port: number };
   /** The admin listener (`--admin`), when there is one. */
   admin?: { url: string; host: string; port: number };
   /** Every event the server has printed so far (config, ready, stats, summary...). */
@@ -144,9 +146,34 @@ export async function startServerProcess(args: string[], options: StartOptions =
   const endpoints = ready.endpoints as Endpoint[];
   const tcp = endpoints.find((e) => e.transport === 'tcp');
   const unix = endpoints.find((e) => e.transport === 'unix');
-  const target: Target = tcp !== undefined ? { transport: 'tcp', host: tcp.host!, port: tcp.port! } : { transport: 'unix', path: unix!.path! };
+  const udp = endpoints.find((e) => e.transport === 'udp');
+  const target: Target | null =
+    tcp !== undefined
+      ? { transport: 'tcp', host: tcp.host!, port: tcp.port! }
+      : unix !== undefined
+        ? { transport: 'unix', path: unix.path! }
+        : udp !== undefined
+          ? { transport: 'udp', host: udp.host!, port: udp.port! }
+          : null;
   const admin = ready.admin as ServerProcess['admin'];
-  return { proc, pid: proc.pid!, endpoints, target, port: tcp?.port, path: unix?.path, admin, events, stderr: () => stderr, waitFor, stop, exited };
+  return {
+    proc,
+    pid: proc.pid!,
+    endpoints,
+    get target(): Target {
+      if (target === null) throw new Error('the server announced no endpoint');
+      return target;
+    },
+    port: tcp?.port,
+    path: unix?.path,
+    udp: udp === undefined ? undefined : { host: udp.host!, port: udp.port! },
+    admin,
+    events,
+    stderr: () => stderr,
+    waitFor,
+    stop,
+    exited,
+  };
 }
 
 function firstLine(s: string): string {

@@ -10,7 +10,7 @@ import type { Framing, Mode } from '../protocol/index.js';
 import { type ServerProcess, type StartOptions, startServerProcess } from './server.js';
 
 export interface ServerSpec {
-  transport: 'tcp' | 'unix';
+  transport: 'tcp' | 'unix' | 'udp';
   host: string;
   /** 0 for an ephemeral port. */
   port: number;
@@ -39,6 +39,8 @@ export function serverArgs(s: ServerSpec): { args: string[]; cleanup: () => void
       path = join(tmp, 'server.sock');
     }
     args.push('--unix', path);
+  } else if (s.transport === 'udp') {
+    args.push('--udp', s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`);
   } else {
     args.push('--host', s.host, '--port', String(s.port));
   }

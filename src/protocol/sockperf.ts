@@ -61,8 +61,13 @@ export function sockperfWantsReply(buf: Buffer, start: number): boolean {
 /** Write sockperf's reply to message `src[start, end)` at `out[off]`: the same bytes with CLIENT cleared. */
 export function writeSockperfReply(src: Buffer, start: number, end: number, out: Buffer, off: number): number {
   const n = copyBytes(src, start, end, out, off);
-  out[off + OFF_FLAGS + 1] &= ~FLAG_CLIENT;
+  markSockperfReply(out, off);
   return off + n;
+}
+
+/** Turn the request at `buf[start]` into its reply where it lies: CLIENT cleared (a datagram answered in place). */
+export function markSockperfReply(buf: Buffer, start: number): void {
+  buf[start + OFF_FLAGS + 1] &= ~FLAG_CLIENT;
 }
 
 /** Build one request of `total` bytes (>= 14) with the given flags, around `payload` (zero-padded or cut to fit). */

@@ -36,12 +36,14 @@ export function warnIfBacklogCapped(log: Logger, backlog: number): void {
 }
 
 export interface Listener {
-  transport: 'tcp' | 'unix';
-  /** `tcp://HOST:PORT` or `unix:PATH` */
+  transport: 'tcp' | 'unix' | 'udp';
+  /** `tcp://HOST:PORT`, `unix:PATH` or `udp://HOST:PORT` */
   url: string;
   host?: string;
   port?: number;
   path?: string;
+  /** UDP: the path that carries its datagrams (src/io/datagrams.ts). */
+  io?: 'handles' | 'sockets';
 }
 
 /**

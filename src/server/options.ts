@@ -9,7 +9,7 @@ import { framingOption, ioOption, modeOption, parseCpuList, parseInteger, parseP
 import { packageVersion } from '../cli/meta.js';
 import type { OutStream } from '../cli/program.js';
 import type { IoPath } from '../io/binding.js';
-import { type AdminAddress, parseAdminAddress } from '../admin/address.js';
+import { type AdminAddress, parseAdminAddress, parseHostPort } from '../admin/address.js';
 import { DEFAULT_BACKLOG } from './listeners.js';
 import { DISTRIBUTIONS, parseWorkers } from './workers.js';
 
@@ -20,6 +20,8 @@ export interface ServerArgs {
   host: string;
   port?: number;
   unix?: string;
+  udp?: AdminAddress;
+  udpAmplify: boolean;
   framing: Framing;
   mode: Mode;
   response: string;
@@ -55,14 +57,20 @@ export function serverCommand(name: string, stdout: OutStream): Command {
     new Command(name)
       .version(packageVersion())
       .configureOutput({ writeOut: (text) => stdout.write(text) })
-      .description('Answer every framed message on TCP loopback and/or a Unix socket with a fixed response or an echo.')
+      .description('Answer every framed message on TCP loopback, a Unix socket and/or UDP with a fixed response or an echo.')
       .option('-H, --host <addr>', 'TCP address to listen on (loopback unless you say otherwise)', '127.0.0.1')
-      .option('-p, --port <n>', `TCP port, 0 for an ephemeral one (default ${DEFAULT_PORT}; with --unix alone, no TCP)`, parsePort)
+      .option('-p, --port <n>', `TCP port, 0 for an ephemeral one (default ${DEFAULT_PORT}; with --unix or --udp alone, no TCP)`, parsePort)
       .option('-u, --unix <path>', 'also (or, without --port, only) listen on this Unix socket')
+      .option(
+        '--udp <[host:]port>',
+        'also (or, without --port, only) answer UDP datagrams here, one message each, to their sender (host: 127.0.0.1 unless given; length, line or sockperf framing; docs/PROTOCOL.md)',
+        (v: string) => parseHostPort(v, 11111),
+      )
+      .option('--udp-amplify', 'with --udp and --mode fixed: send replies longer than the datagram they answer (refused by default: a spoofed sender makes the server an amplifier)', false)
       .addOption(framingOption())
       .addOption(modeOption())
       .option('-r, --response <text>', 'the fixed response (not with sockperf or resp)', 'respuesta')
-      .option('--max-frame <bytes>', 'largest message accepted; a peer that exceeds it is disconnected', parseInteger(1, 0xffff_ffff), DEFAULT_MAX_FRAME)
+      .option('--max-frame <bytes>', 'largest message accepted; a peer that exceeds it is disconnected (a datagram, dropped)', parseInteger(1, 0xffff_ffff), DEFAULT_MAX_FRAME)
       .option('--grace-ms <ms>', 'on SIGINT/SIGTERM, how long to wait for connections to close', parseInteger(0, 3_600_000), 2000)
       .option(
         '--drain-ms <ms>',
@@ -101,6 +109,7 @@ Examples:
   $ ${name} --framing line --mode echo        # try it: printf 'hola\\n' | nc -q1 127.0.0.1 ${DEFAULT_PORT}
   $ ${name} --framing sockperf --port 11111   # then: sockperf ping-pong --tcp -i 127.0.0.1 -p 11111
   $ ${name} --framing resp --port 6379        # then: redis-cli -p 6379 ping, or redis-benchmark -p 6379 -t ping
+  $ ${name} --framing sockperf --udp 11111    # then: sockperf ping-pong -i 127.0.0.1 -p 11111 (UDP)
   $ ${name} --admin 9464                      # then: curl 127.0.0.1:9464/metrics, or open http://127.0.0.1:9464/`,
       )
   );

@@ -10,6 +10,8 @@ import { dirname, resolve } from 'node:path';
 import { describeError, pinProblem, realtimeProblem, respOptionProblem } from '../cli/args.js';
 import { RunError, UsageError } from '../cli/program.js';
 import { chooseIo } from '../io/binding.js';
+import { DATAGRAM_FRAMINGS, smallestDatagram } from '../protocol/datagram.js';
+import { codecs } from '../protocol/index.js';
 import { allowedCpus, otherCpus } from '../machine/cpus.js';
 import { DEFAULT_PORT, type ServerArgs } from './options.js';
 import type { ServerOptions } from './server.js';
@@ -42,6 +44,8 @@ export function planServer(args: ServerArgs): ServerPlan {
   if (resp !== null) throw new UsageError(resp);
   if (args.framing === 'line' && args.response.includes('\n')) throw new UsageError('option --response cannot contain a newline with --framing line');
   if (args.unix !== undefined) checkUnixPath(args.unix);
+  if (args.udp !== undefined) checkUdp(args);
+  else if (args.udpAmplify) throw new UsageError('option --udp-amplify needs --udp');
   if (args.distribution === 'reuseport' && !reusePortAvailable())
     throw new UsageError(`option --distribution reuseport needs Linux and Node 22.12+ or 23.1+; this is Node ${process.versions.node} on ${process.platform}`);
   if (args.adminDebug && args.admin === undefined) throw new UsageError('option --admin-debug needs --admin');
@@ -65,8 +69,10 @@ export function planServer(args: ServerArgs): ServerPlan {
 function serverOptions(args: ServerArgs, link: WorkerLink | null): ServerOptions {
   const options: ServerOptions = {
     host: args.host,
-    port: args.port ?? (args.unix === undefined ? DEFAULT_PORT : undefined),
+    port: args.port ?? (args.unix === undefined && args.udp === undefined ? DEFAULT_PORT : undefined),
     unix: args.unix,
+    udp: args.udp,
+    udpAmplify: args.udpAmplify,
     framing: args.framing,
     mode: args.mode,
     response: args.response,
@@ -83,6 +89,7 @@ function serverOptions(args: ServerArgs, link: WorkerLink | null): ServerOptions
   if (link !== null) {
     options.share = link.setup.distribution;
     if (link.setup.port !== undefined) options.port = link.setup.port;
+    if (link.setup.udpPort !== undefined && options.udp !== undefined) options.udp = { ...options.udp, port: link.setup.udpPort };
   }
   return options;
 }
@@ -98,6 +105,24 @@ function adminThreadCpus(asked: string | undefined, pinned: string | undefined):
   const unknown = asked === undefined || start === null ? null : otherCpus(asked, start);
   if (unknown !== null) throw new UsageError(`option --admin-cpu: CPUs ${unknown} are not among those this process may use (${start})`);
   return asked ?? otherCpus(start, pinned);
+}
+
+/**
+ * Refuse, as bad usage, a framing that cannot work one datagram at a time,
+ * and a fixed reply longer than the smallest request of its framing without
+ * --udp-amplify: any datagram that small, its sender spoofed, would be
+ * answered with more bytes than it cost (docs/PROTOCOL.md, "UDP").
+ */
+function checkUdp(args: ServerArgs): void {
+  if (!DATAGRAM_FRAMINGS.includes(args.framing))
+    throw new UsageError(`option --udp: --framing ${args.framing} does not work one datagram at a time; use length, line or sockperf framing over UDP`);
+  if (args.framing === 'sockperf' || args.mode !== 'fixed' || args.udpAmplify) return;
+  const reply = codecs[args.framing].frame(Buffer.from(args.response)).length;
+  const smallest = smallestDatagram(args.framing);
+  if (reply > smallest)
+    throw new UsageError(
+      `option --udp with --mode fixed: the reply is ${reply} bytes, more than the smallest ${args.framing}-framed request (${smallest} bytes), so a spoofed datagram would be answered with more than it sent; use --mode echo, or give --udp-amplify to allow it`,
+    );
 }
 
 /** Refuse, as bad usage, a Unix socket path that cannot be created: too long, or in a directory that is missing or closed to us. */

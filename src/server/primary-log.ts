@@ -1,7 +1,7 @@
 /**
  * The primary's config line (primary.ts): what `--workers` was asked for,
  * how connections reach the workers, where they run; and the warnings a
- * server alone gives at start-up (a capped backlog, an exposed admin port).
+ * server alone gives at start-up (a capped backlog, an exposed admin port or UDP address).
  */
 import cluster from 'node:cluster';
 import type { Logger } from '../cli/log.js';
@@ -12,6 +12,7 @@ import type { AdminOptions } from '../admin/index.js';
 import { warnIfBacklogCapped } from './listeners.js';
 import { describeConfig, describeRt } from './report.js';
 import type { ServerOptions } from './server.js';
+import { exposedUdpWarning } from './udp.js';
 import type { Distribution } from './workers.js';
 
 /** What the primary was asked for: the config line says all of it. */
@@ -35,7 +36,11 @@ export function logPrimaryConfig(p: PrimaryConfig): void {
   const policy = cluster.schedulingPolicy === cluster.SCHED_RR ? 'round-robin' : 'shared handle';
   const tcpShare = options.port === undefined ? null : p.distribution === 'reuseport' ? 'reuseport' : `cluster ${policy}`;
   const unixShare = options.unix === undefined ? null : `cluster ${policy}`;
-  const distribution = [tcpShare === null ? '' : `tcp: ${tcpShare}`, unixShare === null ? '' : `unix: ${unixShare}`].filter((s) => s !== '').join('; ');
+  // The cluster module shares a UDP socket's handle with every worker whatever its policy (round-robin is for connections).
+  const udpShare = options.udp === undefined ? null : p.distribution === 'reuseport' ? 'reuseport' : 'cluster shared handle';
+  const distribution = [tcpShare === null ? '' : `tcp: ${tcpShare}`, unixShare === null ? '' : `unix: ${unixShare}`, udpShare === null ? '' : `udp: ${udpShare}`]
+    .filter((s) => s !== '')
+    .join('; ');
   const adminAt = p.admin === undefined ? undefined : `${p.admin.host}:${p.admin.port}`;
   const adminCpus = p.admin?.cpus ?? null;
   log.info(
@@ -57,4 +62,6 @@ export function logPrimaryConfig(p: PrimaryConfig): void {
   if (options.backlog !== undefined) warnIfBacklogCapped(log, options.backlog);
   const exposed = p.admin === undefined ? null : exposedWarning(p.admin, false);
   if (exposed !== null) log.warn('admin-exposed', { host: p.admin!.host }, exposed);
+  const udpExposed = options.udp === undefined ? null : exposedUdpWarning(options.udp);
+  if (udpExposed !== null) log.warn('udp-exposed', { host: options.udp!.host }, udpExposed);
 }

@@ -58,8 +58,8 @@ class Primary {
   private readonly ended: Promise<number>;
   private settle: (status: number | RunError) => void = () => {};
   private admin: PrimaryAdmin | null = null;
-  /** The TCP port the next worker binds: the first worker's, once it has one, with SO_REUSEPORT. */
-  private port: number | undefined;
+  /** The TCP and UDP ports the next worker binds: the first worker's, once it has them, with SO_REUSEPORT. */
+  private ports: { tcp?: number; udp?: number };
   private endpoints: Listener[] = [];
   /** Every worker has listened once: from then on a death is a restart, not a failed start. */
   private started = false;
@@ -74,7 +74,7 @@ class Primary {
     this.p = p;
     this.options = p.options;
     this.log = p.log;
-    this.port = p.options.port;
+    this.ports = { tcp: p.options.port, udp: p.options.udp?.port };
     this.cpuList = p.cpus === undefined ? [] : parseCpuSet(p.cpus);
     this.slots = Array.from({ length: p.workers }, (_, i) => new WorkerSlot(i + 1));
     this.ended = new Promise((resolve, reject) => {
@@ -124,7 +124,8 @@ class Primary {
     const setup: WorkerSetup = {
       id: slot.id,
       distribution: this.p.distribution,
-      port: this.port,
+      port: this.ports.tcp,
+      udpPort: this.ports.udp,
       cpu: this.cpuList.length > 0 ? this.cpuList[(slot.id - 1) % this.cpuList.length] : undefined,
     };
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(setup) });
@@ -164,7 +165,8 @@ class Primary {
       // With SO_REUSEPORT every worker binds the port the first one got. Through
       // the cluster module every worker asks for what was asked (port 0 too):
       // the primary shares its one listener with every worker that asks the same.
-      if (this.p.distribution === 'reuseport') this.port = got.find((e) => e.transport === 'tcp')?.port ?? this.port;
+      const port = (transport: string) => got.find((e) => e.transport === transport)?.port;
+      if (this.p.distribution === 'reuseport') this.ports = { tcp: port('tcp') ?? this.ports.tcp, udp: port('udp') ?? this.ports.udp };
       for (const s of this.slots.slice(1)) this.start(s);
     }
     if (this.slots.every((s) => s.ready)) {

@@ -10,7 +10,8 @@ export function describeConfig(o: ServerOptions): string {
     `respuesta server pid ${process.pid}: framing=${o.framing} reply=${reply} max-frame=${o.maxFrame} grace-ms=${o.graceMs}${o.drainMs ? ` drain-ms=${o.drainMs}` : ''} ` +
     `max-connections=${o.maxConnections}${o.backlog !== undefined && o.backlog !== DEFAULT_BACKLOG ? ` backlog=${o.backlog}` : ''} idle-timeout=${o.idleTimeoutMs || 'off'} max-pending=${o.maxPending}` +
     (o.busyPoll === true ? ' busy-poll=on' : '') +
-    (o.unix !== undefined ? ` unix-mode=${o.unixMode.toString(8).padStart(4, '0')}` : '')
+    (o.unix !== undefined ? ` unix-mode=${o.unixMode.toString(8).padStart(4, '0')}` : '') +
+    (o.udpAmplify === true ? ' udp-amplify=on' : '')
   );
 }
 
@@ -28,8 +29,24 @@ export function describeSummary(s: ServerSummary): string {
     (s.rejectedConnections > 0 ? `${s.rejectedConnections} refused (max connections), ` : '') +
     (s.idleTimeouts > 0 ? `${s.idleTimeouts} idle timeouts, ` : '') +
     (s.outputPauses > 0 ? `${s.outputPauses} output pauses, ` : '') +
+    (s.datagrams > 0 ? `${s.datagrams} datagrams (${describeDrops(s)}), ` : '') +
     `GC ${s.gc.count} (${formatGcKinds(s.gc)}; ${s.gc.pauseMs.toFixed(3)} ms pause${formatQuiet(s.gc)}), up ${(s.uptimeMs / 1000).toFixed(1)} s`
   );
+}
+
+/** UDP's drops, by reason: `none dropped`, or `N dropped: a over --max-frame, b malformed, ...` (the reasons with a count). */
+function describeDrops(s: ServerSummary): string {
+  if (s.datagramsDropped === 0) return 'none dropped';
+  const reasons: Array<[number, string]> = [
+    [s.datagramsTooLarge, 'over --max-frame'],
+    [s.datagramsMalformed, 'malformed'],
+    [s.datagramsSeveralFrames, 'several frames'],
+    [s.datagramsReplyTooLong, 'reply longer than the request'],
+  ];
+  return `${s.datagramsDropped} dropped: ${reasons
+    .filter(([n]) => n > 0)
+    .map(([n, why]) => `${n} ${why}`)
+    .join(', ')}`;
 }
 
 /** The figures of several workers as one server's: every count summed, GC too; `uptimeMs` is the whole server's. */
@@ -55,4 +72,10 @@ const COUNTS = [
   'rejectedConnections',
   'idleTimeouts',
   'outputPauses',
+  'datagrams',
+  'datagramsDropped',
+  'datagramsTooLarge',
+  'datagramsMalformed',
+  'datagramsSeveralFrames',
+  'datagramsReplyTooLong',
 ] as const satisfies ReadonlyArray<keyof ServerSummary>;

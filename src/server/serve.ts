@@ -14,11 +14,12 @@ import { IdleCollector, settleHeap } from '../stats/collect.js';
 import { exposedWarning } from '../admin/address.js';
 import { type Admin, startAdmin } from '../admin/index.js';
 import { startStatsRelay } from '../admin/relay.js';
-import { logConnectionEvents } from './event-log.js';
+import { logConnectionEvents, logDatagramDrops } from './event-log.js';
 import { type Listener, warnIfBacklogCapped } from './listeners.js';
 import type { ServerPlan } from './plan.js';
 import { describeConfig, describeRt, describeSummary } from './report.js';
 import { ResponderServer } from './server.js';
+import { exposedUdpWarning } from './udp.js';
 import type { ServerSummary } from './summary.js';
 
 /** Serve as `plan` says until stopped; resolves with the exit status, rejects with a RunError (cannot listen, shutdown failed). */
@@ -49,6 +50,7 @@ class Serving {
     this.io = io;
     this.server = new ResponderServer(plan.options);
     logConnectionEvents(this.server, log);
+    logDatagramDrops(this.server, log);
     this.cpus = allowedCpus('self');
     this.ended = new Promise((resolve, reject) => {
       this.settle = (status) => (typeof status === 'number' ? resolve(status) : reject(status));
@@ -80,7 +82,7 @@ class Serving {
     return this.ended;
   }
 
-  /** The config line, and warnings of a capped backlog and an exposed admin port; a worker's config and ready lines are the primary's to print. */
+  /** The config line, and warnings of a capped backlog and an exposed admin port or UDP address; a worker's config and ready lines are the primary's to print. */
   private logStart(): void {
     const { args, options, link, adminCpus } = this.plan;
     if (link !== null) return;
@@ -95,6 +97,8 @@ class Serving {
     warnIfBacklogCapped(this.log, args.backlog);
     const exposed = args.admin === undefined ? null : exposedWarning(args.admin, args.adminDebug);
     if (exposed !== null) this.log.warn('admin-exposed', { host: args.admin!.host }, exposed);
+    const udpExposed = options.udp === undefined ? null : exposedUdpWarning(options.udp);
+    if (udpExposed !== null) this.log.warn('udp-exposed', { host: options.udp!.host }, udpExposed);
   }
 
   /** With --admin: the admin port here, or in a worker of --workers, the relay of its figures to its primary, which serves the port. */

@@ -13,7 +13,9 @@ import { SocketStream, socketPeer } from '../io/sockets.js';
 import type { Transport } from '../io/transport.js';
 import { IdleSweep } from './idle.js';
 import { type Listener, createListener, listenTcp, listenUnix } from './listeners.js';
-import type { DrainResult, LimitEvent, ProtocolErrorEvent, ServerSummary } from './summary.js';
+import { type DrainResult, type LimitEvent, type ProtocolErrorEvent, type ServerSummary, serverCounters } from './summary.js';
+import { UdpResponder, type UdpOwner } from './udp.js';
+import type { RemoteInfo } from 'node:dgram';
 import type { Distribution } from './workers.js';
 
 export type { Listener } from './listeners.js';
@@ -27,6 +29,10 @@ export interface ServerOptions {
   port?: number;
   /** Unix socket path; undefined for none. */
   unix?: string;
+  /** UDP address, each datagram one message (udp.ts); undefined for none. 0 picks an ephemeral port. */
+  udp?: { host: string; port: number };
+  /** With `udp`: send fixed replies longer than the request they answer (a reflector's amplification). */
+  udpAmplify?: boolean;
   framing: Framing;
   mode: Mode;
   response: string;
@@ -59,32 +65,22 @@ export interface ServerOptions {
 
 /**
  * The responder: one or two `net` listeners (TCP and/or Unix socket) sharing
- * one set of connections, limits and counters. Connections arrive as bare
+ * one set of connections, limits and counters, and a UDP socket (udp.ts)
+ * sharing the counters. Connections arrive as bare
  * handles or as `net.Socket`s, as binding.ts decided for the process; each
  * becomes a Transport, and from there on both paths are one. Events:
  * 'protocol-error' (ProtocolErrorEvent), 'connection-rejected' and
- * 'idle-timeout' (LimitEvent).
+ * 'idle-timeout' (LimitEvent), 'datagram-dropped' (reason, sender, size).
  */
-export class ResponderServer extends EventEmitter implements ConnectionOwner {
+export class ResponderServer extends EventEmitter implements ConnectionOwner, UdpOwner {
   readonly options: ServerOptions;
-  readonly stats = {
-    connections: 0,
-    messages: 0,
-    ignored: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    protocolErrors: 0,
-    socketErrors: 0,
-    forcedCloses: 0,
-    rejectedConnections: 0,
-    idleTimeouts: 0,
-    outputPauses: 0,
-  };
+  readonly stats = serverCounters();
   readonly maxPending: number;
   /** What carries connections (binding.ts decides, for the whole process). */
   readonly io: IoPath = ioPath();
   readonly endpoints: Listener[] = [];
   private readonly servers: Server[] = [];
+  private udp: UdpResponder | null = null;
   private readonly live = new Set<Connection>();
   private readonly replies: FrameTable | null;
   private readonly gc = new GcMonitor();
@@ -124,7 +120,21 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
       this.endpoints.push(await listenUnix(server, unix, unixMode, share !== undefined, backlog));
       this.takeHandles(server);
     }
+    if (this.options.udp !== undefined) await this.listenUdp(this.options.udp);
     return this.endpoints;
+  }
+
+  private async listenUdp(at: { host: string; port: number }): Promise<void> {
+    const { framing, mode, response, maxFrame, udpAmplify, share } = this.options;
+    const o = { ...at, framing, mode, response, maxFrame, amplify: udpAmplify === true, share };
+    this.udp = new UdpResponder(this, o);
+    const socket = await this.udp.listen(o, this.io === 'handles');
+    const shown = socket.address.includes(':') ? `[${socket.address}]` : socket.address;
+    this.endpoints.push({ transport: 'udp', url: `udp://${shown}:${socket.port}`, host: socket.address, port: socket.port, io: socket.io });
+  }
+
+  onDatagramDropped(reason: number, from: RemoteInfo, size: number): void {
+    this.emit('datagram-dropped', reason, from, size);
   }
 
   private listener(): Server {
@@ -229,10 +239,12 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner {
       await this.whenIdleOr(drainMs);
       this.drained = { ms: Date.now() - began, open, left: this.live.size };
     }
+    const udpClosed = this.udp?.close(this.options.graceMs);
     await turn();
     await turn();
     for (const conn of this.live) conn.close();
     await this.whenIdleOr(this.options.graceMs);
+    await udpClosed;
     for (const conn of this.live) {
       this.stats.forcedCloses++;
       conn.transport.destroy();

@@ -23,8 +23,42 @@ export interface ServerSummary {
   idleTimeouts: number;
   /** Times a connection stopped reading because its unsent replies reached --max-pending. */
   outputPauses: number;
+  /** UDP (--udp): datagrams received, and those dropped, in all and by reason (src/server/udp.ts). */
+  datagrams: number;
+  datagramsDropped: number;
+  /** Over --max-frame. */
+  datagramsTooLarge: number;
+  /** Not a frame of the framing (empty, short, cut, a bad header). */
+  datagramsMalformed: number;
+  /** More than one frame in one datagram. */
+  datagramsSeveralFrames: number;
+  /** A fixed reply longer than its request, not sent without --udp-amplify. */
+  datagramsReplyTooLong: number;
   gc: GcStats;
   uptimeMs: number;
+}
+
+/** The counters of a new server, all 0 (ResponderServer.stats): the summary without its GC and uptime. */
+export function serverCounters(): Omit<ServerSummary, 'gc' | 'uptimeMs'> {
+  return {
+    connections: 0,
+    messages: 0,
+    ignored: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    protocolErrors: 0,
+    socketErrors: 0,
+    forcedCloses: 0,
+    rejectedConnections: 0,
+    idleTimeouts: 0,
+    outputPauses: 0,
+    datagrams: 0,
+    datagramsDropped: 0,
+    datagramsTooLarge: 0,
+    datagramsMalformed: 0,
+    datagramsSeveralFrames: 0,
+    datagramsReplyTooLong: 0,
+  };
 }
 
 /** What a shutdown's drain (`drainMs`) came to. */

@@ -21,6 +21,13 @@
  * A Unix socket cannot be shared with SO_REUSEPORT: it goes through the
  * cluster module in both distributions (the primary binds it, and removes
  * it at the end).
+ *
+ * A UDP socket (--udp) follows the distribution too: with 'reuseport' each
+ * worker binds its own in the port's SO_REUSEPORT group and the kernel
+ * spreads the datagrams by a hash of their source; with 'cluster' the
+ * primary binds one socket and every worker reads from it (the cluster
+ * module shares UDP handles, it does not round-robin them), each datagram
+ * going to whichever worker reads it first.
  */
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from 'commander';
@@ -59,6 +66,8 @@ export interface WorkerSetup {
   distribution: Distribution;
   /** The TCP port every worker binds: the first worker's, when port 0 was asked for. */
   port?: number;
+  /** Likewise the UDP port (--udp), with SO_REUSEPORT. */
+  udpPort?: number;
   /** The CPU this worker pins itself to (--cpu), if any. */
   cpu?: number;
 }
