@@ -281,8 +281,20 @@ describe('UDP usage errors', () => {
     [['--udp', '--framing', 'sockperf', '--size', '65508'], /^client: error: option --size: 65508 bytes do not fit in one UDP datagram/],
     [['--udp', '--unix', '/tmp/x.sock', '--mode', 'echo'], /^client: error: options --udp and --unix: give one, not both/],
   ]);
-  usageErrorTests('benchmark', [
-    [['--udp', '--framing', 'line'], /^benchmark: error: option --udp needs --mode echo with --framing line/],
-    [['--udp', '--framing', 'sockperf', '--spawn-server'], /^benchmark: error: options --udp and --spawn-server/],
-  ]);
+  usageErrorTests('benchmark', [[['--udp', '--framing', 'line'], /^benchmark: error: option --udp needs --mode echo with --framing line/]]);
+});
+
+describe('UDP with a spawned server', () => {
+  it('benchmark --spawn-server --udp measures our own UDP server, and the server answered every message', async () => {
+    const r = await runBin('benchmark', ['--spawn-server', '--udp', '--framing', 'sockperf', '-c', '2', '-P', '2', '-d', '0.5', '-w', '0.2', '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const j = json(r);
+    assert.equal(j.transport, 'udp');
+    assert.match(j.address, /^udp:\/\/127\.0\.0\.1:\d+$/);
+    const s = j.scenarios[0];
+    assert.deepEqual([s.wrong, s.lost, s.late], [0, 0, 0]);
+    assert.ok(s.messages > 0);
+    // The spawned server's own summary: it answered at least every reply the load recorded.
+    assert.ok(j.server.messages >= s.messages, `server ${j.server.messages}, load ${s.messages}`);
+  });
 });
