@@ -12,9 +12,9 @@ import { IO_PATHS, startServer } from './helpers.js';
 const have = spawnSync('sockperf', ['--version'], { encoding: 'utf8' });
 const skip = have.error !== undefined ? 'sockperf is not installed (apt-get install sockperf)' : false;
 
-/** Run sockperf `mode` against UDP `port` for 2 s; its output without colours. */
+/** Run sockperf `mode` against UDP `port` for 1 s; its output without colours. */
 function sockperf(mode: string, port: number): string {
-  const r = spawnSync('sockperf', [mode, '-i', '127.0.0.1', '-p', String(port), '-t', '2', '--msg-size', '64'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('sockperf', [mode, '-i', '127.0.0.1', '-p', String(port), '-t', '1', '--msg-size', '64'], { encoding: 'utf8', timeout: 60_000 });
   return `${r.stdout}${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
 }
 
