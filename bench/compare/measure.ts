@@ -193,7 +193,8 @@ async function realtimeRound(st: Settings, log: (s: string) => void, sample: Sam
 /**
  * GC in the server (its summary: start-up included) and in the client (its
  * measured phase) over `s.gcTrips` round trips after a warm-up of
- * `s.warmup`, fixed and echo, TCP and Unix socket, split placement, in
+ * `s.warmup`, fixed and echo, TCP and Unix socket, and echo over UDP on both
+ * of the server's paths (GC_CASES), split placement, in
  * `s.rounds` rounds: events and pause scaled to 1 000 000 round trips, the
  * median and each round.
  */
@@ -211,32 +212,32 @@ async function garbage(s: Settings): Promise<Row[]> {
     row.garbageRounds.push({ events: g.events * scale, pauseMs: ms(g.pauseMs), quiet: g.quiet * scale, quietPauseMs: ms(g.quietPauseMs) });
   };
   for (let round = 1; round <= s.rounds; round++) {
-    for (const mode of ['fixed', 'echo'] as const) {
-      for (const transport of ['tcp', 'unix'] as const) {
-        const dir = mkdtempSync(join(tmpdir(), 'respuesta-compare-'));
-        const sock = join(dir, 's.sock');
-        const server = await ourServer(P.server, ['--mode', mode, ...(transport === 'unix' ? ['--unix', sock] : [])]);
-        const target = transport === 'unix' ? ['--unix', sock, '--mode', mode] : ['--port', String(server.port), '--mode', mode];
-        log(`garbage: round ${round}/${s.rounds}, ${s.gcTrips} round trips, ${mode} mode, ${transport}`);
-        const j = await ourClient(P.client, target, [], s.gcTrips, s.warmup);
-        const { summary } = await server.stop();
-        rmSync(dir, { recursive: true, force: true });
-        const sg = (summary as { gc?: { count: number; pauseMs: number; quiet?: number; quietPauseMs?: number } } | undefined)?.gc;
-        if (sg === undefined) throw new Error('the server printed no summary');
-        const label = `${mode}, ${transport === 'tcp' ? 'TCP' : 'Unix socket'}`;
-        add(`gc-server-${mode}-${transport}`, `server GC per 1M round trips (${label}; start-up included)`, {
-          events: sg.count,
-          pauseMs: sg.pauseMs,
-          quiet: sg.quiet ?? 0,
-          quietPauseMs: sg.quietPauseMs ?? 0,
-        });
-        add(`gc-client-${mode}-${transport}`, `client GC per 1M round trips (${label}; measured phase)`, {
-          events: j.gc.count,
-          pauseMs: j.gc.pauseMs,
-          quiet: j.gc.quiet ?? 0,
-          quietPauseMs: j.gc.quietPauseMs ?? 0,
-        });
-      }
+    for (const [mode, transport] of GC_CASES) {
+      const dir = mkdtempSync(join(tmpdir(), 'respuesta-compare-'));
+      const sock = join(dir, 's.sock');
+      const up = await freePort();
+      const listen = { tcp: [], unix: ['--unix', sock], udp: ['--udp', `127.0.0.1:${up}`], 'udp-dgram': ['--udp', `127.0.0.1:${up}`, '--io', 'sockets'] }[transport];
+      const server = await ourServer(P.server, ['--mode', mode, ...listen]);
+      const at = { tcp: ['--port', String(server.port)], unix: ['--unix', sock], udp: ['--udp', '--port', String(up)], 'udp-dgram': ['--udp', '--port', String(up)] }[transport];
+      log(`garbage: round ${round}/${s.rounds}, ${s.gcTrips} round trips, ${mode} mode, ${transport}`);
+      const j = await ourClient(P.client, [...at, '--mode', mode], [], s.gcTrips, s.warmup);
+      const { summary } = await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+      const sg = (summary as { gc?: { count: number; pauseMs: number; quiet?: number; quietPauseMs?: number } } | undefined)?.gc;
+      if (sg === undefined) throw new Error('the server printed no summary');
+      const label = `${mode}, ${{ tcp: 'TCP', unix: 'Unix socket', udp: 'UDP', 'udp-dgram': 'UDP, server on dgram (--io sockets)' }[transport]}`;
+      add(`gc-server-${mode}-${transport}`, `server GC per 1M round trips (${label}; start-up included)`, {
+        events: sg.count,
+        pauseMs: sg.pauseMs,
+        quiet: sg.quiet ?? 0,
+        quietPauseMs: sg.quietPauseMs ?? 0,
+      });
+      add(`gc-client-${mode}-${transport}`, `client GC per 1M round trips (${label}; measured phase)`, {
+        events: j.gc.count,
+        pauseMs: j.gc.pauseMs,
+        quiet: j.gc.quiet ?? 0,
+        quietPauseMs: j.gc.quietPauseMs ?? 0,
+      });
     }
   }
   return [...rows.values()].map((r) => {
@@ -244,6 +245,20 @@ async function garbage(s: Settings): Promise<Row[]> {
     return { ...r, garbage: { events: pick('events'), pauseMs: pick('pauseMs'), quiet: pick('quiet'), quietPauseMs: pick('quietPauseMs') }, value: pick('events'), unit: 'GCs' };
   });
 }
+
+/**
+ * The GC rows' servers and clients: fixed and echo over TCP and a Unix
+ * socket; over UDP echo only (our client refuses fixed replies over UDP:
+ * they carry no sequence number), on the bare UDP handle and on dgram.
+ */
+const GC_CASES: ReadonlyArray<['fixed' | 'echo', 'tcp' | 'unix' | 'udp' | 'udp-dgram']> = [
+  ['fixed', 'tcp'],
+  ['fixed', 'unix'],
+  ['echo', 'tcp'],
+  ['echo', 'unix'],
+  ['echo', 'udp'],
+  ['echo', 'udp-dgram'],
+];
 
 /** RSS the server adds for `s.idleConnections` idle connections. */
 async function idleMemory(s: Settings): Promise<Row> {
