@@ -50,7 +50,7 @@ Sections (they always run in this order):
   gc          GC events per round trip in our server and our client, fixed and echo modes
   memory      server RSS added by 10 000 idle connections
   throughput  redis-benchmark and bin/benchmark (RESP PING), each against redis-server and our server --framing resp
-  sizes       latency against message size (64 B to 64 KiB), sockperf's and ours, TCP, Unix socket and UDP; split, in rounds
+  sizes       latency against message size (64 B to 65 507 B), sockperf's and ours, TCP, Unix socket and UDP; split, in rounds
 
 Examples:
   $ bench/compare.sh                                  # everything, about 12 minutes; installs sockperf and redis if missing

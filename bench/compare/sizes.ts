@@ -13,10 +13,12 @@ import { median, waitForPort, waitForUdp } from '../lib.js';
 import type { Latency, Row } from './rows.js';
 import { type Proto, bin, freePort, ourServer, run, sockperfClient, sockperfServer, stop } from './tools.js';
 
-/** Bytes per message, header included. */
-export const SIZES = [64, 1024, 16 * 1024, 64 * 1024] as const;
-/** The largest UDP payload over IPv4 (65 535 less the IP and UDP headers): UDP's last point is this, not 64 KiB. */
-export const UDP_MAX = 65_507;
+/**
+ * Bytes per message, header included. The last is 64 KiB less 29 bytes:
+ * the largest UDP payload over IPv4 (65 535 less the IP and UDP headers),
+ * and the largest message sockperf sends over TCP too.
+ */
+export const SIZES = [64, 1024, 16 * 1024, 65_507] as const;
 
 export interface SizeSettings {
   rounds: number;
@@ -36,7 +38,7 @@ async function ourLatencyAt(target: string[], size: number, st: SizeSettings): P
   return { p50: l.p50, p99: l.p99, p99_9: l.p99_9, p99_99: l.p99_99, max: l.max };
 }
 
-/** Every size row, `st.rounds` rounds; ids `size-<proto>-<who>-<size>`, the size of SIZES (UDP's 64 KiB point sends UDP_MAX bytes, and says so). */
+/** Every size row, `st.rounds` rounds; ids `size-<proto>-<who>-<bytes>`. */
 export async function sizes(st: SizeSettings): Promise<Row[]> {
   const rows = new Map<string, Row & { rounds: Latency[] }>();
   const sample = (id: string, what: string, size: number, l: Latency) => {
@@ -60,17 +62,15 @@ export async function sizes(st: SizeSettings): Promise<Row[]> {
 
 /** The rows of one size over one protocol (TCP rows also measure our pair over a Unix socket). */
 async function sizeRound(st: SizeSettings, proto: Proto, size: number, round: number, sample: (id: string, what: string, size: number, l: Latency) => void): Promise<void> {
-  const wire = proto === 'udp' ? Math.min(size, UDP_MAX) : size;
-  const at = `round ${round}/${st.rounds}, ${wire} B`;
-  // One label for every size of a row; UDP's says what its 64 KiB point sends.
-  const P = proto === 'tcp' ? 'TCP' : `UDP; ${UDP_MAX} B at 64 KiB`;
+  const at = `round ${round}/${st.rounds}, ${size} B`;
+  const P = proto === 'tcp' ? 'TCP' : 'UDP';
   const wait = (port: number) => (proto === 'tcp' ? waitForPort(port) : waitForUdp(port));
   const sp = await freePort();
   const ref = sockperfServer(S, sp, 'recvfrom', false, proto);
   try {
     await wait(sp);
     log(`${at}: ${P}, sockperf pair`);
-    sample(`size-${proto}-c-pair-${size}`, `sockperf client -> sockperf server (${P})`, size, await sockperfClient(C, sp, st.seconds, 'recvfrom', false, proto, wire));
+    sample(`size-${proto}-c-pair-${size}`, `sockperf client -> sockperf server (${P})`, size, await sockperfClient(C, sp, st.seconds, 'recvfrom', false, proto, size));
   } finally {
     await stop(ref);
   }
@@ -83,9 +83,9 @@ async function sizeRound(st: SizeSettings, proto: Proto, size: number, round: nu
     const port = proto === 'tcp' ? s.port : up;
     await wait(port);
     log(`${at}: ${P}, sockperf client -> our server`);
-    sample(`size-${proto}-our-server-${size}`, `sockperf client -> our server (${P})`, size, await sockperfClient(C, port, st.seconds, 'recvfrom', false, proto, wire));
+    sample(`size-${proto}-our-server-${size}`, `sockperf client -> our server (${P})`, size, await sockperfClient(C, port, st.seconds, 'recvfrom', false, proto, size));
     log(`${at}: ${P}, our pair`);
-    sample(`size-${proto}-our-pair-${size}`, `our client -> our server (${P})`, size, await ourLatencyAt([...(proto === 'udp' ? ['--udp'] : []), '--port', String(port)], wire, st));
+    sample(`size-${proto}-our-pair-${size}`, `our client -> our server (${P})`, size, await ourLatencyAt([...(proto === 'udp' ? ['--udp'] : []), '--port', String(port)], size, st));
     if (proto === 'tcp') {
       log(`${at}: Unix socket, our pair`);
       sample(`size-unix-our-pair-${size}`, 'our client -> our server (Unix socket)', size, await ourLatencyAt(['--unix', sock], size, st));
