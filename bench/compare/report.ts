@@ -20,7 +20,7 @@ const spread = (r: Row, k: keyof Garbage, d: number) => {
 export function header(c: Comparison, cpuModel: string): string {
   const lines = [
     `compare: ${c.started}, ${c.cpus} CPUs (${cpuModel}), node ${c.node}${c.quick ? ', --quick' : ''}${c.sections === undefined ? '' : `, --only ${c.sections.join(',')}`}`,
-    'placement: same = everything on CPU 0; split = servers on CPU 0, clients on CPU 1. Latency: full round trip, 64 B, microseconds.',
+    'placement: same = everything on CPU 0; split = servers on CPU 0, clients on CPU 1. Latency: full round trip, microseconds, 64 B messages (the sizes table: each size, header included).',
   ];
   if ((c.sections ?? SECTIONS).includes('latency')) {
     lines.push(`Latency rows: the median over ${c.rounds} interleaved round${c.rounds === 1 ? '' : 's'} of each percentile, and the range of p50, p99.99 and max over the rounds.`);
