@@ -38,7 +38,7 @@ function defaultJsonFile(): string {
 export function parseCompareOptions(argv: string[]): CompareOptions {
   const program = new Command(NAME)
     .description('Side by side with the C references: sockperf for latency, redis for throughput; prints the figures and the ratios against the targets, and writes both as JSON.')
-    .option('--quick', 'one round and shorter runs: a rough pass in about 2 minutes instead of 12', false)
+    .option('--quick', 'one round and shorter runs: a rough pass in about 5 minutes instead of 30', false)
     .option('--rounds <n>', 'interleaved rounds of the latency, gc and sizes sections (default 3, 1 with --quick)', parseInteger(1))
     .option('--only <sections>', `measure only these, comma-separated: ${SECTIONS.join(', ')} (default: all)`, parseSections)
     .option('--json <file>', 'write the figures and ratios here (default: results/compare-<time>.json)')
@@ -53,7 +53,7 @@ Sections (they always run in this order):
   sizes       latency against message size (64 B to 65 507 B), sockperf's and ours, TCP, Unix socket and UDP; split, in rounds
 
 Examples:
-  $ bench/compare.sh                                  # everything, about 12 minutes; installs sockperf and redis if missing
+  $ bench/compare.sh                                  # everything, about 30 minutes; installs sockperf and redis if missing
   $ bench/compare.sh --quick                          # one round, shorter runs
   $ bench/compare.sh --only latency --rounds 5        # the latency rows alone, before and after a change
   $ node --import tsx bench/compare.ts --only gc,memory --json /tmp/gc.json`,
