@@ -92,7 +92,11 @@ export function serverCommand(name: string, stdout: OutStream): Command {
           .choices(DISTRIBUTIONS)
           .default('auto'),
       )
-      .option('--busy-poll', 'never let the event loop sleep while a connection is open (TCP, Unix socket; --udp has no connections and is not busy-polled): lower latency across CPUs, one CPU burnt', false)
+      .option(
+        '--busy-poll',
+        'never let the event loop sleep while a connection is open (TCP, Unix socket; --udp has no connections and is not busy-polled): lower latency across CPUs, one CPU burnt',
+        false,
+      )
       .option('--rt-priority <n>', 'run every thread under SCHED_FIFO at this priority, 1-99 (chrt; needs root or CAP_SYS_NICE): served before normal processes on its CPU', parseRtPriority)
       .addOption(ioOption('handles: bare accepted handles, one shared read buffer, direct writes (Node internals; used when this Node has them); sockets: net.Socket only'))
       .option('--admin <[host:]port>', 'serve /metrics (Prometheus), /livez, /readyz and a live dashboard over HTTP here (host: 127.0.0.1 unless given; docs/OPERATIONS.md)', parseAdminAddress)
