@@ -218,6 +218,26 @@ describe('UDP beside TCP and a Unix socket', () => {
   });
 });
 
+describe('UDP in a drain (--drain-ms)', () => {
+  it('after SIGTERM it goes on answering while datagrams come, and stops once they have not for a second', async (t) => {
+    const server = await startServer(['--udp', '0', '--mode', 'echo', '--drain-ms', '20000']);
+    const peer = await udpPeer(t);
+    const port = server.udp!.port;
+    assert.deepEqual(await peer.ask(port, length('before')), length('before'));
+    server.proc.kill('SIGTERM');
+    await server.waitFor('shutdown'); // the stop is under way
+    // Without a UDP drain the socket closes within a few turns of the loop and these go unanswered.
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      assert.deepEqual(await peer.ask(port, length(`during ${i}`)), length(`during ${i}`));
+    }
+    // The peer leaves: the drain ends long before its 20 s, and the stop goes on.
+    const { code, summary } = await server.stop('SIGTERM');
+    assert.equal(code, 0);
+    assert.equal(summary?.messages, 6);
+  });
+});
+
 describe('UDP with --workers', () => {
   const distributions = [
     { name: 'reuseport', skip: reusePortAvailable() ? false : `reuseport needs Linux and Node 22.12+ or 23.1+; this is Node ${process.versions.node}` },

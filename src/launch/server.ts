@@ -34,7 +34,7 @@ export interface ServerProcess {
   pid: number;
   /** Every endpoint the `ready` event listed. */
   endpoints: Endpoint[];
-  /** The TCP endpoint when there is one, else the Unix socket (a server on UDP alone has neither: reading it throws). */
+  /** The TCP endpoint when there is one, else the Unix socket, else the UDP one. */
   target: Target;
   /** The TCP port, when the server listens on TCP. */
   port?: number;

@@ -74,7 +74,7 @@ export function serverCommand(name: string, stdout: OutStream): Command {
       .option('--grace-ms <ms>', 'on SIGINT/SIGTERM, how long to wait for connections to close', parseInteger(0, 3_600_000), 2000)
       .option(
         '--drain-ms <ms>',
-        'on SIGINT/SIGTERM, first go on answering open connections this long, or until their peers close them all (behind a load balancer: /readyz says 503 meanwhile)',
+        'on SIGINT/SIGTERM, first go on answering open connections this long, or until their peers close them all (--udp: until no datagram has come for 1 s; behind a load balancer: /readyz says 503 meanwhile)',
         parseInteger(0, 3_600_000),
         0,
       )

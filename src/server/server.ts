@@ -218,8 +218,9 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner, Ud
 
   /**
    * Graceful stop: stop accepting; with `drainMs`, go on answering the open
-   * connections until their peers have closed them all or `drainMs` has
-   * passed (`drained` is then set); give reads already queued in the kernel
+   * connections until their peers have closed them all (and UDP until no
+   * datagram has come for a second: udp.ts) or `drainMs` has passed
+   * (`drained` is then set); give reads already queued in the kernel
    * one more turn of the event loop to be read and answered; then end every
    * connection, which flushes its replies. Connections that have not closed
    * after `graceMs` are destroyed and counted. Idempotent.
@@ -237,6 +238,7 @@ export class ResponderServer extends EventEmitter implements ConnectionOwner, Ud
       const began = Date.now();
       const open = this.live.size;
       await this.whenIdleOr(drainMs);
+      await this.udp?.quiet(began + drainMs);
       this.drained = { ms: Date.now() - began, open, left: this.live.size };
     }
     const udpClosed = this.udp?.close(this.options.graceMs);

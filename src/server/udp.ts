@@ -142,6 +142,21 @@ export class UdpResponder implements DatagramEvents {
   }
 
   /**
+   * The drain (--drain-ms) of a side with no connections to wait for: go on
+   * answering until its peers have left, taken to be when no datagram has
+   * come for UDP_QUIET_MS, or until `deadline` (ms since the epoch).
+   */
+  async quiet(deadline: number): Promise<void> {
+    for (;;) {
+      const seen = this.stats.datagrams;
+      const wait = Math.min(UDP_QUIET_MS, deadline - Date.now());
+      if (wait <= 0) return;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      if (this.stats.datagrams === seen) return;
+    }
+  }
+
+  /**
    * Answer what the kernel has already received: turn the event loop until
    * a turn reads no datagram (libuv reads at most 32 per turn), and the
    * replies handed over have left; up to `graceMs`. Then close the socket.
@@ -160,6 +175,8 @@ export class UdpResponder implements DatagramEvents {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** In a drain, this long without a datagram means the UDP peers have left. */
+export const UDP_QUIET_MS = 1000;
 
 /** The warning of a UDP address beyond loopback (as the admin port's), or null on loopback. */
 export function exposedUdpWarning(at: { host: string; port: number }): string | null {
