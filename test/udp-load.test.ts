@@ -281,7 +281,10 @@ describe('UDP usage errors', () => {
     [['--udp', '--framing', 'sockperf', '--size', '65508'], /^client: error: option --size: 65508 bytes do not fit in one UDP datagram/],
     [['--udp', '--unix', '/tmp/x.sock', '--mode', 'echo'], /^client: error: options --udp and --unix: give one, not both/],
   ]);
-  usageErrorTests('benchmark', [[['--udp', '--framing', 'line'], /^benchmark: error: option --udp needs --mode echo with --framing line/]]);
+  usageErrorTests('benchmark', [
+    [['--udp', '--framing', 'line'], /^benchmark: error: option --udp needs --mode echo with --framing line/],
+    [['--udp', '--framing', 'sockperf', '-c', '100', '-P', '256', '--size', '65000'], /^benchmark: error: option --udp: connections x pipeline x datagram bytes comes to 1587 MiB/],
+  ]);
 });
 
 describe('UDP with a spawned server', () => {

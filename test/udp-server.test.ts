@@ -14,6 +14,7 @@ import { describe, it } from 'node:test';
 import { http, sample, waitForSample } from './admin-helpers.js';
 import { BIN, IO_PATHS, onTeardown, rawConnect, readBytes, startServer, tempDir, usageErrorTests, waitUntil, withDeadline } from './helpers.js';
 import { udpPeer } from './udp-helpers.js';
+import { Datagram, datagramVerdict } from '../src/protocol/datagram.js';
 import { codecs } from '../src/protocol/index.js';
 import { FLAG_CLIENT, FLAG_PONG, sockperfMessage } from '../src/protocol/sockperf.js';
 import { ResponderServer } from '../src/server/server.js';
@@ -258,4 +259,43 @@ describe('UDP with --workers', () => {
       assert.equal((summary?.workers as unknown[] | undefined)?.length, 2);
     });
   }
+});
+
+describe('one frame per datagram: the verdict of each framing (src/protocol/datagram.ts)', () => {
+  const verdict = (framing: string, bytes: Buffer, maxFrame = 16) => datagramVerdict(framing, bytes, bytes.length, maxFrame);
+  const sockperf = (total: number, size = total) => {
+    const m = Buffer.alloc(size);
+    m.writeUInt16BE(FLAG_CLIENT | FLAG_PONG, 8);
+    m.writeUInt32BE(total, 10);
+    return m;
+  };
+
+  it('length: exactly one frame within the limit', () => {
+    assert.equal(verdict('length', length('hola')), Datagram.OK);
+    assert.equal(verdict('length', length('x'.repeat(17))), Datagram.TOO_LARGE);
+    assert.equal(verdict('length', Buffer.from([0, 0, 0])), Datagram.MALFORMED);
+    assert.equal(verdict('length', length('hola').subarray(0, 6)), Datagram.MALFORMED);
+    assert.equal(verdict('length', Buffer.concat([length('a'), length('b')])), Datagram.SEVERAL_FRAMES);
+  });
+
+  it('line: one line with or without its newline, the limit on the bytes before it', () => {
+    assert.equal(verdict('line', Buffer.from('hola\n')), Datagram.OK);
+    assert.equal(verdict('line', Buffer.from('hola')), Datagram.OK);
+    assert.equal(verdict('line', Buffer.from(`${'x'.repeat(16)}\n`)), Datagram.OK);
+    assert.equal(verdict('line', Buffer.from('x'.repeat(17))), Datagram.TOO_LARGE);
+    assert.equal(verdict('line', Buffer.from(`${'x'.repeat(17)}\n`)), Datagram.TOO_LARGE);
+    assert.equal(verdict('line', Buffer.from('a\nb')), Datagram.SEVERAL_FRAMES);
+    assert.equal(verdict('line', Buffer.from('a\nb\n')), Datagram.SEVERAL_FRAMES);
+    assert.equal(verdict('line', Buffer.alloc(0)), Datagram.MALFORMED);
+  });
+
+  it("sockperf: one message whose length field is the datagram's size", () => {
+    assert.equal(verdict('sockperf', sockperf(14)), Datagram.OK);
+    assert.equal(verdict('sockperf', sockperf(16), 64), Datagram.OK);
+    assert.equal(verdict('sockperf', Buffer.alloc(13)), Datagram.MALFORMED);
+    assert.equal(verdict('sockperf', sockperf(10, 14)), Datagram.MALFORMED);
+    assert.equal(verdict('sockperf', sockperf(20, 16), 64), Datagram.MALFORMED);
+    assert.equal(verdict('sockperf', sockperf(14, 20)), Datagram.SEVERAL_FRAMES);
+    assert.equal(verdict('sockperf', sockperf(20)), Datagram.TOO_LARGE);
+  });
 });

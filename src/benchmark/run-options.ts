@@ -11,6 +11,7 @@ import { type OutputOptions, addOutputOptions } from '../cli/output.js';
 import { type ProgramIo, UsageError } from '../cli/program.js';
 import { type RequestOptions, addRequestOptions, requestOptionsProblem, respDefaultSize } from '../cli/request-options.js';
 import { type IoPath, chooseIo, ioPath } from '../io/binding.js';
+import { datagramBytes } from '../protocol/datagram.js';
 import { DEFAULT_INTERVAL_S } from '../stats/intervals.js';
 import { COMMAND_LIST, misplacedCommand } from './commands.js';
 import { parseSlo, presetScenarios, scenarioMatrix } from './options.js';
@@ -144,8 +145,19 @@ export function planOf(name: string, argv: string[], io: ProgramIo): Plan | numb
     o.preset !== undefined
       ? presetScenarios(o.preset, o.size, given('warmup') ? o.warmup : undefined, given('duration') ? o.duration : undefined)
       : scenarioMatrix(o.connections, o.pipeline, o.rate ?? [null], o.size, o.warmup, o.duration);
+  if (o.udp) {
+    // Each datagram in flight keeps its own bytes (a send may be queued), where a stream's requests share tables.
+    const most = Math.max(...scenarios.map((s) => s.connections * s.pipeline * datagramBytes(o.framing, s.size)));
+    if (most > UDP_IN_FLIGHT_BYTES)
+      throw new UsageError(
+        `option --udp: connections x pipeline x datagram bytes comes to ${Math.ceil(most / 1048576)} MiB in one scenario, more than ${UDP_IN_FLIGHT_BYTES / 1048576} MiB; fewer connections, a shorter pipeline or smaller messages`,
+      );
+  }
   return { o, scenarios, slo: o.slo ?? [], given };
 }
+
+/** The most bytes of UDP requests one scenario keeps in flight (every connection's pipeline of datagrams). */
+const UDP_IN_FLIGHT_BYTES = 256 * 1024 * 1024;
 
 /**
  * Why the plan will lose replies against the server named, or null.
