@@ -182,6 +182,8 @@ describe('the client over UDP', () => {
     const r = await runBin('client', ['--udp', '--port', String(port), '--mode', 'echo', '--count', '10', '--timeout-ms', '60000', '--json']);
     assert.equal(r.code, 1);
     assert.match(json(r).error, /ECONNREFUSED/);
+    // The hint starts a UDP server there, as a refused TCP connection's does a TCP one.
+    assert.equal(json(r).hint, `nothing listens there: start a server (bin/server --udp ${port} --mode echo)`);
   });
 });
 

@@ -47,7 +47,14 @@ function errnoOf(err: unknown): string | undefined {
 export function connectHint(err: unknown, target: Target, o: ReplyOptions, spawnOption: boolean): string | null {
   const code = errnoOf(err);
   if (code === undefined || !NOTHING_LISTENS.has(code)) return null;
-  const args = target.transport === 'unix' ? ['--unix', target.path] : target.host === '127.0.0.1' ? ['--port', String(target.port)] : ['--host', target.host, '--port', String(target.port)];
+  const args =
+    target.transport === 'unix'
+      ? ['--unix', target.path]
+      : target.transport === 'udp'
+        ? ['--udp', target.host === '127.0.0.1' ? String(target.port) : `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`]
+        : target.host === '127.0.0.1'
+          ? ['--port', String(target.port)]
+          : ['--host', target.host, '--port', String(target.port)];
   if (o.framing !== 'length') args.push('--framing', o.framing);
   const ownReplies = o.framing === 'sockperf' || o.framing === 'resp';
   if (!ownReplies && o.mode !== 'fixed') args.push('--mode', o.mode);

@@ -30,6 +30,7 @@ import type { DatagramExchange } from '../protocol/datagram.js';
 import { framingHint } from '../protocol/errors.js';
 import { type Decoder, codecs } from '../protocol/index.js';
 import { nowNs } from '../stats/clock.js';
+import { connectHint } from '../cli/hints.js';
 import { LoadConnection } from './connection.js';
 import type { RequestWriter } from './requests.js';
 import { spinning } from './spin.js';
@@ -107,7 +108,11 @@ export class UdpConnection extends LoadConnection {
     socket.on('error', this.onError);
   }
 
-  private readonly onError = (err: Error): void => this.fail('lost', err.message);
+  private readonly onError = (err: Error): void => {
+    // Nothing listens: the kernel's "port unreachable" comes back as ECONNREFUSED on the connected socket.
+    this.load.counts.framingHint ??= connectHint(err, this.load.spec.target, this.load.spec, false);
+    this.fail('lost', err.message);
+  };
 
   /** One datagram: decode it, then top up what is in flight, as a stream read does. */
   private readonly onDatagram = (msg: Buffer): void => {
