@@ -95,6 +95,30 @@ describe('RESP with Redis tools', { skip }, () => {
     }
   });
 
+  it('a count line too long for a number: "invalid length" once its CR LF has come, from redis-server and ours alike', async (t) => {
+    const server = await startServer(['--port', '0', '--framing', 'resp']);
+    const redis = await redisServer(t);
+    const digits = '1'.repeat(70);
+    try {
+      for (const port of [redis, server.port!]) {
+        const answers: string[] = [];
+        for (const wire of [`*${digits}\r\n`, `*1\r\n$${digits}\r\n`, `*1\r\nX${digits}\r\n`]) {
+          const s = await rawConnect(t, { port });
+          const reply = readBytes(s, 1 << 20);
+          s.write(wire);
+          answers.push((await reply).toString());
+        }
+        assert.deepEqual(
+          answers,
+          ['invalid multibulk length', 'invalid bulk length', "expected '$', got 'X'"].map((m) => `-ERR Protocol error: ${m}\r\n`),
+          `port ${port}`,
+        );
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('our client and benchmark measure redis-server and our server alike: PING and ECHO, every reply right', async (t) => {
     const server = await startServer(['--port', '0', '--framing', 'resp']);
     const redis = await redisServer(t);

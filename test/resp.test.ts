@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { codecs, ErrorCodes, type ProtocolError } from '../src/protocol/index.js';
 import { RespCommandDecoder } from '../src/protocol/resp.js';
 import { Exchange } from '../src/protocol/exchange.js';
+import { usageErrorTests } from './helpers.js';
 import type { ConnectionOwner } from '../src/server/connection.js';
 import { RespConnection } from '../src/server/resp-connection.js';
 import type { Transport } from '../src/io/transport.js';
@@ -97,6 +98,77 @@ describe('RESP commands', () => {
     assert.equal(decode(b(`*1\r\n$${'1'.repeat(65)}`), [], max).err?.code, ErrorCodes.RESP_BULK_COUNT_TOO_BIG);
   });
 
+  it('a count line whose CR LF has come but too long for a number: an invalid length, as Redis 7; "too big" only while its end has not come', () => {
+    const digits = '1'.repeat(70);
+    const cases: Array<[string, string, string, string]> = [
+      [`*${digits}\r\n`, ErrorCodes.RESP_MULTIBULK_LENGTH, 'invalid multibulk length', ErrorCodes.RESP_MULTIBULK_COUNT_TOO_BIG],
+      [`*1\r\n$${digits}\r\n`, ErrorCodes.RESP_BULK_LENGTH, 'invalid bulk length', ErrorCodes.RESP_BULK_COUNT_TOO_BIG],
+      [`*1\r\nX${digits}\r\n`, ErrorCodes.RESP_EXPECTED_BULK, "expected '$', got 'X'", ErrorCodes.RESP_BULK_COUNT_TOO_BIG],
+    ];
+    for (const [text, code, message, tooBig] of cases) {
+      const w = b(text);
+      const lineStart = text.lastIndexOf('\n', text.length - 2) + 1;
+      const line = w.length - 2 - lineStart; // the count line's bytes before its CR
+      for (let cut = 0; cut <= w.length; cut++) {
+        const { err, buffered } = decode(w, [cut]);
+        // Cut after more than 64 bytes of the line and before its CR: its end has not come.
+        const early = cut - lineStart > 64 && cut - lineStart <= line;
+        assert.equal(err?.code, early ? tooBig : code, `${JSON.stringify(text)} cut at ${cut}`);
+        if (!early) assert.equal(err?.message, `Protocol error: ${message}`);
+        assert.ok(buffered <= lineStart + 66, `held ${buffered} bytes`);
+      }
+      assert.equal(
+        decode(
+          w,
+          Array.from({ length: w.length }, (_, i) => i),
+        ).err?.code,
+        tooBig,
+        'byte by byte',
+      );
+    }
+  });
+
+  it("stale quotes past the line's end change nothing: the line is split where it lies, the scratch buffer untouched", () => {
+    const buf = Buffer.alloc(64 * 1024, 0x22); // a reused read buffer: "" after the line
+    buf.write('PING a\r\n', 'latin1');
+    const seen: string[] = [];
+    const d: RespCommandDecoder = new RespCommandDecoder({ onMessage: () => seen.push(`${d.argc} ${d.argBuf === buf}`) }, 1024);
+    assert.equal(d.push(buf, 0, 8), null);
+    assert.deepEqual(seen, ['2 true']);
+    assert.equal(d.scratch.length, 0);
+  });
+
+  it('an inline command in a 64 KiB read buffer: every search stops at its line, none runs on through the stale bytes', () => {
+    const buf = Buffer.alloc(64 * 1024);
+    buf.write('PING\r\nPING\r\n', 'latin1');
+    let examined = 0;
+    const indexOf = buf.indexOf.bind(buf);
+    // Bytes each search looks at: up to the byte it finds, or to the buffer's end.
+    buf.indexOf = ((value: number, from: number) => {
+      const i = indexOf(value, from);
+      examined += (i < 0 ? buf.length : i + 1) - from;
+      return i;
+    }) as Buffer['indexOf'];
+    let commands = 0;
+    const d = new RespCommandDecoder({ onMessage: () => commands++ }, 1024);
+    assert.equal(d.push(buf, 0, 12), null);
+    assert.equal(commands, 2);
+    assert.ok(examined <= 12, `searched ${examined} bytes for two 6-byte lines`);
+  });
+
+  it('a quoted inline command over 64 KiB: its scratch buffer is released after it; a small one keeps its own', () => {
+    const arg = 'a'.repeat(70_000);
+    let got = '';
+    const d: RespCommandDecoder = new RespCommandDecoder({ onMessage: () => (got = d.argBuf.toString('latin1', d.argStart[1], d.argEnd[1])) }, 100_000);
+    assert.equal(d.push(b(`ECHO "${arg}"\r\n`), 0, arg.length + 9), null);
+    assert.equal(got, arg);
+    assert.equal(d.scratch.length, 0);
+    assert.equal(d.argBuf.length, 0, 'nor is it held as the last arguments');
+    assert.equal(d.push(b('ECHO "hi"\r\n'), 0, 11), null);
+    assert.equal(got, 'hi');
+    assert.ok(d.scratch.length > 0 && d.scratch.length <= 64 * 1024, `scratch of ${d.scratch.length} bytes`);
+  });
+
   it('a command past max-frame plus 1 KiB of headers fails before its payload is held', () => {
     // Three arguments of max-frame bytes each: the third header takes the command past 600 + 1024.
     const arg = `$600\r\n${'a'.repeat(600)}\r\n`;
@@ -105,6 +177,11 @@ describe('RESP commands', () => {
     assert.equal(err?.code, ErrorCodes.RESP_COMMAND_TOO_LARGE);
     assert.ok(buffered <= 1250, `held ${buffered}`);
   });
+});
+
+describe('RESP is refused over UDP: one line, exit 2', () => {
+  usageErrorTests('server', [[['--framing', 'resp', '--udp', '0'], /^server: error: option --udp: --framing resp does not work one datagram at a time/]]);
+  usageErrorTests('client', [[['--udp', '--framing', 'resp'], /^client: error: option --udp cannot be used with --framing resp: RESP runs over a stream/]]);
 });
 
 describe('RESP replies (the client side)', () => {

@@ -24,7 +24,7 @@ export interface Decoder {
 
 const EMPTY = Buffer.alloc(0);
 /** Partial-frame buffers above this size are released once the frame completes. */
-const KEEP_BYTES = 64 * 1024;
+export const KEEP_BYTES = 64 * 1024;
 
 /**
  * Holds the bytes of one message that straddles reads. Messages that arrive

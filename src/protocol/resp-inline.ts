@@ -3,7 +3,8 @@
  * splits them: blanks between words, double quotes with C escapes
  * (`"a\nb"`, `"\x41"`), single quotes with `\'`. A line without quotes, the
  * common case, is split where it lies; a quoted one is unescaped into the
- * decoder's scratch buffer, grown to the longest such line and kept.
+ * decoder's scratch buffer, grown to the line's length and kept for the
+ * next one unless it grew past 64 KiB (resp.ts releases it then).
  */
 
 /** Where the words go: the command decoder's fields (resp.ts). */
@@ -31,9 +32,6 @@ function endsWord(c: number): boolean {
 
 /** Split the line `buf[start, end)` into `into`; false when its quotes do not balance. */
 export function splitInline(into: InlineArgs, buf: Buffer, start: number, end: number): boolean {
-  const dq = buf.indexOf(DQ, start);
-  const sq = buf.indexOf(SQ, start);
-  if ((dq >= 0 && dq < end) || (sq >= 0 && sq < end)) return splitQuoted(into, buf, start, end);
   const kept = into.argStart.length;
   let argc = 0;
   let p = start;
@@ -41,7 +39,13 @@ export function splitInline(into: InlineArgs, buf: Buffer, start: number, end: n
     while (p < end && isSpace(buf[p])) p++;
     if (p >= end) break;
     const s = p;
-    while (p < end && !endsWord(buf[p])) p++;
+    // Quotes are looked for here, in the one pass over the line: a search of
+    // `buf` would run on past `end`, to the end of a 64 KiB read buffer.
+    for (; p < end; p++) {
+      const c = buf[p];
+      if (endsWord(c)) break;
+      if (c === DQ || c === SQ) return splitQuoted(into, buf, start, end);
+    }
     if (argc < kept) {
       into.argStart[argc] = s;
       into.argEnd[argc] = p;

@@ -11,7 +11,7 @@
  * later reads add to it one token at a time (a line, or a bulk's bytes), so
  * only that command is copied and no byte is scanned twice.
  */
-import { type Decoder, type MessageHandler, PartialBuffer } from './decoder.js';
+import { type Decoder, KEEP_BYTES, type MessageHandler, PartialBuffer } from './decoder.js';
 import { type ErrorCode, ErrorCodes, type ProtocolError, protocolError } from './errors.js';
 import { splitInline } from './resp-inline.js';
 
@@ -82,9 +82,7 @@ export class RespCommandDecoder implements Decoder {
     const p = this.partial;
     while (p.len > 0) {
       if (off === end) return null;
-      const take = this.wanted(buf, off, end);
-      p.append(buf, off, off + take);
-      off += take;
+      off = this.feed(buf, off, end);
       const r = this.parse(p.buf, p.len);
       if (r === FAILED) return this.error;
       if (r === DONE) p.clear();
@@ -119,17 +117,28 @@ export class RespCommandDecoder implements Decoder {
     }
   }
 
-  /** How many bytes of `buf[off, end)` the held command takes next: up to its current token's end, never past a limit by more than one byte. */
-  private wanted(buf: Buffer, off: number, end: number): number {
+  /** Add to the held command what it takes next of `buf[off, end)`: up to its current token's end, never past a limit by more than one byte. Returns where the rest begins. */
+  private feed(buf: Buffer, off: number, end: number): number {
     const p = this.partial;
-    if (this.state === BULK_BODY) return Math.min(end - off, this.pos + this.bulkLen + 2 - p.len);
-    if (this.state === INLINE) {
+    let to = off + 1; // the CR of a count line is held; the byte after it is due
+    if (this.state === BULK_BODY) to = Math.min(end, off + this.pos + this.bulkLen + 2 - p.len);
+    else if (this.state === INLINE) {
       const lf = find(buf, LF, off, end);
-      return lf >= 0 ? lf + 1 - off : Math.min(end - off, this.maxFrame + 1 - (p.len - this.tokenStart));
+      to = lf >= 0 ? lf + 1 : Math.min(end, off + this.maxFrame + 1 - (p.len - this.tokenStart));
+    } else if (this.scan >= p.len) {
+      const cr = find(buf, CR, off, end);
+      const room = COUNT_LINE_MAX + 1 - (p.len - this.tokenStart);
+      if (cr < 0) to = Math.min(end, off + room);
+      else if (cr - off < room) to = Math.min(cr + 2, end);
+      else {
+        // Ended, but too long for a count: its first bytes and its CR fail it as the whole line would.
+        p.append(buf, off, off + room);
+        p.append(buf, cr, cr + 1);
+        return cr + 1;
+      }
     }
-    if (this.scan < p.len) return 1; // the CR is held; the byte after it is due
-    const cr = find(buf, CR, off, end);
-    return cr >= 0 ? Math.min(cr + 2, end) - off : Math.min(end - off, COUNT_LINE_MAX + 1 - (p.len - this.tokenStart));
+    p.append(buf, off, to);
+    return to;
   }
 
   private fail(code: ErrorCode, limit: number, actual: number): number {
@@ -140,8 +149,9 @@ export class RespCommandDecoder implements Decoder {
   /**
    * Parse on from `pos` until one command is complete (DONE: delivered if
    * it had arguments, `pos` after it), the bytes run out (MORE) or the
-   * stream breaks (FAILED). Each limit is checked the same way whether a
-   * line's end is in sight or not, so where the reads cut changes nothing.
+   * stream breaks (FAILED). An inline line's limit is checked the same way
+   * whether its end is in sight or not; a count line's, as Redis checks it,
+   * only while its end has not come (countLine).
    */
   private parse(buf: Buffer, end: number): number {
     for (;;) {
@@ -163,6 +173,8 @@ export class RespCommandDecoder implements Decoder {
           const lineEnd = lf > this.tokenStart && buf[lf - 1] === CR ? lf - 1 : lf;
           if (!splitInline(this, buf, this.tokenStart, lineEnd)) return this.fail(ErrorCodes.RESP_UNBALANCED_QUOTES, 0, 0);
           if (this.argc > 0) this.handler.onMessage(buf, this.cmdStart, this.pos);
+          // As PartialBuffer: a long quoted line's scratch is not kept by an idle connection.
+          if (this.scratch.length > KEEP_BYTES) this.scratch = this.argBuf = EMPTY;
           return DONE;
         }
         case COUNT:
@@ -196,17 +208,23 @@ export class RespCommandDecoder implements Decoder {
     }
   }
 
-  /** A `*N` or `$N` line: DONE once read (the next state set), or MORE, or FAILED. */
+  /**
+   * A `*N` or `$N` line: DONE once read (the next state set), or MORE, or
+   * FAILED. As Redis: a line with no CR yet is "too big" once past the
+   * limit (Redis's is 64 KiB); one whose CR has come is read as a number,
+   * and one too long to be a number (parseCount) is an invalid length.
+   */
   private countLine(buf: Buffer, end: number): number {
     const count = this.state === COUNT;
     const cr = find(buf, CR, this.scan, end);
-    const len = (cr < 0 ? end : cr) - this.tokenStart;
-    if (len > COUNT_LINE_MAX) return this.fail(count ? ErrorCodes.RESP_MULTIBULK_COUNT_TOO_BIG : ErrorCodes.RESP_BULK_COUNT_TOO_BIG, COUNT_LINE_MAX, len);
     if (cr < 0) {
+      const len = end - this.tokenStart;
+      if (len > COUNT_LINE_MAX) return this.fail(count ? ErrorCodes.RESP_MULTIBULK_COUNT_TOO_BIG : ErrorCodes.RESP_BULK_COUNT_TOO_BIG, COUNT_LINE_MAX, len);
       this.scan = end;
       return MORE;
     }
-    if (cr + 1 >= end) {
+    // Redis waits for the byte after the CR; a line past the limit is failed without it, so that it is never held.
+    if (cr + 1 >= end && cr - this.tokenStart <= COUNT_LINE_MAX) {
       this.scan = cr;
       return MORE;
     }
