@@ -291,6 +291,16 @@ export async function listeningPort(proc: ChildProcess, what: string, timeoutMs 
 const TCP_LISTEN = '0A';
 
 function tcpListenPort(pid: number): number | undefined {
+  return boundPort(pid, ['/proc/net/tcp', '/proc/net/tcp6'], TCP_LISTEN);
+}
+
+/**
+ * The local port of a socket process `pid` holds, read from /proc: its
+ * socket inodes, then the first of `tables` (/proc/net/tcp, udp...) that
+ * lists one of them (in `state`, when given: TCP's listening is 0A).
+ * Undefined while it holds none (not started yet, or gone: the caller checks).
+ */
+export function boundPort(pid: number, tables: string[], state?: string): number | undefined {
   const inodes = new Set<string>();
   try {
     for (const fd of readdirSync(`/proc/${pid}/fd`)) {
@@ -302,9 +312,9 @@ function tcpListenPort(pid: number): number | undefined {
       }
     }
   } catch {
-    return undefined; // not started yet, or gone (the caller checks)
+    return undefined;
   }
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  for (const table of tables) {
     let text: string;
     try {
       text = readFileSync(table, 'utf8');
@@ -314,7 +324,7 @@ function tcpListenPort(pid: number): number | undefined {
     // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
     for (const line of text.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
-      if (f[3] === TCP_LISTEN && inodes.has(f[9])) return parseInt(f[1].split(':')[1], 16);
+      if (f.length > 9 && (state === undefined || f[3] === state) && inodes.has(f[9])) return parseInt(f[1].split(':')[1], 16);
     }
   }
   return undefined;

@@ -125,8 +125,12 @@ describe('--rt-priority', () => {
     let stdout = '';
     client.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     const exited = new Promise<number | null>((resolve) => client.once('close', resolve));
-    // The launcher execs node: the pid is the client's. It sets the policy as it starts.
-    await waitUntil(() => threadPolicies(client.pid!)[0]?.policy === SCHED_FIFO, 'the client to run under SCHED_FIFO');
+    // The launcher execs node: the pid is the client's. It sets the policy as it starts, one thread after
+    // another (chrt --all-tasks): wait for them all, not for the first one read, then check each.
+    await waitUntil(() => {
+      const threads = threadPolicies(client.pid!);
+      return threads.length > 1 && threads.every((th) => th.policy === SCHED_FIFO);
+    }, 'every thread of the client to run under SCHED_FIFO');
     assertFifo(client.pid!, 5);
     assert.equal(await withDeadline(exited, 'the client to finish'), 0);
     // Its report says so.

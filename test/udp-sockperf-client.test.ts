@@ -6,37 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { onTeardown, runBin, tempDir, waitUntil } from './helpers.js';
+import { boundPort, onTeardown, runBin, tempDir, waitUntil } from './helpers.js';
 import { readIntervals } from './hlog-helpers.js';
 
 const have = spawnSync('sockperf', ['--version'], { encoding: 'utf8' });
 const skip = have.error !== undefined ? 'sockperf is not installed (apt-get install sockperf)' : false;
-
-/** The UDP port a process has bound, read from /proc (its socket inodes, then /proc/net/udp): sockperf prints none for port 0. */
-function boundUdpPort(pid: number): number | undefined {
-  const inodes = new Set<string>();
-  try {
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (m !== null) inodes.add(m[1]);
-      } catch {
-        // closed meanwhile
-      }
-    }
-  } catch {
-    return undefined; // not started yet
-  }
-  // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
-  for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length > 9 && inodes.has(f[9])) return parseInt(f[1].split(':')[1], 16);
-  }
-  return undefined;
-}
 
 /** `sockperf server` over UDP on loopback, port picked by the kernel; killed after the test. */
 async function sockperfServer(t: TestContext): Promise<number> {
@@ -45,7 +22,7 @@ async function sockperfServer(t: TestContext): Promise<number> {
   let port: number | undefined;
   await waitUntil(() => {
     if (server.exitCode !== null) throw new Error(`sockperf server exited (${server.exitCode})`);
-    port = boundUdpPort(server.pid!);
+    port = boundPort(server.pid!, ['/proc/net/udp']); // sockperf prints none for port 0
     return port !== undefined && port !== 0;
   }, "sockperf's UDP server binds");
   return port!;

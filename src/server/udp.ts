@@ -19,6 +19,7 @@ import { codecs, type Framing, type Mode, markSockperfReply, sockperfWantsReply 
 import { type DatagramEvents, type DatagramPort, bindDatagrams } from '../io/datagrams.js';
 import type { Distribution } from './listeners.js';
 import { notLoopbackWarning } from '../admin/address.js';
+import type { ServerSummary } from './summary.js';
 
 /** Why a datagram was dropped, in the order of the counters below. */
 export const DropReason = {
@@ -29,20 +30,21 @@ export const DropReason = {
   REPLY_TOO_LONG: 4,
 } as const;
 
-/** The counters UDP adds to the server's (ResponderServer.stats). */
-export interface UdpCounters {
-  messages: number;
-  ignored: number;
-  bytesIn: number;
-  bytesOut: number;
-  socketErrors: number;
-  datagrams: number;
-  datagramsDropped: number;
-  datagramsTooLarge: number;
-  datagramsMalformed: number;
-  datagramsSeveralFrames: number;
-  datagramsReplyTooLong: number;
-}
+/** The server's counters (ResponderServer.stats) that the UDP side counts into. */
+export type UdpCounters = Pick<
+  ServerSummary,
+  | 'messages'
+  | 'ignored'
+  | 'bytesIn'
+  | 'bytesOut'
+  | 'socketErrors'
+  | 'datagrams'
+  | 'datagramsDropped'
+  | 'datagramsTooLarge'
+  | 'datagramsMalformed'
+  | 'datagramsSeveralFrames'
+  | 'datagramsReplyTooLong'
+>;
 
 /** What the UDP side reports to the server that owns it. */
 export interface UdpOwner {
