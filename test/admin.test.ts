@@ -3,13 +3,13 @@
  * shutdown, profiles, bad requests, and that neither a crash of the admin
  * side nor hostile admin clients disturb the responder's clients.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BIN, onTeardown, rawConnect, readBytes, runBin, startServer, threadNice, usageErrorTests, waitUntil, withDeadline } from './helpers.js';
+import { onTeardown, rawConnect, readBytes, runBin, startServer, threadNice, usageErrorTests, withDeadline, textServer } from './helpers.js';
 import { http, sample, waitForSample, which } from './admin-helpers.js';
 import { allowedCpus, otherCpus, parseCpuSet } from '../src/machine/cpus.js';
 import { lengthFrame } from '../src/protocol/length.js';
@@ -130,17 +130,10 @@ describe('admin port: endpoints', () => {
   });
 
   it('prints admin=URL on the text ready line, and warns when the admin host is not loopback', async (t) => {
-    const proc = spawn(BIN('server'), ['--port', '0', '--admin', '0.0.0.0:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = once(proc, 'exit');
-    onTeardown(t, () => proc.kill('SIGKILL'));
-    let out = '';
-    let err = '';
-    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    await waitUntil(() => /^ready: .*\n/m.test(out), 'the ready line');
-    assert.match(out, /^respuesta server .* admin=0\.0\.0\.0:0$/m);
-    assert.match(out, /^ready: tcp:\/\/127\.0\.0\.1:\d+ admin=http:\/\/0\.0\.0\.0:\d+$/m);
-    assert.match(err, /^warning: --admin 0\.0\.0\.0:0 is not a loopback address; the admin endpoints have no authentication/m);
+    const { proc, exited, out, err } = await textServer(t, ['--port', '0', '--admin', '0.0.0.0:0']);
+    assert.match(out(), /^respuesta server .* admin=0\.0\.0\.0:0$/m);
+    assert.match(out(), /^ready: tcp:\/\/127\.0\.0\.1:\d+ admin=http:\/\/0\.0\.0\.0:\d+$/m);
+    assert.match(err(), /^warning: --admin 0\.0\.0\.0:0 is not a loopback address; the admin endpoints have no authentication/m);
     proc.kill('SIGTERM');
     const [code] = await withDeadline(exited, 'the server to exit');
     assert.equal(code, 0);

@@ -10,6 +10,7 @@
  * leaves nothing that keeps the file from ending.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -328,6 +329,22 @@ export function boundPort(pid: number, tables: string[], state?: string): number
     }
   }
   return undefined;
+}
+
+/**
+ * bin/server with its text log, as a person runs it: stdout and stderr
+ * collected, resolved once the ready line is out; killed after test `t`.
+ */
+export async function textServer(t: TestContext, args: string[]): Promise<{ proc: ChildProcess; exited: Promise<unknown[]>; out: () => string; err: () => string }> {
+  const proc = spawn(BIN('server'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = once(proc, 'exit');
+  onTeardown(t, () => proc.kill('SIGKILL'));
+  let out = '';
+  let err = '';
+  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  await waitUntil(() => /^ready: .*\n/m.test(out), 'the ready line');
+  return { proc, exited, out: () => out, err: () => err };
 }
 
 /**

@@ -7,7 +7,24 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { codecs, FLAG_CLIENT, FLAG_PONG, FLAG_WARMUP, sockperfMessage } from '../src/protocol/index.js';
-import { BIN, IO_PATHS, WAIT_MS, closed, delay, onTeardown, rawConnect, readBytes, runBin, type RunningServer, staleSocket, startServer, tempDir, waitUntil, withDeadline } from './helpers.js';
+import {
+  BIN,
+  IO_PATHS,
+  WAIT_MS,
+  closed,
+  delay,
+  onTeardown,
+  rawConnect,
+  readBytes,
+  runBin,
+  type RunningServer,
+  staleSocket,
+  startServer,
+  tempDir,
+  waitUntil,
+  withDeadline,
+  textServer,
+} from './helpers.js';
 
 const RESPONSE = 'respuesta';
 const lengthFrame = (s: string | Buffer) => codecs.length.frame(Buffer.from(s));
@@ -434,23 +451,16 @@ describe('a peer with another framing: the log says what to check', () => {
   });
 
   it('the same in the text log, on one line', async (t) => {
-    const proc = spawn(BIN('server'), ['--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = once(proc, 'exit');
-    onTeardown(t, () => proc.kill('SIGKILL'));
-    let out = '';
-    let err = '';
-    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    await waitUntil(() => /^ready: tcp:\/\/127\.0\.0\.1:\d+\n/m.test(out), 'the ready line');
-    const port = Number(/^ready: tcp:\/\/127\.0\.0\.1:(\d+)/m.exec(out)![1]);
+    const { proc, exited, out, err } = await textServer(t, ['--port', '0']);
+    const port = Number(/^ready: tcp:\/\/127\.0\.0\.1:(\d+)/m.exec(out())![1]);
     const s = await rawConnect(t, { port });
     s.write('hola\n');
     await closed(s);
-    await waitUntil(() => err.includes('\n'), 'the protocol error on stderr');
+    await waitUntil(() => err().includes('\n'), 'the protocol error on stderr');
     proc.kill('SIGTERM');
     await withDeadline(exited, 'the server to exit');
-    const lines = err.trim().split('\n');
-    assert.equal(lines.length, 1, err);
+    const lines = err().trim().split('\n');
+    assert.equal(lines.length, 1, err());
     assert.match(lines[0], /^protocol error from 127\.0\.0\.1:\d+: frame length 1752132705 exceeds max-frame \d+ \(ERR_FRAME_TOO_LARGE\); connection closed; hint: .*"hola".*--framing line/);
   });
 

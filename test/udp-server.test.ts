@@ -7,12 +7,10 @@
  * Unix socket; the summary, the metrics and the shutdown.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { http, sample, waitForSample } from './admin-helpers.js';
-import { BIN, IO_PATHS, onTeardown, rawConnect, readBytes, startServer, tempDir, usageErrorTests, waitUntil, withDeadline } from './helpers.js';
+import { IO_PATHS, onTeardown, rawConnect, readBytes, startServer, tempDir, usageErrorTests, withDeadline, textServer } from './helpers.js';
 import { udpPeer } from './udp-helpers.js';
 import { Datagram, datagramVerdict } from '../src/protocol/datagram.js';
 import { codecs } from '../src/protocol/index.js';
@@ -114,22 +112,15 @@ describe('UDP as a reflector', () => {
     );
     await local.stop();
     // In text, as a person sees it: the warning on stderr, the UDP endpoint on the ready line, the datagrams in the summary.
-    const proc = spawn(BIN('server'), ['--udp', '0.0.0.0:0', '--mode', 'echo'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = once(proc, 'exit');
-    onTeardown(t, () => proc.kill('SIGKILL'));
-    let out = '';
-    let err = '';
-    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    await waitUntil(() => /^ready: .*\n/m.test(out), 'the ready line');
-    assert.match(err, /^warning: --udp 0\.0\.0\.0:0 is not a loopback address; UDP replies go to whatever source address a datagram names/m);
-    const port = Number(/^ready: udp:\/\/0\.0\.0\.0:(\d+)$/m.exec(out)?.[1]);
+    const { proc, exited, out, err } = await textServer(t, ['--udp', '0.0.0.0:0', '--mode', 'echo']);
+    assert.match(err(), /^warning: --udp 0\.0\.0\.0:0 is not a loopback address; UDP replies go to whatever source address a datagram names/m);
+    const port = Number(/^ready: udp:\/\/0\.0\.0\.0:(\d+)$/m.exec(out())?.[1]);
     const peer = await udpPeer(t);
     assert.deepEqual(await peer.ask(port, length('hola')), length('hola'));
     proc.kill('SIGTERM');
     const [code] = await withDeadline(exited, 'the server to exit');
     assert.equal(code, 0);
-    assert.match(out, /^summary: 0 connections, 1 messages answered, .*, 1 datagrams \(none dropped\), GC /m);
+    assert.match(out(), /^summary: 0 connections, 1 messages answered, .*, 1 datagrams \(none dropped\), GC /m);
   });
 
   it('a fixed reply longer than the smallest request starts with --udp-amplify', async (t) => {
