@@ -254,6 +254,55 @@ describe('benchmark compare, on files from real runs', () => {
     await refused([file('a.json'), file('missing.json')], /missing\.json: ENOENT/);
     await refused([file('a.json'), file('b.json'), '--at', 'p98'], /--at/);
     await refused([file('a.json'), file('b.json'), '--max-regression', '-5'], /--max-regression/);
-    await refused([file('a.json')], /missing required argument 'new'/);
+    await refused([file('a.json')], /missing the runs: BASELINE NEW, or --base FILES --new FILES$/);
+    await refused(['--base', file('a.json'), file('b.json')], /--base and --new go together: --new is missing$/);
+    await refused([file('a.json'), '--base', file('a.json'), '--new', file('b.json')], /either as BASELINE NEW or with --base and --new, not both/);
+  });
+
+  /**
+   * Four copies of a.json a side, each figure scaled by `scale(i)` (the
+   * latency figures) for copy i; throughput left alone. Runs start a minute
+   * apart, alternating sides, as rounds would.
+   */
+  const side = (name: string, scale: (i: number) => number, offset: number) =>
+    [0, 1, 2, 3].map((i) =>
+      doctor('a.json', `${name}${i}.json`, (r) => {
+        r.meta.startedAt = `2026-12-05T10:${String(2 * i + offset).padStart(2, '0')}:00.000Z`;
+        for (const s of r.scenarios) {
+          const l = s.latencyUs;
+          if (l !== null) for (const k of ['p50', 'p99', 'p99_9'] as const) l[k] *= scale(i);
+        }
+      }),
+    );
+
+  it('several runs a side, NEW 50% slower: each ratio with its interval, the verdict in words, exit 1', async () => {
+    const base = side('base', (i) => 1 + 0.02 * i, 0);
+    const slow = side('slow', (i) => 1.5 * (1 + 0.02 * (3 - i)), 1);
+    const r = await runBin('benchmark', ['compare', '--base', ...base, '--new', ...slow, '--at', 'p50,p99']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`^base 1    ${base[0]}: `, 'm'));
+    assert.match(r.stdout, /^4 runs of BASELINE, 4 of NEW; 95% intervals \(97\.1% exactly\): Hodges-Lehmann/m);
+    assert.match(r.stdout, /^c1-p1-closed: NEW slower at p50 by 50% \[4\d%, 5\d%\]$/m);
+    assert.match(r.stdout, /^regression: NEW is worse than BASELINE by more than 10% over the whole interval at c1-p1-closed p50 \+50%/m);
+    const j = JSON.parse((await runBin('benchmark', ['compare', '--base', ...base, '--new', ...slow, '--json'])).stdout);
+    assert.equal(j.ok, false);
+    assert.equal(j.baseline.length, 4);
+    assert.deepEqual(j.runs, { a: 4, b: 4 });
+    const p50 = j.scenarios[0].figures[0];
+    assert.equal(p50.verdict, 'slower');
+    assert.ok(p50.estimate.low > 1.4 && p50.estimate.high < 1.6, JSON.stringify(p50.estimate));
+  });
+
+  it('several runs a side, alike: no difference beyond noise, exit 0; one run a side says the noise is unknown', async () => {
+    const base = side('base', (i) => 1 + 0.02 * i, 0);
+    const alike = side('alike', (i) => 1.01 + 0.02 * (3 - i), 1);
+    const r = await runBin('benchmark', ['compare', '--base', ...base, '--new', ...alike]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /no difference at p50 beyond noise \(1\.0\d\d \[0\.9\d\d, 1\.\d\d\d\]\)/);
+    const one = await runBin('benchmark', ['compare', '--base', base[0], '--new', alike[0]]);
+    assert.equal(one.code, 0, one.stdout + one.stderr);
+    assert.match(one.stdout, /^noise unknown: one run a side/m);
+    const three = await runBin('benchmark', ['compare', '--base', ...base.slice(0, 3), '--new', ...alike.slice(0, 3)]);
+    assert.match(three.stdout, /^too few runs for a 95% interval: 3 and 3; 4 a side are the fewest/m);
   });
 });

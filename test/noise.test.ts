@@ -203,7 +203,7 @@ describe('comparing runs with their noise', () => {
     assert.equal(c.tooFew, 'too few runs for a 95% interval: 3 and 3; 4 a side are the fewest, 6 or more tell more');
     assert.equal(c.regressions.length, 0);
     assert.equal(c.scenarios[0].figures[0].verdict, 'too-few');
-    assert.match(formatNoisyComparison(c, ASCII_BORDERS, plain), /B\/A at p50 2\.0\d\d, with no interval \(too few runs\)/);
+    assert.match(formatNoisyComparison(c, ASCII_BORDERS, plain), /B\/A at p50 2\.0\d\d, at p99 2\.0\d\d, in throughput 0\.4\d\d, with no interval \(too few runs\)/);
   });
 
   it('names drift across the rounds and shows an outlying round', () => {

@@ -19,7 +19,7 @@ import { type ComparedRun, type ComparedScenario, type Figure, figureOf, hasSize
 import { scenarioSize } from '../report/benchmark.js';
 
 export const METHOD =
-  "Hodges-Lehmann estimate of B/A with Moses' distribution-free interval (exact Mann-Whitney), on log values; Hollander, Wolfe and Chicken, Nonparametric Statistical Methods, 3rd ed., section 4.3";
+  "Hodges-Lehmann estimate of the ratio with Moses' distribution-free interval (exact Mann-Whitney), on log values; Hollander, Wolfe and Chicken, Nonparametric Statistical Methods, 3rd ed., section 4.3";
 
 export const DEFAULT_NOISE_THRESHOLD_PCT = 1;
 

@@ -137,7 +137,10 @@ export function formatNoisyNotes(c: NoisyComparison, paint: Paint, names: SideNa
       const text = `${s.scenario}: ${verdictText(f, names, c.noiseThresholdPct)}`;
       lines.push(f.verdict === 'slower' ? paint.warn(text) : paint.ok(text));
     }
-    if (rest.length > 0) lines.push(`${s.scenario}: ${rest.map((f) => verdictText(f, names, c.noiseThresholdPct)).join('; ')}`);
+    const few = rest.filter((f) => f.verdict === 'too-few');
+    const words = rest.filter((f) => f.verdict !== 'too-few').map((f) => verdictText(f, names, c.noiseThresholdPct));
+    if (few.length > 0) words.push(`${names.b}/${names.a} ${few.map((f) => `${f.figure === 'throughput' ? 'in throughput' : `at ${f.figure}`} ${fmtRatio(f.estimate!.ratio)}`).join(', ')}, with no interval (too few runs)`);
+    if (words.length > 0) lines.push(`${s.scenario}: ${words.join('; ')}`);
   }
   if (c.regressions.length > 0) {
     const list = c.regressions.map((r) => `${r.scenario} ${r.figure} +${fmtPct(r.worsePct.estimate)}% [${fmtPct(r.worsePct.low!)}%, ${fmtPct(r.worsePct.high!)}%]`);
