@@ -4,8 +4,9 @@
  * three sides), so that a slow minute of a shared machine does not fall on
  * one side more than the other. Each run is a fresh server and a client of
  * COUNT round trips after WARMUP (64 B, TCP); each prints a row, and the end
- * a summary per side. What each mode compares, and the options: --help, or
- * bench/README.md.
+ * a summary per side, then each side against the first: B/A with its 95%
+ * interval over the rounds and the verdict in words (ab/versus.ts). What
+ * each mode compares, and the options: --help, or bench/README.md.
  *
  *   node --import tsx bench/ab.ts io --rounds 5            (after ./run.sh build)
  */
@@ -15,6 +16,7 @@ import { type Plan, USAGE, orderOf, planOf } from './ab/plan.js';
 import { describeHere } from './ab/rev.js';
 import { formatRow, header, summary, title } from './ab/print.js';
 import { type Row, runSide } from './ab/run.js';
+import { formatVersus } from './ab/versus.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -44,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(formatRow(plan, row));
       }
     }
-    console.log(`\n${summary(plan, rows)}`);
+    console.log(`\n${summary(plan, rows)}\n\n${formatVersus(plan, rows)}`);
     return 0;
   } catch (err) {
     console.error(`bench/ab.ts: ${(err as Error).message}`);

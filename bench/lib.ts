@@ -2,6 +2,8 @@
 import { createSocket } from 'node:dgram';
 import { type Socket, connect } from 'node:net';
 import type { ServerProcess } from '../src/launch/server.js';
+import { fewestRuns } from '../src/results/noise-compare.js';
+import { CONFIDENCE, type RatioEstimate } from '../src/stats/noise.js';
 
 /** Resolves once something accepts connections on 127.0.0.1:`port` (for servers that print no readiness line, such as sockperf's). */
 export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
@@ -90,4 +92,17 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** A ratio or an interval's bound as the bench tables write it: two decimals, one from 10 up. */
+export const fmtRatioBound = (v: number) => (v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+/**
+ * A ratio's 95% interval as bench/ab.ts and bench/compare.ts print it,
+ * `[1.19, 1.31]`; or, when the rounds are too few for one, why:
+ * `(no interval: 3 rounds, 4 needed)` (`rounds` the fewer of the two sides').
+ */
+export function intervalText(e: RatioEstimate, rounds: number): string {
+  if (e.low !== null && e.high !== null) return `[${fmtRatioBound(e.low)}, ${fmtRatioBound(e.high)}]`;
+  return `(no interval: ${rounds} round${rounds === 1 ? '' : 's'}, ${fewestRuns(CONFIDENCE)} needed)`;
 }

@@ -25,7 +25,7 @@ interface Row {
   figures: string[];
 }
 
-export async function ab(args: string[]): Promise<{ rows: Row[]; summary: Map<string, string[]>; stdout: string }> {
+export async function ab(args: string[]): Promise<{ rows: Row[]; summary: Map<string, string[]>; versus: string[]; stdout: string }> {
   // TMPDIR: where rev builds the other tree, removed after the file.
   const { stdout } = await execFileP(process.execPath, ['--import', 'tsx', SCRIPT, ...args, ...TINY], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp } });
   const lines = stdout.trim().split('\n');
@@ -39,11 +39,13 @@ export async function ab(args: string[]): Promise<{ rows: Row[]; summary: Map<st
   const at = lines.indexOf('over 2 rounds: median [min-max]');
   assert.ok(at > 0, stdout);
   const summary = new Map<string, string[]>();
-  for (const line of lines.slice(at + 2)) {
+  const end = lines.indexOf('', at);
+  assert.ok(end > at, `a blank line between the summary and the comparisons: ${stdout}`);
+  for (const line of lines.slice(at + 2, end)) {
     const cells = [...line.matchAll(/(\S+) \[(\S+)-(\S+)\]/g)].map((m) => m[0]);
     summary.set(line.slice(0, line.indexOf(cells[0])).trim(), cells);
   }
-  return { rows, summary, stdout };
+  return { rows, summary, versus: lines.slice(end + 1), stdout };
 }
 
 /** Every side in both rounds, forward then backward, with figures that parse; and the summary's p50 range is the rows'. */
@@ -70,5 +72,18 @@ export function checkAbba(out: Awaited<ReturnType<typeof ab>>, sides: string[], 
     const p50s = out.rows.filter((r) => r.label === side).map((r) => Number(r.figures[0]));
     const [, lo, hi] = /\[(\S+)-(\S+)\]/.exec(cells[0])!.map(Number);
     assert.deepEqual([lo, hi], [Math.min(...p50s), Math.max(...p50s)], `${side}: ${cells[0]} from ${p50s}`);
+  }
+  // Each side after the first against the first: two rounds give B/A and no interval, and say so.
+  for (const side of sides.slice(1)) {
+    const at = out.versus.findIndex((l) => l.startsWith(`${side} (B) against ${sides[0]} (A): B/A over 2 and 2 rounds`));
+    assert.ok(at >= 0, out.stdout);
+    const figures = out.versus.slice(at + 2, at + 8);
+    assert.deepEqual(
+      figures.map((l) => l.split('  ')[0]),
+      ['p50 us', 'p99 us', 'p99.9 us', 'CPU us/rt', 'client GCs', 'server GCs'],
+      out.stdout,
+    );
+    const p50 = figures[0];
+    assert.match(p50, /\d+\.\d{3} \(no interval: 2 rounds, 4 needed\) +\S+\/\S+ at p50 \d+\.\d{3}, with no interval \(too few runs\)$/, out.stdout);
   }
 }

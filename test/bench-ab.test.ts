@@ -2,11 +2,13 @@
  * bench/ab.ts, the A/B harness, at a tiny size (two rounds of 200 round
  * trips): real servers and clients, and the output read back: every side in
  * every round, the order forward then backward (ABBA), the figures numbers,
- * and the summary's range the rows'. Here the I/O modes and bad usage; the
- * server's settings (admin, rt, gc-flags) in test/bench-ab-server.test.ts,
- * another revision (rev, client-rev) in test/bench-ab-rev.test.ts: three
- * files, as each file must end within the runner's timeout on a loaded
- * machine.
+ * the summary's range the rows', and each side against the first with no
+ * interval (two rounds are too few for one). Here the I/O modes and bad
+ * usage; the server's settings (admin, rt, gc-flags) in
+ * test/bench-ab-server.test.ts, another revision (rev, client-rev) in
+ * test/bench-ab-rev.test.ts: three files, as each file must end within the
+ * runner's timeout on a loaded machine. The comparison's figures on
+ * hand-made rounds: test/bench-ab-versus.test.ts.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -51,7 +51,8 @@ modes:
   gc-flags            the server under each V8 flag set of --sets (';' between sets; default: none,
                       --single-threaded-gc, and young generations of 1 to 64 MiB)
 options:
-  --rounds N          rounds, the sides forward then backward (ABBA); default 3
+  --rounds N          rounds, the sides forward then backward (ABBA); default 4, the fewest
+                      for a 95% interval of B/A (6 or more tell more)
   --count N           measured round trips per run; default 200000 (admin: 1000000)
   --warmup N          round trips before measuring; default 20000
   --cpu N             the server's CPU; default 0
@@ -70,7 +71,7 @@ export function planOf(argv: string[], root: string): Plan {
     args: argv,
     allowPositionals: true,
     options: {
-      rounds: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '4' },
       count: { type: 'string' },
       warmup: { type: 'string', default: '20000' },
       cpu: { type: 'string', default: '0' },

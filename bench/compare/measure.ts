@@ -1,13 +1,13 @@
 /**
  * The measurements, one at a time, section by section; each returns rows.
  *
- * The latency rows are measured in N rounds (3 by default, 1 with --quick),
- * each round running every latency row of both placements once, in the same
- * order; each row reports the median over the rounds of each percentile,
- * and the range of its p50. This VM drifts by 20% or more over minutes, and
- * a reference measured once, in a bad minute, would skew every ratio taken
- * against it; interleaved rounds spread the drift over both sides of each
- * ratio.
+ * The latency rows are measured in N rounds (4 by default, the fewest for
+ * an interval of a ratio, targets.ts; 1 with --quick), each round running
+ * every latency row of both placements once, in the same order; each row
+ * keeps each round's figures, and reports their median and p50's range.
+ * This VM drifts by 20% or more over minutes, and a reference measured
+ * once, in a bad minute, would skew every ratio taken against it;
+ * interleaved rounds spread the drift over both sides of each ratio.
  *
  * Placements: "same" puts every process on CPU 0; "split" puts servers on
  * CPU 0 and clients on CPU 1. sockperf is also run with epoll in place of its

@@ -12,7 +12,7 @@ export const NAME = 'compare';
 
 export interface CompareOptions {
   quick: boolean;
-  /** Latency rounds: --rounds, else 3, or 1 with --quick. */
+  /** Latency rounds: --rounds, else 4 (the fewest for a 95% interval of a ratio), or 1 with --quick. */
   rounds: number;
   /** Where the JSON goes: --json, else results/compare-<time>.json. */
   jsonFile: string;
@@ -38,8 +38,8 @@ function defaultJsonFile(): string {
 export function parseCompareOptions(argv: string[]): CompareOptions {
   const program = new Command(NAME)
     .description('Side by side with the C references: sockperf for latency, redis for throughput; prints the figures and the ratios against the targets, and writes both as JSON.')
-    .option('--quick', 'one round and shorter runs: a rough pass in about 5 minutes instead of 30', false)
-    .option('--rounds <n>', 'interleaved rounds of the latency, gc and sizes sections (default 3, 1 with --quick)', parseInteger(1))
+    .option('--quick', 'one round and shorter runs: a rough pass in about 5 minutes instead of 40', false)
+    .option('--rounds <n>', 'interleaved rounds of the latency, gc and sizes sections (default 4, the fewest for a 95% interval of each ratio; 1 with --quick)', parseInteger(1))
     .option('--only <sections>', `measure only these, comma-separated: ${SECTIONS.join(', ')} (default: all)`, parseSections)
     .option('--json <file>', 'write the figures and ratios here (default: results/compare-<time>.json)')
     .addHelpText(
@@ -53,7 +53,7 @@ Sections (they always run in this order):
   sizes       latency against message size (64 B to 65 507 B), sockperf's and ours, TCP, Unix socket and UDP; split, in rounds
 
 Examples:
-  $ bench/compare.sh                                  # everything, about 30 minutes; installs sockperf and redis if missing
+  $ bench/compare.sh                                  # everything, about 40 minutes; installs sockperf and redis if missing
   $ bench/compare.sh --quick                          # one round, shorter runs
   $ bench/compare.sh --only latency --rounds 5        # the latency rows alone, before and after a change
   $ node --import tsx bench/compare.ts --only gc,memory --json /tmp/gc.json`,
@@ -61,5 +61,5 @@ Examples:
   parseArgs(program, argv);
   const o = program.opts<{ quick: boolean; rounds?: number; only?: Section[]; json?: string }>();
   const sections = o.only ?? [...SECTIONS];
-  return { quick: o.quick, rounds: o.rounds ?? (o.quick ? 1 : 3), jsonFile: o.json ?? defaultJsonFile(), sections };
+  return { quick: o.quick, rounds: o.rounds ?? (o.quick ? 1 : 4), jsonFile: o.json ?? defaultJsonFile(), sections };
 }

@@ -3,7 +3,8 @@
  * context, and the JSON file. Both are built from a Comparison alone, so a
  * kept JSON file can be printed again.
  */
-import { type Comparison, type Context, type Garbage, type Latency, type Ratio, type Row, SECTIONS } from './rows.js';
+import { intervalText } from '../lib.js';
+import { type Comparison, type Context, type Garbage, type Latency, type Ratio, type RoundsInterval, type Row, SECTIONS } from './rows.js';
 
 const f = (v: number | undefined, d = 2) => (v === undefined ? '' : v.toFixed(d));
 
@@ -24,6 +25,11 @@ export function header(c: Comparison, cpuModel: string): string {
   ];
   if ((c.sections ?? SECTIONS).includes('latency')) {
     lines.push(`Latency rows: the median over ${c.rounds} interleaved round${c.rounds === 1 ? '' : 's'} of each percentile, and the range of p50, p99.99 and max over the rounds.`);
+  }
+  if (c.ratios.some((r) => r.interval !== undefined) || c.context.some((x) => x.interval !== undefined)) {
+    lines.push(
+      "Ratios of latency rows: the ratio of the medians, then its 95% interval over the rounds (Hodges-Lehmann with Moses' exact interval of each round's figure, src/stats/noise.ts; 4 rounds are the fewest for one). A target is met by the ratio; the last column says whether the whole interval is within the limit, beyond it, or straddles it.",
+    );
   }
   return lines.join('\n');
 }
@@ -72,17 +78,28 @@ export function garbageTable(rows: readonly Row[]): string {
   return lines.join('\n');
 }
 
-/** Each ratio against its limit, and whether it is met. */
+/** A ratio and its interval over the rounds, `1.248 [1.19, 1.31]`, or why it has none, `1.248 (no interval: 3 rounds, 4 needed)`; the ratio alone when it is not of two rows in rounds. */
+export function ratioCell(value: number, i: RoundsInterval | undefined): string {
+  if (i === undefined) return String(value);
+  return `${value} ${intervalText({ ratio: i.estimate, low: i.low, high: i.high, confidence: i.confidence, p: i.p }, Math.min(i.rounds.a, i.rounds.b))}`;
+}
+
+const AGAINST = { within: 'entirely within', beyond: 'entirely beyond', straddles: 'straddles it' } as const;
+
+/** Each ratio with its interval, its limit, whether the ratio meets it, and where the whole interval lies against it. */
 export function targetsTable(ratios: readonly Ratio[]): string {
-  const lines = ['| target | placement | value | limit | met |', '|---|---|---|---|---|'];
-  for (const r of ratios) lines.push(`| ${r.target} | ${r.placement ?? ''} | ${r.value} | ${r.kind === 'max' ? '<=' : '>='} ${r.limit} | ${r.met ? 'yes' : 'no'} |`);
+  const lines = ['| target | placement | value [95% interval] | limit | met | the interval against the limit |', '|---|---|---|---|---|---|'];
+  for (const r of ratios) {
+    const where = r.against === undefined ? '-' : AGAINST[r.against];
+    lines.push(`| ${r.target} | ${r.placement ?? ''} | ${ratioCell(r.value, r.interval)} | ${r.kind === 'max' ? '<=' : '>='} ${r.limit} | ${r.met ? 'yes' : 'no'} | ${where} |`);
+  }
   return lines.join('\n');
 }
 
-/** The p50 ratios printed as context, with no target. */
+/** The p50 ratios printed as context, with no target, each with its interval. */
 export function contextTable(context: readonly Context[]): string {
-  const lines = ['| context (p50 ratios, no target) | placement | value |', '|---|---|---|'];
-  for (const c of context) lines.push(`| ${c.what} | ${c.placement ?? ''} | ${c.value} |`);
+  const lines = ['| context (p50 ratios, no target) | placement | value [95% interval] |', '|---|---|---|'];
+  for (const c of context) lines.push(`| ${c.what} | ${c.placement ?? ''} | ${ratioCell(c.value, c.interval)} |`);
   return lines.join('\n');
 }
 

@@ -56,6 +56,25 @@ export interface Row {
   unit?: string;
 }
 
+/**
+ * How sure a ratio of two latency rows is, from each round's figure of
+ * each side: the Hodges-Lehmann estimate of B/A with Moses' exact interval
+ * (src/stats/noise.ts), B the row over, A the row under.
+ */
+export interface RoundsInterval {
+  /** Rounds of each side. */
+  rounds: { a: number; b: number };
+  /** The Hodges-Lehmann estimate (the ratio printed is that of the medians, as the targets are judged). */
+  estimate: number;
+  /** The interval's bounds; null when the rounds are too few for one (4 a side are the fewest at 95%). */
+  low: number | null;
+  high: number | null;
+  /** The level the interval reaches exactly (at least 0.95); null without one. */
+  confidence: number | null;
+  /** Two-sided Mann-Whitney p-value that the sides are alike. */
+  p: number;
+}
+
 export interface Ratio {
   target: string;
   placement: Placement | null;
@@ -63,7 +82,12 @@ export interface Ratio {
   limit: number;
   /** 'max': value must be <= limit; 'min': >= limit. */
   kind: 'max' | 'min';
+  /** By `value`, the ratio of the medians. */
   met: boolean;
+  /** Ratios of two rows measured in rounds (latency): the interval over the rounds. Absent for one measurement a side (throughput) or one side (GC, memory). */
+  interval?: RoundsInterval;
+  /** Where the whole interval lies against the limit: within it, beyond it, or across it; absent without an interval. */
+  against?: 'within' | 'beyond' | 'straddles';
 }
 
 /** A ratio printed for context, with no target. */
@@ -71,6 +95,8 @@ export interface Context {
   what: string;
   placement: Placement | null;
   value: number;
+  /** As Ratio's. */
+  interval?: RoundsInterval;
 }
 
 /** One run, exactly as written to the JSON file. */

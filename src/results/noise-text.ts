@@ -74,15 +74,25 @@ export function formatNoisyTable(c: NoisyComparison, borders: Borders, names: Si
 
 /** One figure's verdict in words: `B slower at p99 by 12% [8%, 16%]`, `no difference beyond noise (1.01 [0.97, 1.05])`. */
 export function verdictText(f: NoisyFigure, names: SideNames = AB_NAMES, thresholdPct = 1): string {
+  return verdictWords(f, f.figure === 'throughput' ? 'in throughput' : `at ${f.figure}`, names, thresholdPct);
+}
+
+/**
+ * verdictText's words for a figure named by the caller (`at` is the phrase
+ * after the verb: `at p99`, `in CPU per round trip`) and, for a figure that
+ * is not a time, its own verbs (`higher` and `lower` for a count): for
+ * figures that are not a report's (bench/ab.ts compares CPU per round trip
+ * and GC counts too).
+ */
+export function verdictWords(f: NoisyFigure, at: string, names: SideNames = AB_NAMES, thresholdPct = 1, verbs = { worse: 'slower', better: 'faster' }): string {
   const e = f.estimate;
   const w = f.worsePct;
-  const at = f.figure === 'throughput' ? 'in throughput' : `at ${f.figure}`;
   const interval = e === null || e.low === null ? '' : ` [${fmtRatio(e.low)}, ${fmtRatio(e.high)}]`;
   switch (f.verdict) {
     case 'slower':
-      return `${names.b} slower ${at} by ${fmtPct(w!.estimate)}% [${fmtPct(w!.low!)}%, ${fmtPct(w!.high!)}%]`;
+      return `${names.b} ${verbs.worse} ${at} by ${fmtPct(w!.estimate)}% [${fmtPct(w!.low!)}%, ${fmtPct(w!.high!)}%]`;
     case 'faster':
-      return `${names.b} faster ${at} by ${fmtPct(-w!.estimate)}% [${fmtPct(-w!.high!)}%, ${fmtPct(-w!.low!)}%]`;
+      return `${names.b} ${verbs.better} ${at} by ${fmtPct(-w!.estimate)}% [${fmtPct(-w!.high!)}%, ${fmtPct(-w!.low!)}%]`;
     case 'within-threshold':
       return `a change ${at} within the ${thresholdPct}% noise threshold (${fmtRatio(e!.ratio)}${interval})`;
     case 'no-difference':
