@@ -7,7 +7,7 @@
  * scenario in common), with one line on stderr.
  */
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { EXIT_FAILED, EXIT_OK, describeError, parseCommand, parseNumber, programName } from '../cli/args.js';
 import { paintFor } from '../cli/colour.js';
 import { packageVersion } from '../cli/meta.js';
@@ -15,18 +15,8 @@ import { type ProgramIo, UsageError, runProgram } from '../cli/program.js';
 import { type ComparedRun, DEFAULT_FIGURES, DEFAULT_MAX_REGRESSION_PCT, FIGURES, type Figure, clientCompared, clientSizesCompared, compareRuns } from './compare.js';
 import { formatComparisonNotes, formatComparisonTable, formatRunContext } from './compare-text.js';
 import { parseKeptRun } from './saved.js';
+import { parseFigures } from './figures-option.js';
 import { bordersFor } from '../report/table.js';
-
-/** `p50,p99,throughput` -> the figures, each once, in the order given. */
-function parseFigures(value: string): Figure[] {
-  const out: Figure[] = [];
-  for (const part of value.split(',').map((s) => s.trim())) {
-    const figure = FIGURES.find((f) => f === part);
-    if (figure === undefined) throw new InvalidArgumentError(`expected a comma-separated list of ${FIGURES.join(', ')}.`);
-    if (!out.includes(figure)) out.push(figure);
-  }
-  return out;
-}
 
 /** The command's options and help; `name` is `benchmark compare` as invoked. */
 function compareProgram(name: string): Command {

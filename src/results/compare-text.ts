@@ -19,8 +19,8 @@ export function formatRunContext(label: string, file: string, r: ComparedRun): s
   return `${label.padEnd(8)}  ${file}: ${m.tool} ${m.version}, ${commit}, node ${m.node}, host ${m.hostname}, started ${m.startedAt}; ${r.framing} ${r.mode} ${r.size !== null ? r.size : sizesOf(r.scenarios.map((s) => ({ size: scenarioSize(s, r) }))).join(',')} B to ${r.address}`;
 }
 
-const figureLabel = (f: Figure) => (f === 'throughput' ? 'msg/s' : `${f} us`);
-const fmtFigure = (f: Figure, v: number | null) => (v === null ? '-' : f === 'throughput' ? fmtInt(v) : fmtUs(v));
+export const figureLabel = (f: Figure) => (f === 'throughput' ? 'msg/s' : `${f} us`);
+export const fmtFigure = (f: Figure, v: number | null) => (v === null ? '-' : f === 'throughput' ? fmtInt(v) : fmtUs(v));
 const fmtRatio = (r: number | null) => (r === null ? '-' : r.toFixed(3));
 
 function gateCell(f: FigureComparison): string {

@@ -52,13 +52,13 @@ function clientScenario(c: ClientReport): ComparedScenario {
 }
 
 /** The name a scenario pairs by: its tag (or `rtt`), and its size when `sized`. */
-function nameOf(s: ComparedScenario, run: ComparedRun, sized: boolean): string {
+export function nameOf(s: ComparedScenario, run: ComparedRun, sized: boolean): string {
   const base = s.name ?? scenarioTag(s);
   return sized ? `${base}-${sizeTag(scenarioSize(s, run))}` : base;
 }
 
 /** Whether a run's scenarios have more than one size. */
-const hasSizes = (run: ComparedRun) => new Set(run.scenarios.map((s) => scenarioSize(s, run))).size > 1;
+export const hasSizes = (run: ComparedRun) => new Set(run.scenarios.map((s) => scenarioSize(s, run))).size > 1;
 
 /** The figures a comparison can be made at: latency percentiles (microseconds), max, and throughput (msg/s). */
 export const FIGURES = ['p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'throughput'] as const;
@@ -190,7 +190,7 @@ export function compareRuns(baseline: ComparedRun, next: ComparedRun, figures: r
 }
 
 /** What the two runs did differently besides their scenarios, each as `name BASELINE -> NEW`; the size is not, when scenarios pair by it (`sized`). */
-function workloadDifferences(baseline: ComparedRun, next: ComparedRun, sized: boolean): string[] {
+export function workloadDifferences(baseline: ComparedRun, next: ComparedRun, sized: boolean): string[] {
   const fields: Array<[string, (r: ComparedRun) => unknown]> = [
     ['framing', (r) => r.framing],
     ['mode', (r) => r.mode],
