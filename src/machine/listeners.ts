@@ -8,8 +8,10 @@
  *
  * A TCP or UDP listener is found by its port alone: two processes listening
  * on one port at two addresses are both listed. Several processes holding
- * one address (a server's --workers: one socket each with SO_REUSEPORT, or
- * one socket shared by the cluster module) are all listed.
+ * one address (a server's --workers with SO_REUSEPORT: one socket each) are
+ * all listed. Each comes with its child processes: a primary that holds the
+ * socket and hands its connections to workers (the cluster module's
+ * round-robin) is not where the replies are computed.
  */
 import { lookup } from 'node:dns/promises';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
@@ -18,13 +20,16 @@ import { networkInterfaces } from 'node:os';
 import type { Target } from '../io/connect.js';
 import { allowedCpus } from './cpus.js';
 
-/** A process that holds a listening socket of the address. */
-export interface Listener {
+/** A process: its pid, its command name (/proc/PID/comm), the CPUs it may run on (Cpus_allowed_list; null when unknown). */
+export interface ProcessPlace {
   pid: number;
-  /** Its command name (/proc/PID/comm). */
   command: string;
-  /** The CPUs it may run on (Cpus_allowed_list), or null when unknown. */
   cpus: string | null;
+}
+
+/** A process that holds a listening socket of the address, and its child processes (a cluster's workers). */
+export interface Listener extends ProcessPlace {
+  children: ProcessPlace[];
 }
 
 /** The processes found, or null and why none is named: not local, not found, not readable. */
@@ -46,10 +51,18 @@ export async function listenersOf(target: Target): Promise<ListenerLookup> {
   if (sockets.size === 0) return { listeners: null, reason: `not found: nothing on this machine listens on ${what}` };
   const { pids, unreadable } = socketHolders(sockets);
   if (pids.length === 0) {
-    return { listeners: null, reason: unreadable ? `not readable: a socket listens on ${what}, but the process holding it cannot be read (another user's?)` : `not found: no process holds the socket listening on ${what}` };
+    return {
+      listeners: null,
+      reason: unreadable
+        ? `not readable: a socket listens on ${what}, but the process holding it cannot be read (another user's?)`
+        : `not found: no process holds the socket listening on ${what}`,
+    };
   }
-  return { listeners: pids.map((pid) => ({ pid, command: commandOf(pid), cpus: allowedCpus(pid) })), reason: null };
+  const children = childrenOf(pids);
+  return { listeners: pids.map((pid) => ({ ...placeOf(pid), children: (children.get(pid) ?? []).map(placeOf) })), reason: null };
 }
+
+const placeOf = (pid: number): ProcessPlace => ({ pid, command: commandOf(pid), cpus: allowedCpus(pid) });
 
 /** Whether `host` names this machine: a loopback or wildcard address, or one of its interfaces'. A name is resolved first; one that does not resolve is not local. */
 async function isLocalHost(host: string): Promise<boolean> {
@@ -140,6 +153,25 @@ export function socketHolders(inodes: ReadonlySet<string>): { pids: number[]; un
     }
   }
   return { pids: pids.sort((a, b) => a - b), unreadable };
+}
+
+/** The child processes of each of `parents`, in pid order, from each process's parent (/proc/PID/stat). */
+function childrenOf(parents: readonly number[]): Map<number, number[]> {
+  const out = new Map<number, number[]>(parents.map((p) => [p, []]));
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid ...: the name may hold spaces and parentheses, so the fields are read after its last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    out.get(ppid)?.push(Number(entry));
+  }
+  for (const list of out.values()) list.sort((a, b) => a - b);
+  return out;
 }
 
 /** The command name of process `pid` (/proc/PID/comm), or `?` when it cannot be read. */
