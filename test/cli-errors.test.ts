@@ -28,7 +28,7 @@ describe('a mistyped option: the suggestion and --help, in one line, exit 2', ()
 
 describe('benchmark: a word that is no command', () => {
   usageErrorTests('benchmark', [
-    [['reprot', 'x.json'], /^benchmark: error: unknown command 'reprot' \(did you mean report\?\): the commands are report, compare and merge; .*see benchmark --help/],
+    [['reprot', 'x.json'], /^benchmark: error: unknown command 'reprot' \(did you mean report\?\): the commands are report, compare, merge and ab; .*see benchmark --help/],
     [['--duration', '1', 'merge', 'a.hlog'], /^benchmark: error: the command merge comes first: benchmark merge /],
     [['help', 'mrege'], /^benchmark: error: unknown command 'mrege' \(did you mean merge\?\)/],
   ]);

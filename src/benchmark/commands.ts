@@ -1,23 +1,26 @@
 /**
- * The benchmark's commands on kept results (`benchmark report|compare|merge`),
+ * The benchmark's commands (`benchmark report|compare|merge|ab`): on kept
+ * results, and ab over two live endpoints,
  * and what to say about a word that is none of them. Kept apart from
  * main.ts so that the run's own options (run-command.ts) can name them too;
  * each command's module is loaded only when it runs.
  */
 import type { ProgramIo } from '../cli/program.js';
+import type { RunHost } from '../results/ab-command.js';
 
-/** A command as a function: the words after its name, the streams it writes to; its exit code. */
-export type CommandRun = (argv: string[], io: ProgramIo) => Promise<number>;
+/** A command as a function: the words after its name, the streams it writes to, the benchmark's run (for ab); its exit code. */
+export type CommandRun = (argv: string[], io: ProgramIo, host: RunHost) => Promise<number>;
 
-/** Each command, loaded when asked for (src/results: the saved-results commands, apart from the load engine). */
+/** Each command, loaded when asked for (src/results: the commands, apart from the load engine). */
 export const COMMANDS: Readonly<Record<string, () => Promise<CommandRun>>> = {
   report: async () => (await import('../results/report-command.js')).run,
   compare: async () => (await import('../results/compare-command.js')).run,
   merge: async () => (await import('../results/merge-command.js')).run,
+  ab: async () => (await import('../results/ab-command.js')).run,
 };
 
 const names = Object.keys(COMMANDS);
-/** The commands as a sentence names them: `report, compare or merge`. */
+/** The commands as a sentence names them: `report, compare, merge or ab`. */
 export const COMMAND_LIST = `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
 
 /**

@@ -92,10 +92,11 @@ Each scenario's row is printed as soon as it finishes. Ctrl-C (SIGINT) or
 SIGTERM stops the run and prints what was measured: the finished scenarios
 and the interrupted one, marked partial; a second Ctrl-C exits at once.
 
-Commands, on runs kept with --json or --hlog (each has its own --help):
-  report    draw kept runs in one HTML page, overlaid
-  compare   two runs side by side, exit 1 on a regression
+Commands (each has its own --help):
+  report    draw runs kept with --json or --hlog in one HTML page, overlaid
+  compare   two kept runs side by side, exit 1 on a regression
   merge     exact percentiles of the interval logs of generators run at once
+  ab        two live endpoints in ABBA rounds: B/A with its 95% interval
 
 Exit status: 0 on a clean run, 1 when a reply was wrong or lost or an --slo
 was breached, 2 for bad usage, 130 after SIGINT, 143 after SIGTERM.
@@ -113,7 +114,8 @@ Examples:
   $ ${name} --spawn-server -c 1,50 --report run.html      # the report as a page to open in a browser
   $ ${name} report before.json after.json --html ab.html # kept runs overlaid in one page (report --help)
   $ ${name} compare before.json after.json   # two --json runs side by side; exit 1 on a regression (compare --help)
-  $ ${name} merge gen-1.hlog gen-2.hlog                   # exact percentiles of generators run at once (merge --help)`,
+  $ ${name} merge gen-1.hlog gen-2.hlog                   # exact percentiles of generators run at once (merge --help)
+  $ ${name} ab tcp://127.0.0.1:8080 unix:/tmp/b.sock -c 1  # is B slower than A? rounds, intervals (ab --help)`,
       )
   );
 }

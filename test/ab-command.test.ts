@@ -1,0 +1,214 @@
+/**
+ * `benchmark ab A B` end to end, on real bin/server processes: bad usage
+ * (exit 2, one line, nothing run), the rounds in ABBA order kept whole in
+ * --json with each side's placement, two instances of one server on Unix
+ * sockets in text, a slower B found slower with its interval (exit 1), and
+ * Ctrl-C comparing the rounds completed. The parts that need no server:
+ * ab-rounds.test.ts. Runs are short (-d 0.2): the tests check what ab does
+ * with the rounds, not the figures.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { type Socket, connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { type TestContext, describe, it } from 'node:test';
+import { codecs } from '../src/protocol/index.js';
+import { BIN, listeningPort, onTeardown, runBin, tempDir, textServer, unusedPort, usageErrorTests, waitUntil } from './helpers.js';
+
+/** Short rounds: a few seconds for four of them. */
+const SHORT = ['-c', '1', '-d', '0.2', '-w', '0.1'];
+
+describe('benchmark ab: usage', () => {
+  usageErrorTests('benchmark', [
+    [['ab'], /^benchmark ab: error: missing required argument 'A'/],
+    [['ab', 'tcp://127.0.0.1:1'], /^benchmark ab: error: missing required argument 'B'/],
+    [['ab', 'localhost:8080', 'tcp://127.0.0.1:1'], /^benchmark ab: error: endpoint A 'localhost:8080' is not one of tcp:\/\/HOST:PORT .*unix:\/PATH or udp:\/\/HOST:PORT$/m],
+    [['ab', '-c', '1', 'tcp://127.0.0.1:1', 'tcp://127.0.0.1:2'], /^benchmark ab: error: endpoint A '-c' is not one of .* \(the endpoints come first/],
+    [['ab', 'tcp://127.0.0.1:1', 'unix:/tmp/x', '--port', '9'], /^benchmark ab: error: option --port is not for ab: the endpoints A and B say where to connect\n/],
+    [['ab', 'tcp://127.0.0.1:1', 'unix:/tmp/x', '--spawn-server'], /^benchmark ab: error: option --spawn-server is not for ab/],
+    [['ab', 'tcp://127.0.0.1:1', 'unix:/tmp/x', '--hlog', 'x.hlog'], /^benchmark ab: error: option --hlog is not for ab/],
+    [['ab', 'tcp://127.0.0.1:1', 'unix:/tmp/x', '--report', 'x.html'], /^benchmark ab: error: option --report is not for ab/],
+    [['ab', 'tcp://127.0.0.1:1', 'unix:/tmp/x', '--rounds', '0'], /^benchmark ab: error: option '--rounds <n>' argument '0' is invalid/],
+    [['ab', 'tcp://127.0.0.1:1', 'unix:/tmp/x', '--at', 'p42'], /^benchmark ab: error: option '--at <figures>' argument 'p42' is invalid/],
+    // The run's own checks, made once before anything runs: a bad value, and UDP's rule on fixed replies.
+    [['ab', 'tcp://127.0.0.1:1', 'unix:/tmp/x', '-c', '0'], /^benchmark ab: error: option '-c, --connections <list>' argument '0' is invalid/],
+    [['ab', 'tcp://127.0.0.1:1', 'udp://127.0.0.1:2'], /^benchmark ab: error: option --udp needs --mode echo/],
+  ]);
+});
+
+/** The parts of ab's --json a test reads. */
+interface AbJson {
+  a: { endpoint: string; placement: { listeners: Array<{ pid: number; cpus: string | null; children: unknown[] }> | null; reason: string | null } };
+  b: AbJson['a'];
+  client: { cpus: string | null };
+  rounds: Array<{ round: number; order: string[]; a: Report; b: Report }>;
+  comparison: {
+    runs: { a: number; b: number };
+    scenarios: Array<{ figures: Array<{ figure: string; verdict: string; worsePct: { low: number; high: number } }> }>;
+    regressions: unknown[];
+  } | null;
+  interrupted: string | null;
+  ok: boolean;
+}
+interface Report {
+  address: string;
+  ok: boolean;
+  scenarios: Array<{ messages: number; histograms?: { latency: string } }>;
+}
+
+describe('benchmark ab: runs', () => {
+  it('two instances of one server over TCP: four rounds in ABBA order, every report kept with its histograms, both placements, exit 0', async (t) => {
+    const one = await textServer(t, ['--port', '0']);
+    const two = await textServer(t, ['--port', '0']);
+    const A = `tcp://127.0.0.1:${await listeningPort(one.proc, 'server A')}`;
+    const B = `tcp://127.0.0.1:${await listeningPort(two.proc, 'server B')}`;
+    // A gate no noisy minute can reach: two instances of one server are never twice apart over a whole interval.
+    const r = await runBin('benchmark', ['ab', A, B, '--rounds', '4', ...SHORT, '--max-regression', '100', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as AbJson;
+    assert.deepEqual(
+      out.rounds.map((x) => [x.round, x.order.join('')]),
+      [
+        [1, 'AB'],
+        [2, 'BA'],
+        [3, 'AB'],
+        [4, 'BA'],
+      ],
+    );
+    for (const x of out.rounds) {
+      assert.equal(x.a.address, A);
+      assert.equal(x.b.address, B);
+      for (const rep of [x.a, x.b]) {
+        assert.equal(rep.ok, true);
+        assert.ok(rep.scenarios[0].messages > 0);
+        assert.match(rep.scenarios[0].histograms?.latency ?? '', /^HISTF/);
+      }
+    }
+    assert.equal(out.a.endpoint, A);
+    assert.deepEqual(
+      out.a.placement.listeners?.map((l) => l.pid),
+      [one.proc.pid],
+    );
+    assert.deepEqual(
+      out.b.placement.listeners?.map((l) => l.pid),
+      [two.proc.pid],
+    );
+    assert.ok(out.a.placement.listeners![0].cpus !== null);
+    assert.ok(out.client.cpus !== null);
+    assert.deepEqual(out.comparison?.runs, { a: 4, b: 4 });
+    assert.equal(out.comparison?.scenarios[0].figures.length, 5);
+    assert.deepEqual(out.comparison?.regressions, []);
+    assert.equal(out.interrupted, null);
+    assert.equal(out.ok, true);
+    const progress = r.stderr.trimEnd().split('\n');
+    assert.equal(progress.length, 8, r.stderr);
+    assert.equal(progress[2], `round 2/4  B  ${B}  done`);
+  });
+
+  it('over Unix sockets, in text: each side with its listening process, the client, the rounds and their order, then the comparison', async (t) => {
+    const dir = tempDir();
+    const [pathA, pathB] = [join(dir, 'a.sock'), join(dir, 'b.sock')];
+    const one = await textServer(t, ['--unix', pathA]);
+    const two = await textServer(t, ['--unix', pathB]);
+    const r = await runBin('benchmark', ['ab', `unix:${pathA}`, `unix://${pathB}`, '--rounds', '4', ...SHORT, '--at', 'p50,throughput', '--max-regression', '100', '--ascii']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    assert.match(lines[0], new RegExp(`^A {7}unix:${pathA} +listening: pid ${one.proc.pid} \\(node, CPUs [\\d,-]+\\)$`));
+    assert.match(lines[1], new RegExp(`^B {7}unix://${pathB} +listening: pid ${two.proc.pid} \\(node, CPUs [\\d,-]+\\)$`));
+    assert.match(lines[2], /^client {2}CPUs [\d,-]+, the same for every run$/);
+    assert.equal(lines[3], 'rounds  4, in order AB BA AB BA');
+    assert.match(r.stdout, /\| c1-p1-closed \|\s+p50 us \|/);
+    assert.match(r.stdout, /no interval lies beyond 100% worse at p50, throughput/);
+  });
+
+  it('B slower than A (one more hop, to a server replying 60 KB where A replies 9 bytes): slower at p50 with its interval, a regression beyond --max-regression, exit 1', async (t) => {
+    const small = await textServer(t, ['--port', '0']);
+    const large = await textServer(t, ['--port', '0', '--response', 'x'.repeat(60_000)]);
+    // The client checks every reply against --response, the same for both sides: a 60 KB reply cannot reach it where a 9-byte one is
+    // expected. B is a relay that hands back each 60 KB reply of its server as those 9 bytes; the relay's hop makes B slower several
+    // times over on a loaded machine too, where 60 KB alone would be lost in the noise of four short rounds.
+    const A = `tcp://127.0.0.1:${await listeningPort(small.proc, 'server A')}`;
+    const B = `tcp://127.0.0.1:${await replyRelay(t, await listeningPort(large.proc, 'server B'))}`;
+    // Six rounds: an interval that one outlying round on a busy machine does not stretch to 1.
+    const r = await runBin('benchmark', ['ab', A, B, '--rounds', '6', ...SHORT, '--at', 'p50', '--max-regression', '10', '--json']);
+    assert.equal(r.code, 1, r.stderr + r.stdout.slice(-3000));
+    const out = JSON.parse(r.stdout) as AbJson;
+    const p50 = out.comparison!.scenarios[0].figures[0];
+    assert.equal(p50.figure, 'p50');
+    assert.equal(p50.verdict, 'slower');
+    assert.ok(p50.worsePct.low > 10 && p50.worsePct.high >= p50.worsePct.low, JSON.stringify(p50));
+    assert.equal(out.comparison!.regressions.length, 1);
+    assert.equal(out.ok, false);
+  });
+
+  it('a side that cannot be reached stops the rounds with one line naming it and its round: exit 1', async (t) => {
+    const one = await textServer(t, ['--port', '0']);
+    const A = `tcp://127.0.0.1:${await listeningPort(one.proc, 'server A')}`;
+    const B = `tcp://127.0.0.1:${await unusedPort(t)}`;
+    const r = await runBin('benchmark', ['ab', A, B, '--rounds', '4', ...SHORT]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.deepEqual(lines.slice(0, 1), [`round 1/4  A  ${A}  done`]);
+    assert.match(lines[1], new RegExp(`^benchmark ab: side B \\(${B}\\) failed in round 1: scenario 1: cannot connect to ${B}: connect ECONNREFUSED`));
+    assert.equal(lines.length, 2);
+  });
+
+  it('SIGINT: the side-run in progress stops, the rounds both sides completed are compared, exit 130', async (t) => {
+    const one = await textServer(t, ['--port', '0']);
+    const A = `tcp://127.0.0.1:${await listeningPort(one.proc, 'server A')}`;
+    const p = spawn(BIN('benchmark'), ['ab', A, A, '--rounds', '3', '-c', '1', '-d', '1', '-w', '0.1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    onTeardown(t, () => p.kill('SIGKILL'));
+    const exited = once(p, 'exit');
+    let out = '';
+    let err = '';
+    p.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    p.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+    // Round 1 complete, round 2's first side done: its second is running (or about to).
+    await waitUntil(() => err.includes('round 2/3  B'), 'round 2 under way');
+    p.kill('SIGINT');
+    const [code] = await exited;
+    assert.equal(code, 130, err);
+    const json = JSON.parse(out) as AbJson;
+    assert.deepEqual(
+      json.rounds.map((x) => x.round),
+      [1],
+    );
+    assert.equal(json.interrupted, 'SIGINT');
+    assert.deepEqual(json.comparison?.runs, { a: 1, b: 1 });
+    assert.equal(json.ok, false);
+    assert.match(err, /interrupted \(SIGINT\) after 1 complete round of 3\n$/);
+  });
+});
+
+/**
+ * A length-framed TCP relay in this process in front of `upstream`: what a
+ * client sends goes on unchanged; each reply frame that comes back, of
+ * whatever size, is answered to the client with the 9-byte `respuesta`
+ * frame. Closed with test `t`.
+ */
+async function replyRelay(t: TestContext, upstream: number): Promise<number> {
+  const reply = codecs.length.frame(Buffer.from('respuesta'));
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const up = connect({ host: '127.0.0.1', port: upstream, noDelay: true });
+    client.setNoDelay(true);
+    sockets.add(client).add(up);
+    const decoder = codecs.length.createReplyDecoder({ onMessage: () => void client.write(reply) }, 1 << 20);
+    client.on('data', (chunk: Buffer) => up.write(chunk));
+    up.on('data', (chunk: Buffer) => decoder.push(chunk, 0, chunk.length));
+    const end = () => {
+      client.destroy();
+      up.destroy();
+    };
+    for (const s of [client, up]) s.on('close', end).on('error', end);
+  });
+  onTeardown(t, () => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as { port: number }).port;
+}
