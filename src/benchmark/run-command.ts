@@ -154,7 +154,8 @@ class BenchmarkRun {
           port: given('port') ? o.port : 0,
           path: o.unix,
           framing: o.framing,
-          mode: o.mode,
+          // planOf refuses --mode any with --spawn-server.
+          mode: o.mode === 'echo' ? 'echo' : 'fixed',
           response: o.response,
           maxFrame: o.maxFrame,
           cpus: o.serverCpu,

@@ -137,6 +137,7 @@ export function planOf(name: string, argv: string[], io: ProgramIo): Plan | numb
   if (problem !== null) throw new UsageError(problem);
   respDefaultSize(o, given);
   chooseIo(o.io);
+  if (o.spawnServer && o.mode === 'any') throw new UsageError('option --mode any needs a server of your own: --spawn-server starts ours, which answers with --mode fixed or echo');
   if (o.serverCpu !== undefined && !o.spawnServer) throw new UsageError('option --server-cpu needs --spawn-server (the benchmark can only place a server it starts)');
   if (o.preset !== undefined) {
     for (const option of ['connections', 'pipeline', 'rate']) {

@@ -4,7 +4,7 @@
  * option, and exit status 2, before anything listens or connects.
  */
 import { type Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { FRAMINGS, MODES } from '../protocol/index.js';
+import { CLIENT_MODES, FRAMINGS, MODES } from '../protocol/index.js';
 import { cpuRanges } from '../machine/cpus.js';
 import { pinSelf, realtimeSelf } from '../machine/sched.js';
 
@@ -86,8 +86,8 @@ export function ioOption(description: string): Option {
   return new Option('--io <path>', description).choices(['handles', 'sockets']).default('handles');
 }
 
-export function modeOption(description = 'fixed: one constant response; echo: the message back (sockperf and resp answer as their servers do)'): Option {
-  return new Option('-m, --mode <mode>', description).choices(MODES).default('fixed');
+export function modeOption(description = 'fixed: one constant response; echo: the message back (sockperf and resp answer as their servers do)', client = false): Option {
+  return new Option('-m, --mode <mode>', description).choices(client ? CLIENT_MODES : MODES).default('fixed');
 }
 
 /** The fixed response unless --response says otherwise. */

@@ -6,13 +6,13 @@
  * command as this program was called (installed or in a checkout).
  */
 import type { Target } from '../io/connect.js';
-import type { Framing, Mode } from '../protocol/index.js';
+import type { Framing, ClientMode } from '../protocol/index.js';
 import { DEFAULT_RESPONSE, programName } from './args.js';
 
 /** The workload options a hint names. */
 export interface ReplyOptions {
   framing: Framing;
-  mode: Mode;
+  mode: ClientMode;
   response: string;
 }
 
@@ -57,7 +57,7 @@ export function connectHint(err: unknown, target: Target, o: ReplyOptions, spawn
           : ['--host', target.host, '--port', String(target.port)];
   if (o.framing !== 'length') args.push('--framing', o.framing);
   const ownReplies = o.framing === 'sockperf' || o.framing === 'resp';
-  if (!ownReplies && o.mode !== 'fixed') args.push('--mode', o.mode);
+  if (!ownReplies && o.mode === 'echo') args.push('--mode', o.mode);
   if (!ownReplies && o.mode === 'fixed' && o.response !== DEFAULT_RESPONSE) args.push('--response', shellWord(o.response));
   const start = `${commandFor('server')} ${args.join(' ')}`;
   return `nothing listens there: start a server (${start})${spawnOption ? ', or add --spawn-server to start one for the run' : ''}`;
@@ -79,7 +79,7 @@ export function replyHint(who: string, o: ReplyOptions, wrong: boolean): string 
   if (wrong && o.framing === 'resp')
     return 'the replies are not the ones expected (+PONG to PING, the argument back to ECHO): the first wrong one is quoted above; is it a RESP server (redis-server, or bin/server --framing resp)?';
   if (wrong) {
-    const expected = o.framing === 'sockperf' ? "sockperf's reply" : o.mode === 'echo' ? 'an echo' : `the fixed reply ${JSON.stringify(o.response)}`;
+    const expected = o.framing === 'sockperf' ? "sockperf's reply" : o.mode === 'echo' ? 'an echo' : o.mode === 'any' ? 'any framed reply' : `the fixed reply ${JSON.stringify(o.response)}`;
     return `the replies are not the ones expected (${expected}): check --mode and --response (and --framing) against the server's`;
   }
   return `no reply came back: check that the server runs with the same --framing (this ${who}: ${o.framing}), and --mode/--response; the server's log says what it read`;

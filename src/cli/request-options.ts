@@ -6,7 +6,7 @@
 import { type Command, Option } from 'commander';
 import type { Target } from '../io/connect.js';
 import { MAX_DATAGRAM, SEQ_DIGITS, datagramBytes } from '../protocol/datagram.js';
-import { DEFAULT_MAX_FRAME, type Framing, type Mode, SOCKPERF_HEADER } from '../protocol/index.js';
+import { type ClientMode, DEFAULT_MAX_FRAME, type Framing, SOCKPERF_HEADER } from '../protocol/index.js';
 import { DEFAULT_RESPONSE, framingOption, modeOption, parseIntList, parseInteger, parseNumber, parsePort, respOptionProblem } from './args.js';
 
 export interface RequestOptions {
@@ -15,7 +15,7 @@ export interface RequestOptions {
   unix?: string;
   udp: boolean;
   framing: Framing;
-  mode: Mode;
+  mode: ClientMode;
   response: string;
   /** Payload bytes, one run (the benchmark: one scenario; the client: one block) per size, in the order given. */
   size: number[];
@@ -32,7 +32,12 @@ export function addRequestOptions(cmd: Command, timeout: string): Command {
     .option('-u, --unix <path>', 'connect to this Unix socket instead of TCP')
     .option('--udp', 'send datagrams to --host/--port (UDP) instead of TCP: a reply not back within --timeout-ms is lost, one after that late', false)
     .addOption(framingOption())
-    .addOption(modeOption('the reply to expect: fixed (--response) or echo (the payload back); not with sockperf or resp, whose servers answer their own way'))
+    .addOption(
+      modeOption(
+        'the reply to expect: fixed (--response), echo (the payload back) or any (any framed reply, its bytes unchecked: servers whose replies differ); not with sockperf or resp, whose servers answer their own way',
+        true,
+      ),
+    )
     .option('-r, --response <text>', 'the reply expected in fixed mode', DEFAULT_RESPONSE)
     .addOption(
       new Option(
@@ -55,8 +60,8 @@ export function requestOptionsProblem(o: RequestOptions): string | null {
     if (o.unix !== undefined) return 'options --udp and --unix: give one, not both';
     if (o.framing === 'resp') return 'option --udp cannot be used with --framing resp: RESP runs over a stream (TCP or a Unix socket), as Redis does';
     // Refused rather than guessed: with fixed replies a late reply and the answer to the next message look the same.
-    if (o.framing !== 'sockperf' && o.mode === 'fixed')
-      return `option --udp needs --mode echo with --framing ${o.framing}: a fixed reply carries no sequence number, so a late reply could not be told from the next one's`;
+    if (o.framing !== 'sockperf' && o.mode !== 'echo')
+      return `option --udp needs --mode echo with --framing ${o.framing}: a ${o.mode} reply carries no sequence number, so a late reply could not be told from the next one's`;
   }
   for (const size of o.size) {
     if (o.framing === 'sockperf' && size < SOCKPERF_HEADER) return `option --size must be at least ${SOCKPERF_HEADER} with --framing sockperf (the header); ${size} is not`;
@@ -67,6 +72,8 @@ export function requestOptionsProblem(o: RequestOptions): string | null {
       return `option --size must be at least ${SEQ_DIGITS} with --udp and --framing ${o.framing} (the payload starts with the sequence number); ${size} is not`;
     if (datagramBytes(o.framing, size) > MAX_DATAGRAM) return `option --size: ${datagramBytes(o.framing, size)} bytes do not fit in one UDP datagram (at most ${MAX_DATAGRAM})`;
   }
+  if (o.mode === 'any' && (o.framing === 'sockperf' || o.framing === 'resp'))
+    return `option --mode any has no meaning with --framing ${o.framing}: its replies are its server's own, checked as such`;
   if (o.framing === 'line' && o.mode === 'fixed' && o.response.includes('\n')) return 'option --response cannot contain a newline with --framing line';
   return null;
 }

@@ -2,13 +2,13 @@
  * What a client sends and what it must get back, built once per run and
  * shared by the probe and the benchmark so that both check replies alike.
  */
-import { codecs, type Framing, type Mode } from './index.js';
+import { type ClientMode, codecs, type Framing } from './index.js';
 import { respExchange } from './resp-replies.js';
 import { SOCKPERF_HEADER, setSockperfSeq, sockperfReplyMatches, sockperfSeq, writeSockperfReply } from './sockperf.js';
 
 export interface RequestSpec {
   framing: Framing;
-  mode: Mode;
+  mode: ClientMode;
   /** Payload bytes; for sockperf, the whole message (header included, >= 14); for resp, ECHO's argument (0: PING). */
   size: number;
   /** Expected reply in fixed mode (not with sockperf or resp, whose replies are their servers'). */
@@ -35,11 +35,14 @@ export class Exchange {
   readonly expected: Buffer;
   readonly sockperf: boolean;
   readonly resp: boolean;
+  /** Any framed reply will do (--mode any): only its framing is checked. */
+  readonly any: boolean;
 
   constructor(spec: RequestSpec) {
     const codec = codecs[spec.framing];
     this.sockperf = spec.framing === 'sockperf';
     this.resp = spec.framing === 'resp';
+    this.any = spec.mode === 'any';
     if (this.sockperf) {
       if (spec.size < SOCKPERF_HEADER) throw new RangeError(`--size must be at least ${SOCKPERF_HEADER} with --framing sockperf (the header)`);
       this.request = codec.frame(payloadOf(spec.size - SOCKPERF_HEADER));
@@ -52,7 +55,7 @@ export class Exchange {
     } else {
       const payload = payloadOf(spec.size);
       this.request = codec.frame(payload);
-      this.expected = spec.mode === 'echo' ? payload : Buffer.from(spec.response);
+      this.expected = spec.mode === 'echo' ? payload : Buffer.from(this.any ? '' : spec.response);
     }
   }
 
@@ -73,7 +76,8 @@ export class Exchange {
 
   /** Is the decoded message `buf[start, end)` the expected reply to request number `seq`? */
   matches(buf: Buffer, start: number, end: number, seq: number): boolean {
-    if (end - start !== this.expected.length) return false;
+    // With --mode any the expected reply is empty: a reply of another length is right, and an empty one compares equal.
+    if (end - start !== this.expected.length) return this.any;
     if (!this.sockperf) return this.expected.compare(buf, start, end) === 0;
     return sockperfSeq(buf, start) === seq && sockperfReplyMatches(this.expected, buf, start, end);
   }

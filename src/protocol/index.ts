@@ -20,6 +20,9 @@ export type Framing = (typeof FRAMINGS)[number];
 
 export const MODES = ['fixed', 'echo'] as const;
 export type Mode = (typeof MODES)[number];
+/** What a client may expect: a server's mode, or `any` framed reply (servers whose replies differ, compared with `benchmark ab`). */
+export const CLIENT_MODES = ['fixed', 'echo', 'any'] as const;
+export type ClientMode = (typeof CLIENT_MODES)[number];
 
 /** Default limit on one message, in bytes (1 MiB). */
 export const DEFAULT_MAX_FRAME = 1024 * 1024;

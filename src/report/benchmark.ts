@@ -7,7 +7,7 @@ import { type ReplyOptions, replyHint } from '../cli/hints.js';
 import type { RunMeta } from '../cli/meta.js';
 import type { IoPath } from '../io/binding.js';
 import type { LoadResult } from '../load/spec.js';
-import type { Framing, Mode } from '../protocol/index.js';
+import type { Framing, ClientMode } from '../protocol/index.js';
 import { type EncodedHistograms, type LatencyUs, summarize } from '../stats/histogram.js';
 import { fmtInt, fmtUs, overTarget, pct } from '../stats/report.js';
 import { type CpuPlacement, generatorAdvice } from './advice.js';
@@ -88,7 +88,7 @@ export interface Placement {
  */
 export interface BenchmarkOptions {
   framing: Framing;
-  mode: Mode;
+  mode: ClientMode;
   /** The reply expected in fixed mode; null when it is not used (echo mode, sockperf framing). */
   response: string | null;
   /** The one size of the run; null when it has several (`sizes`, each scenario's `size`). */
@@ -120,7 +120,7 @@ export interface BenchmarkReport {
   transport: string;
   address: string;
   framing: Framing;
-  mode: Mode;
+  mode: ClientMode;
   /** The one size of the run; null when it has several (each scenario's `size` says). */
   size: number | null;
   targetUs: number;

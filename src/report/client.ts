@@ -7,7 +7,7 @@
 import type { Paint } from '../cli/colour.js';
 import { replyHint } from '../cli/hints.js';
 import type { RunMeta } from '../cli/meta.js';
-import type { Framing, Mode } from '../protocol/index.js';
+import type { Framing, ClientMode } from '../protocol/index.js';
 import type { GcStats } from '../stats/gc.js';
 import { type EncodedHistograms, type Histogram, type LatencyUs, summarize } from '../stats/histogram.js';
 import { fmtInt, fmtPct, fmtUs, formatLatency, overTarget, pct } from '../stats/report.js';
@@ -25,7 +25,7 @@ export interface ClientOptions {
   /** --udp (absent from runs kept before it). */
   udp?: boolean;
   framing: Framing;
-  mode: Mode;
+  mode: ClientMode;
   response: string;
   size: number;
   targetUs: number;
@@ -69,7 +69,7 @@ export interface ClientReport {
   transport: string;
   address: string;
   framing: Framing;
-  mode: Mode;
+  mode: ClientMode;
   size: number;
   warmup: number;
   /** Measured round trips asked for; null for a timed run. */
