@@ -32,7 +32,7 @@ export interface DrawnSeries {
   values: Array<number | null>;
 }
 
-/** One drawn chart: its kind, its x values and series as uPlot holds them, and the legend's run names in order. */
+/** One drawn chart: its kind (spectrum, timeline, rounds), its x values and series as uPlot holds them, and the legend's run names in order. */
 export interface DrawnChart {
   kind: string;
   title: string;
@@ -67,7 +67,7 @@ const DRAWN = `(() => [...document.querySelectorAll('figure.chart')].map((figure
     if (rgb.some(([r, g, b]) => Math.abs(pixels[i] - r) < 12 && Math.abs(pixels[i + 1] - g) < 12 && Math.abs(pixels[i + 2] - b) < 12)) coloured++;
   }
   return {
-    kind: figure.classList.contains('spectrum') ? 'spectrum' : 'timeline',
+    kind: ['spectrum', 'rounds'].find((k) => figure.classList.contains(k)) ?? 'timeline',
     title: figure.querySelector('figcaption').textContent,
     x: [...u.data[0]],
     series,
@@ -169,9 +169,10 @@ export function legendReadings(browserPath: string, file: string, width = 1100):
       await page.waitForFunction(`document.querySelectorAll('figure.chart')[${i}].uplot.cursor.idx == null`);
       const left = await read();
       const groups = (await figure.locator('.u-legend tr.u-group').allTextContents()) as string[];
+      const figureClass = await figure.getAttribute('class');
       charts.push({
         title: (await figure.locator('figcaption').textContent()) ?? '',
-        kind: (await figure.getAttribute('class'))?.includes('spectrum') ? 'spectrum' : 'timeline',
+        kind: ['spectrum', 'rounds'].find((k) => (figureClass ?? '').split(' ').includes(k)) ?? 'timeline',
         still,
         hovered,
         left,
