@@ -104,6 +104,11 @@ describe('the A/B page', () => {
       const f = s.figures[i];
       assert.deepEqual(c.x, [1, 2]);
       assert.deepEqual(
+        c.series.map((x) => x.points),
+        [2, 2],
+        `${c.title}: a point per round a side`,
+      );
+      assert.deepEqual(
         c.series.map((x) => [x.label, x.values]),
         [
           ['A', f.a.values],
@@ -158,7 +163,11 @@ describe('the A/B page', () => {
     const merged = (side: string) => spectrum.series.find((x) => x.group?.startsWith(`${side}:`) && x.label.endsWith('merged'))!;
     assert.notEqual(merged('A').stroke, merged('B').stroke, 'the sides in two colours');
     // The merge holds every round's 1 000 values: its line runs to 1/(1-p) = 6 000, a round's stops at 1 000.
-    assert.equal(merged('A').values.filter((v) => v !== null).length, spectrum.x.filter((x) => x <= 6000).length);
+    const lastX = (values: ReadonlyArray<number | null>) => spectrum.x[values.reduce<number>((last, v, i) => (v === null ? last : i), -1)];
+    for (const side of ['A', 'B']) {
+      assert.equal(lastX(merged(side).values), 6000, `${side}: the merge holds its six rounds`);
+      assert.equal(lastX(spectrum.series.find((x) => x.group?.startsWith(`${side}:`) && x.label === 'round 1')!.values), 1000);
+    }
 
     const byRound = charts.filter((c) => c.kind === 'rounds');
     assert.equal(byRound.length, s.figures.length);
@@ -168,17 +177,19 @@ describe('the A/B page', () => {
       assert.deepEqual(c.x, [1, 2, 3, 4, 5, 6]);
       const A = c.series.find((x) => x.label === 'A')!;
       const B = c.series.find((x) => x.label === 'B')!;
-      assert.deepEqual([A.values.filter((v) => v !== null).length, B.values.filter((v) => v !== null).length], [6, 6], `${c.title}: a point per round a side`);
+      assert.deepEqual([A.points, B.points], [6, 6], `${c.title}: a point per round a side`);
       assert.deepEqual([A.values, B.values], [f.a.values, f.b.values]);
       assert.ok(c.coloured > 0, `${c.title}: drawn`);
       const marks = c.series.find((x) => x.label === 'A outlying');
       if (f.a.outliers.length === 0) assert.equal(marks, undefined, `${c.title}: no outlier, no mark`);
-      else
+      else {
         assert.deepEqual(
           marks?.values,
           f.a.values.map((v, j) => (f.a.outliers.includes(j) ? v : null)),
           `${c.title}: the outlying rounds marked`,
         );
+        assert.equal(marks?.points, f.a.outliers.length, `${c.title}: a ring per outlying round`);
+      }
     }
     const p99Chart = byRound[s.figures.indexOf(p99)];
     assert.deepEqual(p99Chart.series.find((x) => x.label === 'A outlying')?.values, [null, null, p99.a.values[2], null, null, null]);
