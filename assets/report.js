@@ -137,6 +137,48 @@
     };
   }
 
+  /**
+   * A figure over repeated runs: the round number on x, each side a line
+   * through its points (every round is drawn as a point, a lone one too),
+   * outlying rounds ringed in red. Still, the legend shows each side's
+   * median, and its x row says so.
+   */
+  function roundsOptions(c) {
+    const rate = c.series.some((s) => s.scale === 'rate');
+    const format = rate ? int : us;
+    const series = [{ label: 'round', value: (_u, v, _si, idx) => (idx == null ? 'median' : String(v)) }];
+    const data = [c.x];
+    for (const s of c.series) {
+      const value = legendValue(s, format);
+      if (s.colour === -1) series.push(marks(s, { scale: s.scale, value, points: { show: true, size: 15, width: 2, stroke: RED, fill: 'rgba(0,0,0,0)' } }));
+      else series.push(line(s, { scale: s.scale, value, points: { show: true, size: 7, fill: colourOf(s.colour) } }));
+      data.push(s.values);
+    }
+    const rounds = (_u, _axis, min, max) => {
+      const out = [];
+      const step = Math.max(1, Math.ceil((max - min) / 12));
+      for (let v = Math.max(1, Math.ceil(min)); v <= max; v += step) out.push(v);
+      return out;
+    };
+    return {
+      data,
+      opts: {
+        series,
+        scales: {
+          x: { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] },
+          us: { distr: 3, log: 10 },
+          rate: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
+        },
+        axes: [
+          { scale: 'x', label: 'round', splits: rounds, values: (_u, ticks) => ticks.map(String), size: 40 },
+          rate
+            ? { scale: 'rate', label: 'msg/s', values: (_u, ticks) => ticks.map(int), size: 70 }
+            : { scale: 'us', label: 'latency (us)', values: (_u, ticks) => ticks.map(tick), size: 64 },
+        ],
+      },
+    };
+  }
+
   const SVG = 'http://www.w3.org/2000/svg';
 
   /** A legend marker drawn as the series' line is: its colour, width, dash and paleness. */
@@ -198,14 +240,15 @@
 
   function sizeOf(el, kind) {
     const width = Math.max(260, Math.floor(el.clientWidth));
-    const tall = kind === 'spectrum' ? 340 : 260;
+    const tall = kind === 'spectrum' ? 340 : kind === 'rounds' ? 220 : 260;
     return { width, height: width < 520 ? Math.round(tall * 0.75) : tall };
   }
 
   for (const figure of document.querySelectorAll('figure.chart')) {
     const chart = data.charts[Number(figure.dataset.chart)];
     const el = figure.querySelector('.plot');
-    const { opts, data: aligned } = chart.kind === 'spectrum' ? spectrumOptions(chart) : timelineOptions(chart);
+    const options = { spectrum: spectrumOptions, rounds: roundsOptions, timeline: timelineOptions }[chart.kind];
+    const { opts, data: aligned } = options(chart);
     const plot = new uPlot(Object.assign(opts, sizeOf(el, chart.kind)), aligned, el);
     decorateLegend(plot);
     // The drawn plot, for a reader at the console (and the tests): plot.data is what is on the canvas.

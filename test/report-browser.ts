@@ -22,7 +22,7 @@ export function chromiumPath(): { path: string } | { skip: string } {
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-/** One drawn series: its label, its run (the legend's group), its line's colour, dash and width, and its values as given to uPlot. */
+/** One drawn series: its label, its run (the legend's group), its line's colour, dash and width, its values as given to uPlot, and how many are drawn as points. */
 export interface DrawnSeries {
   label: string;
   group: string | null;
@@ -30,9 +30,11 @@ export interface DrawnSeries {
   dash: number[];
   alpha: number;
   values: Array<number | null>;
+  /** How many of its values are drawn as a point (a mark), as uPlot decides it: all when its points show, else those its filter picks. */
+  points: number;
 }
 
-/** One drawn chart: its kind, its x values and series as uPlot holds them, and the legend's run names in order. */
+/** One drawn chart: its kind (spectrum, timeline, rounds), its x values and series as uPlot holds them, and the legend's run names in order. */
 export interface DrawnChart {
   kind: string;
   title: string;
@@ -57,6 +59,10 @@ const DRAWN = `(() => [...document.querySelectorAll('figure.chart')].map((figure
     dash: s.dash ?? [],
     alpha: s.alpha ?? 1,
     values: [...u.data[i + 1]],
+    points: ((show) => {
+      const picked = s.points.filter(u, i + 1, show, null);
+      return picked != null ? picked.length : show ? u.data[i + 1].filter((v) => v != null).length : 0;
+    })(s.points.show(u, i + 1, 0, u.data[0].length - 1, null)),
   }));
   const rgb = series.map((s) => /^#[0-9a-f]{6}$/i.test(s.stroke) ? [1, 3, 5].map((k) => parseInt(s.stroke.slice(k, k + 2), 16)) : null).filter((c) => c !== null);
   const canvas = figure.querySelector('canvas');
@@ -67,7 +73,7 @@ const DRAWN = `(() => [...document.querySelectorAll('figure.chart')].map((figure
     if (rgb.some(([r, g, b]) => Math.abs(pixels[i] - r) < 12 && Math.abs(pixels[i + 1] - g) < 12 && Math.abs(pixels[i + 2] - b) < 12)) coloured++;
   }
   return {
-    kind: figure.classList.contains('spectrum') ? 'spectrum' : 'timeline',
+    kind: ['spectrum', 'rounds'].find((k) => figure.classList.contains(k)) ?? 'timeline',
     title: figure.querySelector('figcaption').textContent,
     x: [...u.data[0]],
     series,
@@ -169,9 +175,10 @@ export function legendReadings(browserPath: string, file: string, width = 1100):
       await page.waitForFunction(`document.querySelectorAll('figure.chart')[${i}].uplot.cursor.idx == null`);
       const left = await read();
       const groups = (await figure.locator('.u-legend tr.u-group').allTextContents()) as string[];
+      const figureClass = await figure.getAttribute('class');
       charts.push({
         title: (await figure.locator('figcaption').textContent()) ?? '',
-        kind: (await figure.getAttribute('class'))?.includes('spectrum') ? 'spectrum' : 'timeline',
+        kind: ['spectrum', 'rounds'].find((k) => (figureClass ?? '').split(' ').includes(k)) ?? 'timeline',
         still,
         hovered,
         left,

@@ -12,9 +12,14 @@
  * a histogram of N values has nothing more to say, so its maximum is drawn
  * there, as HdrHistogram's plots put 100% at their last point.
  *
+ * A rounds chart is one figure of repeated runs (`benchmark ab`'s rounds):
+ * x is the round number, each side a line of points, so that a trend across
+ * the rounds (drift) and a round far from the rest (an outlier) show.
+ *
  * Each chart also says what its legend shows with no point under the cursor
  * (a still page, and after the cursor leaves), where uPlot would print its
- * "--" placeholder: a spectrum's series at p99, a timeline's last interval.
+ * "--" placeholder: a spectrum's series at p99, a timeline's last interval,
+ * a rounds chart's medians.
  */
 
 import { decodeHistogram } from '../stats/histogram.js';
@@ -43,18 +48,18 @@ export interface ChartSeries extends SeriesStyle {
   still: number | null;
   /** The legend's figure at each x, where it is not the drawn value: the errors series draws no mark for none, its legend says 0. */
   shown?: Array<number | null>;
-  /** Timeline: which axis (latency in microseconds, messages per second, or error marks). */
+  /** Timeline and rounds: which axis (latency in microseconds, messages per second, or error marks). */
   scale?: 'us' | 'rate' | 'errors';
 }
 
 export interface ChartData {
-  kind: 'spectrum' | 'timeline';
+  kind: 'spectrum' | 'timeline' | 'rounds';
   title: string;
   x: number[];
   series: ChartSeries[];
   /** Spectrum: the latency target in microseconds, drawn as a line; null for none. */
   targetUs: number | null;
-  /** The x that the series' `still` figures are at: 1/(1-p) = 100 (p99) on a spectrum, the last interval's end on a timeline. */
+  /** The x that the series' `still` figures are at: 1/(1-p) = 100 (p99) on a spectrum, the last interval's end on a timeline; on a rounds chart none (they are medians): 0. */
   stillX: number;
 }
 
@@ -137,4 +142,33 @@ export function timelineChart(title: string, points: TimelinePoint[]): ChartData
     series.push({ label: 'errors', values, shown: points.map((p) => p.errors), still: last?.errors ?? null, colour: -1, scale: 'errors' });
   }
   return { kind: 'timeline', title, x, series, targetUs: null, stillX: last?.endS ?? 0 };
+}
+
+/** One side of a rounds chart: its value in each round (null: nothing measured), its median, its outlying rounds (0-based). */
+export interface RoundsInput extends SeriesStyle {
+  label: string;
+  values: ReadonlyArray<number | null>;
+  median: number | null;
+  outliers: readonly number[];
+}
+
+/**
+ * One figure over the rounds: x is the round number from 1, a series per
+ * side, and for a side with outlying rounds a series of red marks at them
+ * (they stay in the figures: the marks only point them out). `unit`: the
+ * latency axis (microseconds, log) or the rate's (messages per second).
+ */
+export function roundsChart(title: string, unit: 'us' | 'rate', sides: readonly RoundsInput[]): ChartData {
+  const n = Math.max(0, ...sides.map((s) => s.values.length));
+  const x = Array.from({ length: n }, (_, i) => i + 1);
+  const series: ChartSeries[] = [];
+  for (const { values, median, outliers, ...style } of sides) {
+    const at = (i: number) => values[i] ?? null;
+    series.push({ ...style, values: x.map((_, i) => at(i)), still: median, scale: unit });
+    if (outliers.length > 0) {
+      const marked = x.map((_, i) => (outliers.includes(i) ? at(i) : null));
+      series.push({ label: `${style.label} outlying`, group: style.group, values: marked, still: null, colour: -1, scale: unit });
+    }
+  }
+  return { kind: 'rounds', title, x, series, targetUs: null, stillX: 0 };
 }

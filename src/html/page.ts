@@ -1,45 +1,12 @@
 /**
- * One self-contained HTML page from one or more runs: it opens from
- * `file://` with no network. Everything it needs is inlined: uPlot (the
- * chart library, from its npm package), the page's own script and style
- * (assets/), and the charts' data as JSON. Tables and context are plain
- * HTML, so they read and print without the script; the script only draws
- * the charts.
- *
- * Why uPlot: about 50 KB minified, canvas-drawn (thousands of points cost
- * nothing), log scales on both axes (the HdrHistogram percentile plot needs
- * a log x), no dependencies, MIT; Chart.js is four times its size and
- * slower on large series, Plotly ten times and more.
+ * The page of one or more runs: a summary table, the spectra, each
+ * scenario's timelines, each run's context. The document around it (the
+ * inlined uPlot, script and style) is document.ts's.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { type ChartData, type SeriesStyle, type SpectrumInput, spectrumChart, timelineChart } from './charts.js';
+import { type SeriesStyle, type SpectrumInput, spectrumChart, timelineChart } from './charts.js';
+import { chartSink, escapeHtml, htmlDocument, rowsTable } from './document.js';
 import type { ReportRun, RunScenario } from './runs.js';
 import { fmtInt, fmtUs } from '../stats/report.js';
-
-const require = createRequire(import.meta.url);
-/** assets/ at the package root: two levels above src/html/ and dist/html/. */
-const ASSETS = new URL('../../assets/', import.meta.url);
-
-let inlined: { uplotJs: string; uplotCss: string; js: string; css: string; uplotVersion: string } | null = null;
-
-/** The files the page inlines, read once. */
-function assets(): NonNullable<typeof inlined> {
-  if (inlined !== null) return inlined;
-  const uplotJs = readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
-  const uplotCss = readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
-  const uplotVersion = (JSON.parse(readFileSync(require.resolve('uplot/package.json'), 'utf8')) as { version: string }).version;
-  inlined = { uplotJs, uplotCss, uplotVersion, js: readFileSync(new URL('report.js', ASSETS), 'utf8'), css: readFileSync(new URL('report.css', ASSETS), 'utf8') };
-  return inlined;
-}
-
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** JSON that cannot end the script element it sits in, nor open a comment. */
-const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c');
-
-/** Inlined script text: nothing in it may close its element early. */
-const scriptText = (s: string): string => s.replace(/<\/script/gi, '<\\/script');
 
 export interface PageOptions {
   /** The page's title, e.g. "respuesta-benchmark report". */
@@ -89,18 +56,14 @@ function lookOf(runs: readonly ReportRun[], groups: readonly ScenarioGroup[]): (
 
 /** The page: a summary table, the spectrum of every scenario, then per scenario its spectrum (runs overlaid) and timelines, then each run's context. */
 export function renderPage(runs: readonly ReportRun[], options: PageOptions): string {
-  const a = assets();
   const groups = groupScenarios(runs);
-  const charts: ChartData[] = [];
+  const sink = chartSink();
   const many = runs.length > 1;
   const seriesLabel = (run: ReportRun, s: RunScenario, scenarioToo: boolean) => [many ? run.label : '', scenarioToo ? s.name : ''].filter((x) => x !== '').join(' ') || s.name;
   const styleOf = lookOf(runs, groups);
   const targetUs = runs.find((r) => r.targetUs !== null)?.targetUs ?? null;
 
-  const chartDiv = (c: ChartData): string => {
-    charts.push(c);
-    return `<figure class="chart ${c.kind}" data-chart="${charts.length - 1}"><figcaption>${escapeHtml(c.title)}</figcaption><div class="plot"></div></figure>`;
-  };
+  const chartDiv = sink.figure;
 
   const body: string[] = [];
   body.push(`<header><h1>${escapeHtml(options.title)}</h1><p class="sub">${runs.map((r) => `<span>${escapeHtml(r.label)}</span>: ${escapeHtml(r.source)}`).join('<br>')}</p></header>`);
@@ -141,27 +104,13 @@ export function renderPage(runs: readonly ReportRun[], options: PageOptions): st
   }
 
   for (const run of runs) body.push(contextSection(run, many));
-  body.push(
-    `<footer>Written by ${escapeHtml(options.generator)} with uPlot ${escapeHtml(a.uplotVersion)}. Latency in microseconds; spectra on HdrHistogram's percentile axis, 1/(1-p) on a log scale.</footer>`,
-  );
-
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(options.title)}</title>
-<style>${a.uplotCss}</style>
-<style>${a.css}</style>
-</head>
-<body>
-${body.join('\n')}
-<script type="application/json" id="report-data">${scriptJson({ charts })}</script>
-<script>${scriptText(a.uplotJs)}</script>
-<script>${scriptText(a.js)}</script>
-</body>
-</html>
-`;
+  return htmlDocument({
+    title: options.title,
+    generator: options.generator,
+    footnote: "Latency in microseconds; spectra on HdrHistogram's percentile axis, 1/(1-p) on a log scale.",
+    body,
+    charts: sink.charts,
+  });
 }
 
 function summaryTable(runs: readonly ReportRun[], many: boolean): string {
@@ -185,10 +134,6 @@ function summaryTable(runs: readonly ReportRun[], many: boolean): string {
     }),
   );
   return `<section><h2>Summary</h2><div class="scroll"><table class="summary"><caption>latency in microseconds</caption><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div></section>`;
-}
-
-function rowsTable(rows: Array<[string, string]>): string {
-  return `<div class="scroll"><table class="context">${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table></div>`;
 }
 
 function contextSection(run: ReportRun, many: boolean): string {

@@ -16,7 +16,7 @@
  *     kept      |----1 s----|----1 s----|-|      (the last: 6 ms)
  *     drawn     |----1 s----|-----1.006 s--|
  */
-import { createHistogram, decodeHistogram, encodeHistogram } from '../stats/histogram.js';
+import { decodeHistogram, sumEncoded } from '../stats/histogram.js';
 import type { IntervalLog, LogInterval } from '../stats/merge.js';
 
 /** One interval of a timeline: its end (seconds from the run's first interval's start), figures in microseconds, rate, errors. */
@@ -40,19 +40,6 @@ export interface KeptInterval {
 
 /** Shorter than this share of the run's interval, an interval is a fragment: folded into the one before it. */
 export const FRAGMENT_SHARE = 0.25;
-
-/** Two encoded histograms added into one. */
-function addEncoded(a: string, b: string): string {
-  const sum = createHistogram();
-  for (const e of [a, b]) {
-    const h = decodeHistogram(e);
-    sum.add(h);
-    h.destroy();
-  }
-  const out = encodeHistogram(sum);
-  sum.destroy();
-  return out;
-}
 
 /**
  * Fold each fragment (shorter than FRAGMENT_SHARE of `intervalMs`) into the
@@ -78,7 +65,7 @@ export function pointsOf(intervals: readonly KeptInterval[], intervalMs: number)
     intervals,
     intervalMs,
     (iv) => iv,
-    (a, b): KeptInterval => ({ startMs: a.startMs, endMs: b.endMs, latency: addEncoded(a.latency, b.latency), errors: a.errors == null || b.errors == null ? null : a.errors + b.errors }),
+    (a, b): KeptInterval => ({ startMs: a.startMs, endMs: b.endMs, latency: sumEncoded([a.latency, b.latency]), errors: a.errors == null || b.errors == null ? null : a.errors + b.errors }),
   );
   const origin = folded[0]?.startMs ?? 0;
   return folded.map((iv) => {
@@ -109,7 +96,7 @@ export function foldLog(log: IntervalLog, intervalMs: number): IntervalLog {
       log.intervals.filter((iv) => iv.tag === tag),
       intervalMs,
       (iv) => ({ startMs: iv.startMs, endMs: iv.startMs + iv.lengthMs }),
-      (a, b): LogInterval => ({ ...a, lengthMs: b.startMs + b.lengthMs - a.startMs, encoded: addEncoded(a.encoded, b.encoded) }),
+      (a, b): LogInterval => ({ ...a, lengthMs: b.startMs + b.lengthMs - a.startMs, encoded: sumEncoded([a.encoded, b.encoded]) }),
     );
     intervals.push(...folded);
   }

@@ -103,8 +103,8 @@ export function fewestRuns(level: number): number {
   return n;
 }
 
-/** A run's scenarios by the name they pair by; a name repeated within a run is numbered (`c1-p1-closed#2`). */
-function byName(run: ComparedRun, sized: boolean): Map<string, ComparedScenario> {
+/** A run's scenarios by the name they pair by (`sized`: some run of the comparison has several sizes); a name repeated within a run is numbered (`c1-p1-closed#2`). */
+export function byName(run: ComparedRun, sized: boolean): Map<string, ComparedScenario> {
   const out = new Map<string, ComparedScenario>();
   for (const s of run.scenarios) {
     const base = nameOf(s, run, sized);

@@ -52,8 +52,8 @@ function verdictCell(f: NoisyFigure): string {
   }
 }
 
-/** The table: a row per scenario and figure. */
-export function formatNoisyTable(c: NoisyComparison, borders: Borders, names: SideNames = AB_NAMES): string {
+/** The table's header and cells, a row per scenario and figure (in the order of `c.scenarios` and their figures): the text table's and the A/B page's. */
+export function noisyTableCells(c: NoisyComparison, names: SideNames = AB_NAMES): { head: string[]; rows: string[][] } {
   const rows = c.scenarios.flatMap((s) =>
     s.figures.map((f, i) => [
       i === 0 ? s.scenario : '',
@@ -69,7 +69,13 @@ export function formatNoisyTable(c: NoisyComparison, borders: Borders, names: Si
   );
   const level = `${Math.round(c.level * 100)}% interval`;
   const { a, b } = names;
-  return renderTable(['scenario', 'figure', `${a} median`, `${a} range`, `${b} median`, `${b} range`, `${b}/${a}`, level, 'verdict'], rows, borders);
+  return { head: ['scenario', 'figure', `${a} median`, `${a} range`, `${b} median`, `${b} range`, `${b}/${a}`, level, 'verdict'], rows };
+}
+
+/** The table: a row per scenario and figure. */
+export function formatNoisyTable(c: NoisyComparison, borders: Borders, names: SideNames = AB_NAMES): string {
+  const { head, rows } = noisyTableCells(c, names);
+  return renderTable(head, rows, borders);
 }
 
 /** One figure's verdict in words: `B slower at p99 by 12% [8%, 16%]`, `no difference beyond noise (1.01 [0.97, 1.05])`. */

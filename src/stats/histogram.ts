@@ -116,3 +116,18 @@ export function encodeHistogram(h: Histogram): string {
 export function decodeHistogram(encoded: string): Histogram {
   return hdr.decodeFromCompressedBase64(encoded, 32, true);
 }
+
+/** Encoded histograms added into one (histograms add exactly; percentiles do not average), encoded. */
+export function sumEncoded(encoded: readonly string[]): string {
+  const sum = createHistogram();
+  try {
+    for (const e of encoded) {
+      const h = decodeHistogram(e);
+      sum.add(h);
+      h.destroy();
+    }
+    return encodeHistogram(sum);
+  } finally {
+    sum.destroy();
+  }
+}
