@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type RunningServer, listenRaw, runBin, startServer, tempDir, unusedPort, usageErrorTests } from './helpers.js';
+import { type RunningServer, listenRaw, listeningPort, runBin, startServer, tempDir, textServer, unusedPort, usageErrorTests } from './helpers.js';
 
 const LATENCY_KEYS = ['min', 'mean', 'stdev', 'p50', 'p90', 'p99', 'p99_9', 'p99_99', 'max'];
 
@@ -171,7 +171,25 @@ describe('bad usage exits 2 with one line naming the option', () => {
     [['--duration', '0'], /--duration.* expected a number from 0\.001 to 604,800\./],
     [['--rate', '-1'], /--rate/],
     [['--count', '5', '--duration', '1'], /options --count and --duration: give one, not both/],
+    [['--mode', 'any', '--framing', 'sockperf'], /^client: error: option --mode any has no meaning with --framing sockperf/],
+    [['--mode', 'any', '--udp'], /^client: error: option --udp needs --mode echo with --framing length: a reply of --mode any carries no sequence number/],
   ]);
+  usageErrorTests('benchmark', [[['--mode', 'any', '--spawn-server'], /^benchmark: error: option --mode any needs a server of your own/]]);
+});
+
+describe('--mode any', () => {
+  it("takes any framed reply, where fixed mode calls another server's reply wrong", async (t) => {
+    const other = await textServer(t, ['--port', '0', '--response', 'something else']);
+    const port = await listeningPort(other.proc, 'server');
+    const any = await runBin('client', ['--port', String(port), '--count', '200', '--warmup', '0', '--mode', 'any', '--json']);
+    assert.equal(any.code, 0, any.stderr);
+    const j = JSON.parse(any.stdout);
+    assert.equal(j.mode, 'any');
+    assert.equal(j.received, 200);
+    const fixed = await runBin('client', ['--port', String(port), '--count', '200', '--warmup', '0']);
+    assert.equal(fixed.code, 1);
+    assert.match(fixed.stdout + fixed.stderr, /"something else"/);
+  });
 });
 
 describe('range errors in human terms', () => {

@@ -61,7 +61,7 @@ export function requestOptionsProblem(o: RequestOptions): string | null {
     if (o.framing === 'resp') return 'option --udp cannot be used with --framing resp: RESP runs over a stream (TCP or a Unix socket), as Redis does';
     // Refused rather than guessed: with fixed replies a late reply and the answer to the next message look the same.
     if (o.framing !== 'sockperf' && o.mode !== 'echo')
-      return `option --udp needs --mode echo with --framing ${o.framing}: a ${o.mode} reply carries no sequence number, so a late reply could not be told from the next one's`;
+      return `option --udp needs --mode echo with --framing ${o.framing}: ${o.mode === 'fixed' ? 'a fixed reply' : 'a reply of --mode any'} carries no sequence number, so a late reply could not be told from the next one's`;
   }
   for (const size of o.size) {
     if (o.framing === 'sockperf' && size < SOCKPERF_HEADER) return `option --size must be at least ${SOCKPERF_HEADER} with --framing sockperf (the header); ${size} is not`;

@@ -11,8 +11,9 @@
  * benchmark's dispatch (src/benchmark/main.ts): a program folder does not
  * import another, and the run's options name this command.
  */
+import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { EXIT_FAILED, EXIT_OK, EXIT_SIGNAL, parseCommand, parseInteger, parseNumber, programName } from '../cli/args.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_SIGNAL, describeError, parseCommand, parseInteger, parseNumber, programName } from '../cli/args.js';
 import { paintFor } from '../cli/colour.js';
 import { packageVersion } from '../cli/meta.js';
 import { type ProgramIo, UsageError, runProgram } from '../cli/program.js';
@@ -20,6 +21,7 @@ import type { Target } from '../io/connect.js';
 import { allowedCpus } from '../machine/cpus.js';
 import { listenersOf } from '../machine/listeners.js';
 import { bordersFor } from '../report/table.js';
+import { abPage } from './ab-page.js';
 import { type AbRound, type SideRun, runRounds } from './ab-rounds.js';
 import { type AbSideInfo, formatAbHead } from './ab-text.js';
 import { DEFAULT_MAX_REGRESSION_PCT, FIGURES, type Figure } from './compare.js';
@@ -57,7 +59,6 @@ const REFUSED: ReadonlyArray<[option: string, flag: string, why: string]> = [
   ['spawnServer', '--spawn-server', 'ab compares two servers already running at A and B'],
   ['serverCpu', '--server-cpu', 'ab compares two servers already running at A and B, placed by whoever started them'],
   ['json', '--json', 'it is given to ab, which prints every round'],
-  ['report', '--report', 'ab writes no page yet'],
   ['hgrm', '--hgrm', "ab's --json keeps every round's histograms"],
   ['hlog', '--hlog', "ab's --json keeps every round's histograms"],
   ['interval', '--interval', "ab's progress is one line per side-run"],
@@ -70,6 +71,7 @@ interface AbOptions {
   noiseThreshold: number;
   at: Figure[];
   json: boolean;
+  report?: string;
   ascii: boolean;
 }
 
@@ -87,6 +89,7 @@ function abProgram(name: string): Command {
     .option('--noise-threshold <pct>', 'a change whose whole interval stays within this percent is called noise, as criterion does', parseNumber(0), DEFAULT_NOISE_THRESHOLD_PCT)
     .addOption(new Option('--at <figures>', `figures to compare, comma-separated: ${FIGURES.join(', ')}`).argParser(parseFigures).default([...AB_FIGURES], AB_FIGURES.join(',')))
     .option('--json', "print one JSON object: both sides' placement, every round's reports (figures and histograms), the comparison", false)
+    .option('--report <file>', "write an HTML page: the comparison, both sides' spectra (each side's rounds merged, and each round), every figure round by round")
     .option('--ascii', 'draw the table with ASCII characters (the default when the locale is not UTF-8)', false)
     .allowUnknownOption()
     .allowExcessArguments()
@@ -98,7 +101,8 @@ Run options: every other option is the benchmark run's (${run} --help), given
 to each side-run unchanged: -c, -P, -R, --size, -d, -w, --framing, --mode,
 --response, --threads, --client-cpu, --preset... Not those that pick a target
 or an output (--host, --port, --unix, --udp, --spawn-server, --server-cpu,
---json, --report, --hgrm, --hlog, --interval), nor --slo.
+--json, --hgrm, --hlog, --interval: ab's own --json and --report keep
+every round), nor --slo.
 
 Each side-run is one line on stderr. The interval of each ratio is the
 Hodges-Lehmann estimate with Moses' distribution-free interval (exact
@@ -112,7 +116,8 @@ or a side-run failed, 2 for bad usage, 130 after SIGINT, 143 after SIGTERM.
 
 Examples:
   $ ${name} tcp://127.0.0.1:8080 tcp://127.0.0.1:8081 -c 1,10 -d 5
-  $ ${name} tcp://127.0.0.1:8080 unix:/tmp/respuesta.sock --rounds 8 --at p50,p99
+  $ ${name} tcp://127.0.0.1:8080 unix:/tmp/respuesta.sock --rounds 8 --at p50,p99 --report ab.html
+  $ ${name} tcp://127.0.0.1:8080 tcp://127.0.0.1:8081 --mode any   # servers whose replies differ
   $ ${name} tcp://[::1]:8080 tcp://[::1]:8081 --preset small --max-regression 5 --json > ab.json
   $ ${name} udp://127.0.0.1:9000 udp://127.0.0.1:9001 --mode echo -c 4 -P 4`,
     );
@@ -154,7 +159,21 @@ export async function run(argv: string[], io: ProgramIo, host: RunHost): Promise
     }
     const interrupted = result.interrupted;
     const comparison = result.rounds.length === 0 ? null : compare(result.rounds, o);
-    const ok = interrupted === null && comparison !== null && comparison.regressions.length === 0;
+    let ok = interrupted === null && comparison !== null && comparison.regressions.length === 0;
+    if (o.report !== undefined && comparison !== null) {
+      const page = abPage({
+        a: { label: `A ${wordA}`, rounds: result.rounds.map((r) => r.a) },
+        b: { label: `B ${wordB}`, rounds: result.rounds.map((r) => r.b) },
+        comparison,
+        generator: `${programName('benchmark')} ${packageVersion()}`,
+      });
+      try {
+        writeFileSync(o.report, page);
+      } catch (err) {
+        io.stderr.write(paintFor(io.stderr).error(`${name}: cannot write --report: ${describeError(err)}`) + '\n');
+        ok = false;
+      }
+    }
     if (o.json) {
       io.stdout.write(`${JSON.stringify({ ...out, comparison, interrupted, ok })}\n`);
     } else {
