@@ -216,7 +216,7 @@ describe('comparing runs with their noise', () => {
     const f = res.comparison.scenarios[0].figures[0];
     assert.ok(f.drift !== null, 'a steady climb is drift');
     const text = formatNoisyComparison(res.comparison, ASCII_BORDERS, plain);
-    assert.match(text, /drift: c1-p1-closed p50 rose \d+% from the first round to the last/);
+    assert.match(text, /drift in c1-p1-closed, both sides alike, from the first round to the last \(Mann-Kendall\): p50 rose \d+% \(p < 0\.001\); the machine changed/);
     assert.deepEqual(f.b.outliers, [5]);
     assert.match(text, /outlying rounds, kept in the figures: c1-p1-closed: B round 6 at p50, 168\.8 us against a median of 39\.35 us/);
   });

@@ -133,7 +133,7 @@ export interface Substitution {
 
 const has = (args: readonly Word[], ...flags: string[]) => args.some((a) => flags.includes(a.value.split('=')[0]));
 /** The benchmark's commands on kept results take no load options. */
-const SUBCOMMANDS = new Set(['report', 'compare', 'merge', 'help']);
+const SUBCOMMANDS = new Set(['report', 'compare', 'merge', 'ab', 'help']);
 /** A run of the program (not --help, --version or a subcommand of the benchmark). */
 const isRun = (args: readonly Word[]) => !has(args, '-h', '--help', '-V', '--version') && !SUBCOMMANDS.has(args[0]?.value ?? '');
 const fewer = (most: number) => (given: string | null) => String(Math.min(Number(given ?? most), most));

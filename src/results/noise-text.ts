@@ -119,11 +119,18 @@ function outlierLines(s: NoisyScenario, f: NoisyFigure, names: SideNames): strin
   return [...side(names.a, f.a), ...side(names.b, f.b)];
 }
 
-function driftLine(s: NoisyScenario, f: NoisyFigure, names: SideNames): string | null {
-  if (f.drift === null) return null;
-  const pct = (f.drift.change - 1) * 100;
-  const way = pct >= 0 ? `rose ${fmtPct(pct)}%` : `fell ${fmtPct(-pct)}%`;
-  return `drift: ${s.scenario} ${f.figure} ${way} from the first ${names.run} to the last, both sides alike (Mann-Kendall p = ${f.drift.p.toFixed(3)}): the machine changed during the runs, and the interval is wider for it`;
+/** A Mann-Kendall p-value as the notes print it. */
+const fmtP = (p: number) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
+
+/** One line for a scenario's drifting figures: `drift in c1-p1-closed, ...: p50 rose 18% (p = 0.004), p99 ...`. */
+function driftLine(s: NoisyScenario, names: SideNames): string | null {
+  const drifting = s.figures.filter((f) => f.drift !== null);
+  if (drifting.length === 0) return null;
+  const each = drifting.map((f) => {
+    const pct = (f.drift!.change - 1) * 100;
+    return `${f.figure} ${pct >= 0 ? `rose ${fmtPct(pct)}%` : `fell ${fmtPct(-pct)}%`} (${fmtP(f.drift!.p)})`;
+  });
+  return `drift in ${s.scenario}, both sides alike, from the first ${names.run} to the last (Mann-Kendall): ${each.join(', ')}; the machine changed during the runs, and the intervals are wider for it`;
 }
 
 /** The notes, the verdicts in words, and the gate's line. */
@@ -133,10 +140,8 @@ export function formatNoisyNotes(c: NoisyComparison, paint: Paint, names: SideNa
   lines.push(paint.dim(`${c.runs.a} ${names.run}s of ${names.a}, ${c.runs.b} of ${names.b}; ${Math.round(c.level * 100)}% intervals${exact}: ${c.method}`));
   if (c.tooFew !== null) lines.push(paint.warn(c.tooFew));
   for (const s of c.scenarios) {
-    for (const f of s.figures) {
-      const d = driftLine(s, f, names);
-      if (d !== null) lines.push(paint.warn(d));
-    }
+    const d = driftLine(s, names);
+    if (d !== null) lines.push(paint.warn(d));
   }
   const outliers = c.scenarios.flatMap((s) => s.figures.flatMap((f) => outlierLines(s, f, names)));
   if (outliers.length > 0) lines.push(paint.warn(`outlying ${names.run}s, kept in the figures: ${outliers.join('; ')}`));
