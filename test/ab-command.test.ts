@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -103,6 +103,24 @@ describe('benchmark ab: runs', () => {
     const progress = r.stderr.trimEnd().split('\n');
     assert.equal(progress.length, 8, r.stderr);
     assert.equal(progress[2], `round 2/4  B  ${B}  done`);
+
+    // Kept, and judged again by benchmark compare: the same comparison, or another at other figures.
+    const saved = join(tempDir(), 'ab.json');
+    writeFileSync(saved, r.stdout);
+    const again = await runBin('benchmark', ['compare', saved, '--max-regression', '100', '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.stdout).comparison, out.comparison);
+    const text = await runBin('benchmark', ['compare', saved, '--at', 'p99', '--max-regression', '100', '--ascii']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`^A {7}${A} +listening: pid ${one.proc.pid} `));
+    assert.match(text.stdout, /^rounds  4, in order AB BA AB BA$/m);
+    assert.match(text.stdout, /no interval lies beyond 100% worse at p99 \(1 scenario\)/);
+    const notAb = await runBin('benchmark', ['compare', join(saved, '..', 'nothing.json')]);
+    assert.equal(notAb.code, 2);
+    writeFileSync(join(saved, '..', 'round.json'), JSON.stringify(out.rounds[0].a));
+    const one1 = await runBin('benchmark', ['compare', join(saved, '..', 'round.json')]);
+    assert.equal(one1.code, 2);
+    assert.match(one1.stderr, /one file is a saved benchmark ab --json \(its rounds compared again\)/);
   });
 
   it('over Unix sockets, in text: each side with its listening process, the client, the rounds and their order, then the comparison', async (t) => {

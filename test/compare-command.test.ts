@@ -254,7 +254,8 @@ describe('benchmark compare, on files from real runs', () => {
     await refused([file('a.json'), file('missing.json')], /missing\.json: ENOENT/);
     await refused([file('a.json'), file('b.json'), '--at', 'p98'], /--at/);
     await refused([file('a.json'), file('b.json'), '--max-regression', '-5'], /--max-regression/);
-    await refused([file('a.json')], /missing the runs: BASELINE NEW, or --base FILES --new FILES$/);
+    await refused([file('a.json')], /a\.json: one file is a saved benchmark ab --json \(its rounds compared again\); to compare runs give BASELINE NEW, or --base FILES --new FILES$/);
+    await refused([], /missing the runs: BASELINE NEW, --base FILES --new FILES, or one saved benchmark ab --json$/);
     await refused(['--base', file('a.json'), file('b.json')], /--base and --new go together: --new is missing$/);
     await refused([file('a.json'), '--base', file('a.json'), '--new', file('b.json')], /either as BASELINE NEW or with --base and --new, not both/);
   });

@@ -121,6 +121,9 @@ describe('noise statistics', () => {
     assert.equal(driftOf([1, 2, 3, 4]), null, 'four values cannot show a trend at 5%');
     assert.deepEqual(outlierIndices([10, 11, 10.5, 10.8, 50, 10.2]), [4]);
     assert.deepEqual(outlierIndices([10, 10, 10, 10, 50]), [], 'no spread to scale a distance by');
+    // Runs within a percent of each other: one 3.5% off scores high, but is within the 5% floor.
+    assert.deepEqual(outlierIndices([100, 101, 100.5, 99.8, 103.5, 100.2]), []);
+    assert.deepEqual(outlierIndices([100, 101, 100.5, 99.8, 103.5, 100.2], 0), [4]);
   });
 });
 

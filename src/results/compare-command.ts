@@ -19,7 +19,10 @@ import { packageVersion } from '../cli/meta.js';
 import { type ProgramIo, UsageError, runProgram } from '../cli/program.js';
 import { type ComparedRun, DEFAULT_FIGURES, DEFAULT_MAX_REGRESSION_PCT, FIGURES, type Figure, clientCompared, clientSizesCompared, compareRuns } from './compare.js';
 import { formatComparisonNotes, formatComparisonTable, formatRunContext } from './compare-text.js';
-import { parseKeptRun } from './saved.js';
+import { parseKeptRun, parseSavedRun } from './saved.js';
+import type { AbRound } from './ab-rounds.js';
+import { AB_FIGURES } from './ab-command.js';
+import { type AbSideInfo, formatAbHead } from './ab-text.js';
 import { parseFigures } from './figures-option.js';
 import { DEFAULT_NOISE_THRESHOLD_PCT, compareSides } from './noise-compare.js';
 import { type SideNames, formatNoisyComparison } from './noise-text.js';
@@ -33,7 +36,7 @@ function compareProgram(name: string): Command {
       'Compare two runs saved with --json, scenario by scenario (same connections, pipeline, rate and, in runs of several sizes, size): NEW beside BASELINE with their ratio, exit 1 when NEW is worse beyond --max-regression.',
     )
     .argument('[baseline]', 'the reference run (benchmark --json or client --json saved to a file)')
-    .argument('[new]', 'the run to judge against it')
+    .argument('[new]', 'the run to judge against it (without it, BASELINE may be a saved benchmark ab --json: its rounds compared again)')
     .option('--base <files...>', 'several reference runs (instead of BASELINE): with several a side, each ratio gets its 95% interval')
     .option('--new <files...>', 'several runs to judge (instead of NEW)')
     .option('--noise-threshold <pct>', 'with several runs a side: a change whose interval reaches within this percent of no change is called noise (criterion)', parseNumber(0), DEFAULT_NOISE_THRESHOLD_PCT)
@@ -69,7 +72,8 @@ Examples:
   $ ${name} before.json after.json --max-regression 5
   $ ${name} before.json after.json --at p99,p99.9 --json
   $ ${name} rtt-before.json rtt-after.json   # two client --json runs
-  $ ${name} --base a1.json a2.json a3.json a4.json --new b1.json b2.json b3.json b4.json`,
+  $ ${name} --base a1.json a2.json a3.json a4.json --new b1.json b2.json b3.json b4.json
+  $ ${name} ab.json --at p99 --max-regression 5   # a saved benchmark ab --json, judged again`,
     );
 }
 
@@ -81,6 +85,9 @@ export async function run(argv: string[], io: ProgramIo): Promise<number> {
     const code = parseCommand(program, argv, io);
     if (code !== null) return code;
     const o = program.opts<Options>();
+    // A saved ab run is judged at ab's figures unless --at says otherwise.
+    if (program.args.length === 1 && o.base === undefined && o.new === undefined)
+      return compareAbFile(program.args[0], program.getOptionValueSource('at') === 'cli' ? o : { ...o, at: [...AB_FIGURES] }, io);
     const [baselineFile, newFile] = sidesOf(program.args, o);
     if (baselineFile.length > 1 || newFile.length > 1) return compareMany(baselineFile, newFile, o, io);
     return compareTwo(baselineFile[0], newFile[0], o, io);
@@ -104,7 +111,7 @@ function sidesOf(args: string[], o: Options): [string[], string[]] {
     if (o.base === undefined || o.new === undefined) throw new UsageError(`--base and --new go together: ${o.base === undefined ? '--base' : '--new'} is missing`);
     return [o.base, o.new];
   }
-  if (args.length !== 2) throw new UsageError(args.length < 2 ? 'missing the runs: BASELINE NEW, or --base FILES --new FILES' : `one BASELINE and one NEW; for several a side, --base FILES --new FILES`);
+  if (args.length !== 2) throw new UsageError(args.length < 2 ? 'missing the runs: BASELINE NEW, --base FILES --new FILES, or one saved benchmark ab --json' : `one BASELINE and one NEW; for several a side, --base FILES --new FILES`);
   return [[args[0]], [args[1]]];
 }
 
@@ -150,6 +157,54 @@ function compareMany(baselineFiles: string[], newFiles: string[], o: Options, io
     io.stdout.write(`${[...context, formatNoisyComparison(c, bordersFor(o.ascii), paintFor(io.stdout), COMPARE_NAMES)].join('\n')}\n`);
   }
   return c.regressions.length === 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+/**
+ * A saved `benchmark ab --json`: its rounds compared again, with this
+ * command's --at, --max-regression and --noise-threshold, and printed as ab
+ * printed them (or as ab's JSON, the comparison recomputed).
+ */
+function compareAbFile(file: string, o: Options, io: ProgramIo): number {
+  const ab = readAb(file);
+  const a = ab.rounds.map((r) => r.a);
+  const b = ab.rounds.map((r) => r.b);
+  const result = compareSides(a, b, { at: o.at, maxRegressionPct: o.maxRegression, noiseThresholdPct: o.noiseThreshold });
+  if (!result.ok) throw new UsageError(`${file}: ${result.reason}`);
+  const c = result.comparison;
+  if (o.json) io.stdout.write(`${JSON.stringify({ ...ab, comparison: c, ok: c.regressions.length === 0 })}\n`);
+  else {
+    const head = formatAbHead(ab.a, ab.b, ab.client.cpus, ab.rounds, ab.rounds.length);
+    io.stdout.write(`${head}\n${formatNoisyComparison(c, bordersFor(o.ascii), paintFor(io.stdout))}\n`);
+  }
+  return c.regressions.length === 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+/** The parts of a saved `benchmark ab --json` read back. */
+interface SavedAb {
+  a: AbSideInfo;
+  b: AbSideInfo;
+  client: { cpus: string | null };
+  rounds: AbRound[];
+}
+
+/** `file` as a saved ab run: every round's two reports checked as kept runs; a UsageError saying what it is not. */
+function readAb(file: string): SavedAb {
+  let value: Partial<SavedAb>;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8')) as Partial<SavedAb>;
+  } catch (err) {
+    throw new UsageError(`${file}: ${describeError(err).split('\n')[0]}`);
+  }
+  const isSide = (s: unknown) => typeof (s as AbSideInfo | undefined)?.endpoint === 'string';
+  if (!Array.isArray(value.rounds) || !isSide(value.a) || !isSide(value.b))
+    throw new UsageError(`${file}: one file is a saved benchmark ab --json (its rounds compared again); to compare runs give BASELINE NEW, or --base FILES --new FILES`);
+  for (const r of value.rounds) {
+    for (const side of ['a', 'b'] as const) {
+      const run = parseSavedRun(JSON.stringify(r?.[side] ?? null));
+      if (!run.ok) throw new UsageError(`${file}: round ${r?.round ?? '?'}, side ${side.toUpperCase()}: ${run.reason}`);
+    }
+  }
+  return { a: value.a!, b: value.b!, client: value.client ?? { cpus: null }, rounds: value.rounds };
 }
 
 const COMPARE_NAMES: SideNames = { a: 'BASELINE', b: 'NEW', run: 'run' };

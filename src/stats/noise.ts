@@ -169,16 +169,20 @@ export function mannWhitneyP(a: readonly number[], b: readonly number[]): number
 
 /**
  * The indices of outlying runs: modified z-score |0.6745 (x - median) /
- * MAD| above 3.5 on log values. None when the MAD is 0 (more than half the
- * runs alike: nothing to scale a distance by).
+ * MAD| above 3.5 on log values, and `floor` (5%) away from the median at
+ * least: where the runs agree within a percent, a run 3% off scores high
+ * yet tells nothing, as 5% is the scale of one loopback run's noise here.
+ * None when the MAD is 0 (more than half the runs alike: nothing to scale a
+ * distance by).
  */
-export function outlierIndices(xs: readonly number[]): number[] {
+export function outlierIndices(xs: readonly number[], floor = 0.05): number[] {
   if (xs.length < 3) return [];
   const logs = xs.map(Math.log);
   const mid = median(logs);
   const mad = median(logs.map((x) => Math.abs(x - mid)));
   if (mad === 0) return [];
-  return logs.flatMap((x, i) => (Math.abs((0.6745 * (x - mid)) / mad) > 3.5 ? [i] : []));
+  const least = Math.log1p(floor);
+  return logs.flatMap((x, i) => (Math.abs((0.6745 * (x - mid)) / mad) > 3.5 && Math.abs(x - mid) > least ? [i] : []));
 }
 
 /** A trend across runs in the order they ran. */
