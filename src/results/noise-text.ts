@@ -42,7 +42,7 @@ function verdictCell(f: NoisyFigure): string {
     case 'faster':
       return `better ${fmtPct(w!.estimate)}%`;
     case 'within-threshold':
-      return '~ (threshold)';
+      return w!.estimate >= 0 ? `worse? +${fmtPct(w!.estimate)}%` : `better? ${fmtPct(w!.estimate)}%`;
     case 'no-difference':
       return '~';
     case 'too-few':
@@ -100,7 +100,8 @@ export function verdictWords(f: NoisyFigure, at: string, names: SideNames = AB_N
     case 'faster':
       return `${names.b} ${verbs.better} ${at} by ${fmtPct(-w!.estimate)}% [${fmtPct(-w!.high!)}%, ${fmtPct(-w!.low!)}%]`;
     case 'within-threshold':
-      return `a change ${at} within the ${thresholdPct}% noise threshold (${fmtRatio(e!.ratio)}${interval})`;
+      // Clear of 1, so its direction is known; reaching into the threshold, so its size is not: criterion's "within noise threshold".
+      return `${names.b} probably ${w!.estimate >= 0 ? verbs.worse : verbs.better} ${at} (${fmtRatio(e!.ratio)}${interval}), but the interval reaches within the ${thresholdPct}% noise threshold`;
     case 'no-difference':
       return `no difference ${at} beyond noise (${fmtRatio(e!.ratio)}${interval})`;
     case 'too-few':
