@@ -29,6 +29,7 @@ const SKIPPED: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\.\/run\.sh test$/, 'the whole suite, of which this file is one'],
   [/^npm pack\b/, 'rebuilds dist/ (prepack deletes it first) under the test files running beside this one; test/package.test.ts packs a copy'],
   [/^npm install -g\b/, 'installs into $HOME; test/package.test.ts installs the packed package under a temporary prefix'],
+  [/^\.\/bin\/benchmark ab\b/, 'needs two servers at once where the README runs one at a time; test/ab-command.test.ts runs ab against two, over TCP and Unix sockets'],
 ];
 
 /** How long one command may take: the programs' runs here are short, a start-up on a loaded machine is not. */
