@@ -172,6 +172,7 @@ describe('bad usage exits 2 with one line naming the option', () => {
     [['--rate', '-1'], /--rate/],
     [['--count', '5', '--duration', '1'], /options --count and --duration: give one, not both/],
     [['--mode', 'any', '--framing', 'sockperf'], /^client: error: option --mode any has no meaning with --framing sockperf/],
+    [['--mode', 'any', '--response', 'x'], /^client: error: option --response has no meaning with --mode any/],
     [['--mode', 'any', '--udp'], /^client: error: option --udp needs --mode echo with --framing length: a reply of --mode any carries no sequence number/],
   ]);
   usageErrorTests('benchmark', [[['--mode', 'any', '--spawn-server'], /^benchmark: error: option --mode any needs a server of your own/]]);

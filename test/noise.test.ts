@@ -67,6 +67,9 @@ describe('noise statistics', () => {
     assert.ok(r.low! < 1.2 && r.high! > 1.2);
     assert.ok(r.low! > 1, 'a 20% change against a 7% spread is clear of 1');
     assert.equal(mannWhitneyP([1, 2, 3, 4], [5, 6, 7, 8]), 2 / 70);
+    // A value shared across the sides: 4 of the 70 ways to draw B's mid-ranks are as far from the centre.
+    assert.ok(Math.abs(mannWhitneyP([1, 2, 3, 4], [4, 5, 6, 7]) - 4 / 70) < 1e-12);
+    assert.equal(mannWhitneyP([1, 2], [1, 2]), 1);
   });
 
   it('calls two samples of one distribution different no more often than its level allows', () => {
@@ -120,7 +123,9 @@ describe('noise statistics', () => {
     assert.equal(driftOf([1, 1.1, 0.9, 1.05, 0.95, 1.02, 0.98, 1.04]), null);
     assert.equal(driftOf([1, 2, 3, 4]), null, 'four values cannot show a trend at 5%');
     assert.deepEqual(outlierIndices([10, 11, 10.5, 10.8, 50, 10.2]), [4]);
-    assert.deepEqual(outlierIndices([10, 10, 10, 10, 50]), [], 'no spread to scale a distance by');
+    // No MAD (most runs alike): the mean absolute deviation scales instead.
+    assert.deepEqual(outlierIndices([10, 10, 10, 10, 50]), [4]);
+    assert.deepEqual(outlierIndices([10, 10, 10, 10, 10]), []);
     // Runs within a percent of each other: one 3.5% off scores high, but is within the 5% floor.
     assert.deepEqual(outlierIndices([100, 101, 100.5, 99.8, 103.5, 100.2]), []);
     assert.deepEqual(outlierIndices([100, 101, 100.5, 99.8, 103.5, 100.2], 0), [4]);
@@ -222,6 +227,29 @@ describe('comparing runs with their noise', () => {
     assert.match(text, /drift in c1-p1-closed, both sides alike, from the first round to the last \(Mann-Kendall\): p50 rose \d+% \(p < 0\.001\); the machine changed/);
     assert.deepEqual(f.b.outliers, [5]);
     assert.match(text, /outlying rounds, kept in the figures: c1-p1-closed: B round 6 at p50, 168\.8 us against a median of 39\.35 us/);
+  });
+
+  it("a run that measured nothing: a regression when it is B's alone, nothing to judge when A has one, left out for counts", () => {
+    const order: never[] = [];
+    const o1 = { at: ['p50' as const], maxRegressionPct: 10, noiseThresholdPct: 1 };
+    const bFailed = noisyFigure('p50', [30, 31, 29, 30], [30, null, 29, 31], order, o1);
+    assert.equal(bFailed.verdict, 'unmeasured');
+    assert.equal(bFailed.regression, true);
+    assert.equal(verdictText(bFailed), 'nothing to compare at p50: B measured nothing in 1 of 4 rounds (a regression)');
+    const aFailed = noisyFigure('throughput', [1000, 0, 1000, 1000], [1000, 1000, 1000, 1000], order, o1);
+    assert.equal(aFailed.regression, false);
+    assert.equal(verdictText(aFailed), 'nothing to compare in throughput: A measured nothing in 1 of 4 rounds');
+    const counts = noisyFigure('max', [2, 0, 3, 2, 2], [2, 3, 0, 2, 3], order, { ...o1, skipEmpty: true });
+    assert.notEqual(counts.verdict, 'unmeasured');
+    assert.equal(counts.regression, false);
+    const r = rounds([30, 31, 29, 30], [30, 30, 29, 31]);
+    r.b[1].scenarios[0].latencyUs = null;
+    const res = compareSides(r.a, r.b, { ...o1 });
+    assert.ok(res.ok);
+    assert.match(
+      formatNoisyComparison(res.comparison, ASCII_BORDERS, plain),
+      /regression: B is worse than A by more than 10% over the whole interval at c1-p1-closed p50 \(B measured nothing in 1 round\)/,
+    );
   });
 
   it('refuses runs with no scenario in common', () => {

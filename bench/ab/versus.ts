@@ -80,7 +80,7 @@ export function versus(plan: Plan, rows: readonly Row[]): Versus[] {
       return { side, i: seen[side]++ };
     });
     const options = { at: [], maxRegressionPct: Number.POSITIVE_INFINITY, noiseThresholdPct: DEFAULT_NOISE_THRESHOLD_PCT, level: CONFIDENCE };
-    const figures = MEASURES.map((m) => ({ measure: m, noisy: noisyFigure(m.figure, ofA.map(m.value), ofB.map(m.value), order, options) }));
+    const figures = MEASURES.map((m) => ({ measure: m, noisy: noisyFigure(m.figure, ofA.map(m.value), ofB.map(m.value), order, { ...options, skipEmpty: m.count }) }));
     return { a: first, b: label, rounds: { a: ofA.length, b: ofB.length }, figures };
   });
 }

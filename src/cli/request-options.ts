@@ -72,6 +72,7 @@ export function requestOptionsProblem(o: RequestOptions): string | null {
       return `option --size must be at least ${SEQ_DIGITS} with --udp and --framing ${o.framing} (the payload starts with the sequence number); ${size} is not`;
     if (datagramBytes(o.framing, size) > MAX_DATAGRAM) return `option --size: ${datagramBytes(o.framing, size)} bytes do not fit in one UDP datagram (at most ${MAX_DATAGRAM})`;
   }
+  if (o.mode === 'any' && o.response !== DEFAULT_RESPONSE) return 'option --response has no meaning with --mode any: no reply is checked against it';
   if (o.mode === 'any' && (o.framing === 'sockperf' || o.framing === 'resp'))
     return `option --mode any has no meaning with --framing ${o.framing}: its replies are its server's own, checked as such`;
   if (o.framing === 'line' && o.mode === 'fixed' && o.response.includes('\n')) return 'option --response cannot contain a newline with --framing line';

@@ -16,14 +16,14 @@ import { Command, Option } from 'commander';
 import { EXIT_FAILED, EXIT_OK, EXIT_SIGNAL, describeError, parseCommand, parseInteger, parseNumber, programName } from '../cli/args.js';
 import { paintFor } from '../cli/colour.js';
 import { packageVersion } from '../cli/meta.js';
-import { type ProgramIo, UsageError, runProgram } from '../cli/program.js';
+import { type ProgramIo, RunError, UsageError, runProgram } from '../cli/program.js';
 import type { Target } from '../io/connect.js';
 import { allowedCpus } from '../machine/cpus.js';
 import { listenersOf } from '../machine/listeners.js';
 import { bordersFor } from '../report/table.js';
 import { abPage } from './ab-page.js';
 import { type AbRound, type SideRun, runRounds } from './ab-rounds.js';
-import { type AbSideInfo, formatAbHead } from './ab-text.js';
+import { type AbSideInfo, formatAbHead, formatPlacement } from './ab-text.js';
 import { DEFAULT_MAX_REGRESSION_PCT, FIGURES, type Figure } from './compare.js';
 import { ENDPOINT_FORMS, parseEndpoint, targetArgs } from './endpoints.js';
 import { parseFigures } from './figures-option.js';
@@ -145,6 +145,14 @@ export async function run(argv: string[], io: ProgramIo, host: RunHost): Promise
     }
     if (checked.warning !== null) io.stderr.write(paintFor(io.stderr).warn(`${name}: ${checked.warning}`) + '\n');
 
+    // A page that cannot be written is found out now, not after the rounds (as the run does).
+    if (o.report !== undefined) {
+      try {
+        writeFileSync(o.report, '');
+      } catch (err) {
+        throw new RunError(`cannot write --report: ${describeError(err)}`);
+      }
+    }
     const sideA: AbSideInfo = { endpoint: wordA, placement: await listenersOf(a) };
     const sideB: AbSideInfo = { endpoint: wordB, placement: await listenersOf(b) };
     const result = await runRounds(name, { a, b }, runArgs, o.rounds, io, host.run);
@@ -162,8 +170,9 @@ export async function run(argv: string[], io: ProgramIo, host: RunHost): Promise
     let ok = interrupted === null && comparison !== null && comparison.regressions.length === 0;
     if (o.report !== undefined && comparison !== null) {
       const page = abPage({
-        a: { label: `A ${wordA}`, rounds: result.rounds.map((r) => r.a) },
-        b: { label: `B ${wordB}`, rounds: result.rounds.map((r) => r.b) },
+        a: { label: `A ${wordA}`, rounds: result.rounds.map((r) => r.a), placement: formatPlacement(sideA.placement) },
+        b: { label: `B ${wordB}`, rounds: result.rounds.map((r) => r.b), placement: formatPlacement(sideB.placement) },
+        client: `CPUs ${client.cpus ?? 'unknown'}, the same for every run`,
         comparison,
         generator: `${programName('benchmark')} ${packageVersion()}`,
       });

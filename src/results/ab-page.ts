@@ -28,11 +28,15 @@ import { AB_NAMES, formatNoisyNotes, noisyTableCells, verdictText } from './nois
 export interface AbSide {
   label: string;
   rounds: BenchmarkReport[];
+  /** The processes listening at the side's endpoint and their CPUs (ab-text.ts formatPlacement), when known. */
+  placement?: string;
 }
 
 export interface AbPageInput {
   a: AbSide;
   b: AbSide;
+  /** Where the client ran (`CPUs 1, the same for every run`), when known. */
+  client?: string;
   comparison: NoisyComparison;
   /** Who wrote the page (program and version), for its footer. */
   generator: string;
@@ -142,7 +146,7 @@ export function abPage(input: AbPageInput): string {
   const rest = notes.filter((n) => n.kind !== 'dim').map((n) => `<li class="${n.kind}">${escapeHtml(n.text)}</li>`);
   const title = `A/B: ${input.a.label} against ${input.b.label}`;
   const body = [
-    `<header><h1>${escapeHtml(title)}</h1><p class="sub">${(['a', 'b'] as const).map((k) => `<span>${AB_NAMES[k]}</span>: ${escapeHtml(input[k].label)}, ${input[k].rounds.length} ${AB_NAMES.run}s`).join('<br>')}</p>${method.join('')}</header>`,
+    `<header><h1>${escapeHtml(title)}</h1><p class="sub">${(['a', 'b'] as const).map((k) => `<span>${AB_NAMES[k]}</span>: ${escapeHtml(input[k].label)}, ${input[k].rounds.length} ${AB_NAMES.run}s${input[k].placement === undefined ? '' : `; listening: ${escapeHtml(input[k].placement!)}`}`).join('<br>')}${input.client === undefined ? '' : `<br>client: ${escapeHtml(input.client)}`}</p>${method.join('')}</header>`,
     `<section><h2>Comparison</h2>${comparisonTable(c)}<ul class="verdicts">${rest.join('')}</ul></section>`,
     ...c.scenarios.map((s) => scenarioSection(s, input, sized, sink)),
     `<section class="context"><h2>The sides</h2>${sideContext('a', input.a)}${sideContext('b', input.b)}</section>`,

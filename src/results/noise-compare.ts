@@ -45,7 +45,9 @@ export interface NoisyFigure {
   verdict: Verdict;
   /** How much worse B is, percent of A (latency higher, throughput lower; negative when better): the estimate and the interval's bounds. */
   worsePct: { estimate: number; low: number | null; high: number | null } | null;
-  /** The interval lies entirely beyond --max-regression. */
+  /** Runs of each side that measured nothing at this figure (no reply, or no throughput): with any, there is no ratio. */
+  unmeasured: { a: number; b: number };
+  /** The interval lies entirely beyond --max-regression; or B measured nothing in a run where A measured in every one. */
   regression: boolean;
   /** A trend across the runs in the order they ran, both sides together (each divided by its own median). */
   drift: Drift | null;
@@ -65,7 +67,9 @@ export interface NoisyScenario {
 export interface NoisyRegression {
   scenario: string;
   figure: Figure;
-  worsePct: NonNullable<NoisyFigure['worsePct']>;
+  /** Null when B measured nothing in some run (`unmeasured`). */
+  worsePct: NoisyFigure['worsePct'];
+  unmeasured: number;
 }
 
 export interface NoisyComparison {
@@ -92,6 +96,8 @@ export interface NoisyOptions {
   maxRegressionPct: number;
   noiseThresholdPct: number;
   level?: number;
+  /** Leave runs with nothing (null or 0) out of the ratio rather than judge them failed: for counts, where 0 is a value with no ratio (bench/ab.ts's GC counts). */
+  skipEmpty?: boolean;
 }
 
 export type NoisyResult = { ok: true; comparison: NoisyComparison } | { ok: false; reason: string };
@@ -135,8 +141,13 @@ export function noisyFigure(figure: Figure, a: Array<number | null>, b: Array<nu
   const sb = sideFigure(b);
   const pa = a.filter((v): v is number => v !== null && v > 0);
   const pb = b.filter((v): v is number => v !== null && v > 0);
-  const none = { figure, a: sa, b: sb, estimate: null, worsePct: null, regression: false, drift: null };
-  if (pa.length === 0 || pb.length === 0) return { ...none, verdict: 'unmeasured' };
+  const unmeasured = { a: a.length - pa.length, b: b.length - pb.length };
+  // A run that measured nothing is a failed run, not one to leave out: B failing where A never did is a
+  // regression (as with one run a side, compare.ts); a failure on A's side leaves nothing to judge.
+  if (o.skipEmpty === true ? pa.length === 0 || pb.length === 0 : unmeasured.a > 0 || unmeasured.b > 0) {
+    const regression = o.skipEmpty !== true && unmeasured.b > 0 && unmeasured.a === 0;
+    return { figure, a: sa, b: sb, estimate: null, worsePct: null, unmeasured, regression, drift: null, verdict: 'unmeasured' };
+  }
   const estimate = ratioInterval(pa, pb, o.level ?? CONFIDENCE);
   const higherIsWorse = figure !== 'throughput';
   const worse = (r: number | null) => (r === null ? null : (higherIsWorse ? r - 1 : 1 - r) * 100);
@@ -157,7 +168,7 @@ export function noisyFigure(figure: Figure, a: Array<number | null>, b: Array<nu
   else if (worsePct.low > 0 || worsePct.high < 0) verdict = 'within-threshold';
   else verdict = 'no-difference';
   const regression = worsePct.low !== null && worsePct.low > o.maxRegressionPct;
-  return { figure, a: sa, b: sb, estimate, verdict, worsePct, regression, drift };
+  return { figure, a: sa, b: sb, estimate, verdict, worsePct, unmeasured, regression, drift };
 }
 
 /**
@@ -201,7 +212,7 @@ export function compareSides(a: readonly ComparedRun[], b: readonly ComparedRun[
       ),
     };
   });
-  const regressions = scenarios.flatMap((s) => s.figures.filter((f) => f.regression).map((f) => ({ scenario: s.scenario, figure: f.figure, worsePct: f.worsePct! })));
+  const regressions = scenarios.flatMap((s) => s.figures.filter((f) => f.regression).map((f) => ({ scenario: s.scenario, figure: f.figure, worsePct: f.worsePct, unmeasured: f.unmeasured.b })));
   const { confidence } = mosesRank(a.length, b.length, level);
   const fewest = fewestRuns(level);
   const tooFew =

@@ -48,7 +48,7 @@ function verdictCell(f: NoisyFigure): string {
     case 'too-few':
       return '?';
     case 'unmeasured':
-      return '-';
+      return f.regression ? 'WORSE (none)' : '-';
   }
 }
 
@@ -106,8 +106,12 @@ export function verdictWords(f: NoisyFigure, at: string, names: SideNames = AB_N
       return `no difference ${at} beyond noise (${fmtRatio(e!.ratio)}${interval})`;
     case 'too-few':
       return `${names.b}/${names.a} ${at} ${fmtRatio(e!.ratio)}, with no interval (too few runs)`;
-    case 'unmeasured':
-      return `nothing to compare ${at}: a side measured nothing there`;
+    case 'unmeasured': {
+      const u = f.unmeasured;
+      const side = (name: string, k: number, of: number) => `${name} measured nothing in ${k} of ${of} ${names.run}s`;
+      const which = [u.a > 0 ? side(names.a, u.a, f.a.values.length) : null, u.b > 0 ? side(names.b, u.b, f.b.values.length) : null].filter((x) => x !== null);
+      return `nothing to compare ${at}: ${which.length > 0 ? which.join(', ') : 'a side measured nothing'}${f.regression ? ' (a regression)' : ''}`;
+    }
   }
 }
 
@@ -165,7 +169,11 @@ export function formatNoisyNotes(c: NoisyComparison, paint: Paint, names: SideNa
     if (words.length > 0) lines.push(`${s.scenario}: ${words.join('; ')}`);
   }
   if (c.regressions.length > 0) {
-    const list = c.regressions.map((r) => `${r.scenario} ${r.figure} +${fmtPct(r.worsePct.estimate)}% [${fmtPct(r.worsePct.low!)}%, ${fmtPct(r.worsePct.high!)}%]`);
+    const list = c.regressions.map((r) =>
+      r.worsePct === null
+        ? `${r.scenario} ${r.figure} (${names.b} measured nothing in ${r.unmeasured} ${names.run}${r.unmeasured === 1 ? '' : 's'})`
+        : `${r.scenario} ${r.figure} +${fmtPct(r.worsePct.estimate)}% [${fmtPct(r.worsePct.low!)}%, ${fmtPct(r.worsePct.high!)}%]`,
+    );
     lines.push(paint.error(`regression: ${names.b} is worse than ${names.a} by more than ${c.maxRegressionPct}% over the whole interval at ${list.join(', ')}`));
   } else {
     const n = c.scenarios.length;

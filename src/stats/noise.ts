@@ -104,8 +104,10 @@ export function mosesRank(m: number, n: number, level: number): { k: number; con
   if (!exactFits(m, n)) {
     const mean = (m * n) / 2;
     const sd = Math.sqrt((m * n * (m + n + 1)) / 12);
-    const k = Math.floor(mean - normalQuantile(1 - tail) * sd);
-    return k < 1 ? { k: 0, confidence: null } : { k, confidence: level };
+    // The largest k with P(U <= k - 1) <= tail, P read from the normal approximation with a continuity
+    // correction; the level it reaches is read back from the same approximation.
+    const k = Math.floor(mean - normalQuantile(1 - tail) * sd + 0.5);
+    return k < 1 ? { k: 0, confidence: null } : { k, confidence: 1 - 2 * normalCdf((k - 0.5 - mean) / sd) };
   }
   const counts = mannWhitneyCounts(m, n);
   const total = counts.reduce((s, v) => s + v, 0);
@@ -147,24 +149,54 @@ export function ratioInterval(a: readonly number[], b: readonly number[], level 
 
 /**
  * Two-sided p-value of the Mann-Whitney test: U counts the pairs where B's
- * value is above A's (a tie counts a half); exact from the counts when they
- * fit, the normal approximation with a continuity correction beyond.
+ * value is above A's (a tie counts a half); p is the chance, under no
+ * difference, of a U at least as far from mn/2. Exact while C(m+n, m) fits
+ * in doubles: every way of drawing B's ranks from the pooled mid-ranks is
+ * counted by rank sum (ties included, where counts of U for distinct
+ * values would make p too small); beyond, the normal approximation with a
+ * continuity correction and the variance corrected for ties.
  */
 export function mannWhitneyP(a: readonly number[], b: readonly number[]): number {
   const m = a.length;
   const n = b.length;
-  let u = 0;
-  for (const y of b) for (const x of a) u += y > x ? 1 : y === x ? 0.5 : 0;
-  const low = Math.min(u, m * n - u);
-  if (exactFits(m, n)) {
-    const counts = mannWhitneyCounts(m, n);
-    const total = counts.reduce((s, v) => s + v, 0);
-    let tail = 0;
-    for (let i = 0; i <= Math.floor(low); i++) tail += counts[i];
-    return Math.min(1, (2 * tail) / total);
+  const N = m + n;
+  // Doubled mid-ranks keep every rank sum an integer.
+  const pooled = [...a.map((v) => ({ v, inB: false })), ...b.map((v) => ({ v, inB: true }))].sort((x, y) => x.v - y.v);
+  const rank2 = new Array<number>(N);
+  let ties = 0;
+  for (let i = 0; i < N; ) {
+    let j = i;
+    while (j + 1 < N && pooled[j + 1].v === pooled[i].v) j++;
+    for (let k = i; k <= j; k++) rank2[k] = i + j + 2;
+    const t = j - i + 1;
+    ties += t * t * t - t;
+    i = j + 1;
   }
-  const sd = Math.sqrt((m * n * (m + n + 1)) / 12);
-  return Math.min(1, 2 * normalCdf((low - (m * n) / 2 + 0.5) / sd));
+  let observed = 0;
+  pooled.forEach((p, i) => {
+    if (p.inB) observed += rank2[i];
+  });
+  // U doubled is the rank sum doubled less n(n+1); its centre, doubled, is mn.
+  const distance = (sum2: number) => Math.abs(sum2 - n * (n + 1) - m * n);
+  const far = distance(observed) - 1e-9;
+  if (exactFits(m, n)) {
+    const top = 2 * N * N;
+    const ways = Array.from({ length: n + 1 }, () => new Float64Array(top + 1));
+    ways[0][0] = 1;
+    rank2.forEach((r, i) => {
+      for (let j = Math.min(n, i + 1); j >= 1; j--) for (let s = top; s >= r; s--) ways[j][s] += ways[j - 1][s - r];
+    });
+    let total = 0;
+    let beyond = 0;
+    ways[n].forEach((w, s) => {
+      total += w;
+      if (distance(s) >= far) beyond += w;
+    });
+    return Math.min(1, beyond / total);
+  }
+  const sd = Math.sqrt(((m * n) / 12) * (N + 1 - ties / (N * (N - 1))));
+  if (sd === 0) return 1;
+  return Math.min(1, 2 * normalCdf((-far / 2 + 0.5) / sd));
 }
 
 /**
@@ -172,17 +204,22 @@ export function mannWhitneyP(a: readonly number[], b: readonly number[]): number
  * MAD| above 3.5 on log values, and `floor` (5%) away from the median at
  * least: where the runs agree within a percent, a run 3% off scores high
  * yet tells nothing, as 5% is the scale of one loopback run's noise here.
- * None when the MAD is 0 (more than half the runs alike: nothing to scale a
- * distance by).
+ * When the MAD is 0 (more than half the runs alike, as quantised
+ * percentiles often are), the mean absolute deviation scales instead:
+ * |x - median| / (1.253314 MeanAD) above 3.5, Iglewicz and Hoaglin's
+ * fallback.
  */
 export function outlierIndices(xs: readonly number[], floor = 0.05): number[] {
   if (xs.length < 3) return [];
   const logs = xs.map(Math.log);
   const mid = median(logs);
-  const mad = median(logs.map((x) => Math.abs(x - mid)));
-  if (mad === 0) return [];
+  const deviations = logs.map((x) => Math.abs(x - mid));
+  const mad = median(deviations);
+  const meanAd = deviations.reduce((sum, d) => sum + d, 0) / deviations.length;
+  if (meanAd === 0) return [];
+  const score = mad > 0 ? (d: number) => (0.6745 * d) / mad : (d: number) => d / (1.253314 * meanAd);
   const least = Math.log1p(floor);
-  return logs.flatMap((x, i) => (Math.abs((0.6745 * (x - mid)) / mad) > 3.5 && Math.abs(x - mid) > least ? [i] : []));
+  return deviations.flatMap((d, i) => (score(d) > 3.5 && d > least ? [i] : []));
 }
 
 /** A trend across runs in the order they ran. */
