@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BIN, listeningPort, onTeardown, runBin, tempDir, textServer, unusedPort, usageErrorTests, waitUntil } from './helpers.js';
+import { BIN, boundPort, listeningPort, onTeardown, runBin, tempDir, textServer, unusedPort, usageErrorTests, waitUntil } from './helpers.js';
 
 /** Short rounds: a few seconds for four of them. */
 const SHORT = ['-c', '1', '-d', '0.2', '-w', '0.1'];
@@ -160,6 +160,29 @@ describe('benchmark ab: runs', () => {
     const html = readFileSync(page, 'utf8');
     assert.match(html, /B slower at p50 by \d+% \[\d+%, \d+%\]/);
     assert.ok(html.includes(`A ${A}`) && html.includes(`B ${B}`));
+  });
+
+  it('over UDP: two echo servers, udp:// endpoints, four rounds, exit 0', async (t) => {
+    const servers = [await textServer(t, ['--udp', '0', '--mode', 'echo']), await textServer(t, ['--udp', '0', '--mode', 'echo'])];
+    const [A, B] = servers.map((s) => `udp://127.0.0.1:${boundPort(s.proc.pid!, ['/proc/net/udp'])}`);
+    const r = await runBin('benchmark', ['ab', A, B, '--rounds', '4', ...SHORT, '--mode', 'echo', '--size', '32', '--max-regression', '100', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as AbJson;
+    assert.deepEqual(
+      out.rounds.map((x) => [x.a.address, x.b.address]),
+      [
+        [A, B],
+        [A, B],
+        [A, B],
+        [A, B],
+      ],
+    );
+    assert.ok(out.rounds.every((x) => x.a.scenarios[0].messages > 0 && x.b.scenarios[0].messages > 0));
+    assert.deepEqual(
+      out.b.placement.listeners?.map((l) => l.pid),
+      [servers[1].proc.pid],
+    );
+    assert.deepEqual(out.comparison?.runs, { a: 4, b: 4 });
   });
 
   it('a --report that cannot be written is found out before the first round: exit 1, one line', async () => {
