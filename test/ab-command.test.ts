@@ -38,6 +38,7 @@ describe('benchmark ab: usage', () => {
 
 /** The parts of ab's --json a test reads. */
 interface AbJson {
+  warmupRounds: number;
   a: { endpoint: string; placement: { listeners: Array<{ pid: number; cpus: string | null; children: unknown[] }> | null; reason: string | null } };
   b: AbJson['a'];
   client: { cpus: string | null };
@@ -100,9 +101,12 @@ describe('benchmark ab: runs', () => {
     assert.deepEqual(out.comparison?.regressions, []);
     assert.equal(out.interrupted, null);
     assert.equal(out.ok, true);
+    // One warm-up round first (the default), unmeasured.
     const progress = r.stderr.trimEnd().split('\n');
-    assert.equal(progress.length, 8, r.stderr);
-    assert.equal(progress[2], `round 2/4  B  ${B}  done`);
+    assert.equal(progress.length, 10, r.stderr);
+    assert.equal(progress[0], `warm-up 1/1  A  ${A}  done`);
+    assert.equal(progress[4], `round 2/4  B  ${B}  done`);
+    assert.equal(out.warmupRounds, 1);
 
     // Kept, and judged again by benchmark compare: the same comparison, or another at other figures.
     const saved = join(tempDir(), 'ab.json');
@@ -113,7 +117,7 @@ describe('benchmark ab: runs', () => {
     const text = await runBin('benchmark', ['compare', saved, '--at', 'p99', '--max-regression', '100', '--ascii']);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, new RegExp(`^A {7}${A} +listening: pid ${one.proc.pid} `));
-    assert.match(text.stdout, /^rounds {2}4, in order AB BA AB BA$/m);
+    assert.match(text.stdout, /^rounds {2}4, in order AB BA AB BA, after 1 unmeasured$/m);
     assert.match(text.stdout, /no interval lies beyond 100% worse at p99 \(1 scenario\)/);
     const notAb = await runBin('benchmark', ['compare', join(saved, '..', 'nothing.json')]);
     assert.equal(notAb.code, 2);
@@ -134,7 +138,7 @@ describe('benchmark ab: runs', () => {
     assert.match(lines[0], new RegExp(`^A {7}unix:${pathA} +listening: pid ${one.proc.pid} \\(node, CPUs [\\d,-]+\\)$`));
     assert.match(lines[1], new RegExp(`^B {7}unix://${pathB} +listening: pid ${two.proc.pid} \\(node, CPUs [\\d,-]+\\)$`));
     assert.match(lines[2], /^client {2}CPUs [\d,-]+, the same for every run$/);
-    assert.equal(lines[3], 'rounds  4, in order AB BA AB BA');
+    assert.equal(lines[3], 'rounds  4, in order AB BA AB BA, after 1 unmeasured');
     assert.match(r.stdout, /\| c1-p1-closed \|\s+p50 us \|/);
     assert.match(r.stdout, /no interval lies beyond 100% worse at p50, throughput/);
   });
@@ -200,8 +204,8 @@ describe('benchmark ab: runs', () => {
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
     const lines = r.stderr.trimEnd().split('\n');
-    assert.deepEqual(lines.slice(0, 1), [`round 1/4  A  ${A}  done`]);
-    assert.match(lines[1], new RegExp(`^benchmark ab: side B \\(${B}\\) failed in round 1: scenario 1: cannot connect to ${B}: connect ECONNREFUSED`));
+    assert.deepEqual(lines.slice(0, 1), [`warm-up 1/1  A  ${A}  done`]);
+    assert.match(lines[1], new RegExp(`^benchmark ab: side B \\(${B}\\) failed in warm-up round 1: scenario 1: cannot connect to ${B}: connect ECONNREFUSED`));
     assert.equal(lines.length, 2);
   });
 

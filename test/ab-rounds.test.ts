@@ -115,6 +115,34 @@ describe('ab rounds', () => {
     assert.equal(lines[3], 'round 2/4  A  tcp://127.0.0.1:1111  done');
   });
 
+  it('warm-up rounds run first, in the same order, and are not kept; a failure in one says so', async () => {
+    const { run, calls } = standIn((n) => ({ code: 0, out: `${JSON.stringify({ ok: true, failure: null, hint: null, address: String(n), scenarios: [] })}\n` }));
+    const io = capture();
+    const r = await runRounds('benchmark ab', { a: A, b: B }, [], 2, io, run, 2);
+    assert.equal(calls.length, 8);
+    assert.deepEqual(
+      r.rounds.map((x) => [x.round, x.order.join('')]),
+      [
+        [1, 'AB'],
+        [2, 'BA'],
+      ],
+    );
+    // The kept reports are the measured side-runs' (calls 5 to 8), not the warm-up's.
+    assert.deepEqual(
+      r.rounds.map((x) => x.a.address),
+      ['5', '8'],
+    );
+    assert.deepEqual(io.err().trimEnd().split('\n').slice(0, 5), [
+      'warm-up 1/2  A  tcp://127.0.0.1:1111  done',
+      'warm-up 1/2  B  unix:/tmp/b.sock  done',
+      'warm-up 2/2  B  unix:/tmp/b.sock  done',
+      'warm-up 2/2  A  tcp://127.0.0.1:1111  done',
+      'round 1/2  A  tcp://127.0.0.1:1111  done',
+    ]);
+    const failing = await runRounds('ab', { a: A, b: B }, [], 2, capture(), standIn(() => ({ code: 1, out: '' })).run, 1);
+    assert.equal(failing.failure, 'side A (tcp://127.0.0.1:1111) failed in warm-up round 1: exit 1, no report');
+  });
+
   it('a side-run that fails stops the rounds, with one line naming the side, its endpoint, the round and the run failure', async () => {
     const failed = JSON.stringify({ ok: false, failure: 'scenario 1: cannot connect to unix:/tmp/b.sock: connect ENOENT', hint: 'nothing listens there', scenarios: [] });
     const { run, calls } = standIn((n, argv) => (n === 4 ? { code: 1, out: failed } : { code: 0, out: report(argv) }));

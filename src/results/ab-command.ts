@@ -48,6 +48,7 @@ export interface RunHost {
 }
 
 export const DEFAULT_ROUNDS = 6;
+export const DEFAULT_WARMUP_ROUNDS = 1;
 export const AB_FIGURES: readonly Figure[] = ['p50', 'p99', 'p99.9', 'p99.99', 'throughput'];
 
 /** Run options ab decides itself (the endpoints the target, ab the output), by commander's name, with what to say. */
@@ -67,6 +68,7 @@ const REFUSED: ReadonlyArray<[option: string, flag: string, why: string]> = [
 
 interface AbOptions {
   rounds: number;
+  warmupRounds: number;
   maxRegression: number;
   noiseThreshold: number;
   at: Figure[];
@@ -85,6 +87,7 @@ function abProgram(name: string): Command {
     .argument('<A>', `the reference endpoint: ${ENDPOINT_FORMS}`)
     .argument('<B>', 'the endpoint to judge against it, in the same forms')
     .option('--rounds <n>', 'rounds; each runs A and B once (A first in odd rounds, B first in even ones)', parseInteger(1, 1000), DEFAULT_ROUNDS)
+    .option('--warmup-rounds <n>', "unmeasured rounds first, so that no measured round carries this process's cold start", parseInteger(0, 100), DEFAULT_WARMUP_ROUNDS)
     .option('--max-regression <pct>', 'exit 1 when an interval lies entirely beyond this worsening, percent of A: latency higher, throughput lower', parseNumber(0), DEFAULT_MAX_REGRESSION_PCT)
     .option('--noise-threshold <pct>', 'a change whose whole interval stays within this percent is called noise, as criterion does', parseNumber(0), DEFAULT_NOISE_THRESHOLD_PCT)
     .addOption(new Option('--at <figures>', `figures to compare, comma-separated: ${FIGURES.join(', ')}`).argParser(parseFigures).default([...AB_FIGURES], AB_FIGURES.join(',')))
@@ -104,7 +107,9 @@ or an output (--host, --port, --unix, --udp, --spawn-server, --server-cpu,
 --json, --hgrm, --hlog, --interval: ab's own --json and --report keep
 every round), nor --slo.
 
-Each side-run is one line on stderr. The interval of each ratio is the
+One unmeasured round goes first (--warmup-rounds): the first side-run of
+this process carries its cold start, which would weigh on A's first round
+alone. Each side-run is one line on stderr. The interval of each ratio is the
 Hodges-Lehmann estimate with Moses' distribution-free interval (exact
 Mann-Whitney); 4 rounds at least give one at 95%. The placement of both sides
 (the local processes listening there, and their CPUs) and of the client is
@@ -155,10 +160,10 @@ export async function run(argv: string[], io: ProgramIo, host: RunHost): Promise
     }
     const sideA: AbSideInfo = { endpoint: wordA, placement: await listenersOf(a) };
     const sideB: AbSideInfo = { endpoint: wordB, placement: await listenersOf(b) };
-    const result = await runRounds(name, { a, b }, runArgs, o.rounds, io, host.run);
+    const result = await runRounds(name, { a, b }, runArgs, o.rounds, io, host.run, o.warmupRounds);
     // Read after the runs: a --client-cpu pins this process in the first of them, the same for every one.
     const client = { cpus: allowedCpus('self') };
-    const out = { a: sideA, b: sideB, client, rounds: result.rounds };
+    const out = { a: sideA, b: sideB, client, warmupRounds: o.warmupRounds, rounds: result.rounds };
 
     if (result.failure !== null) {
       if (o.json) io.stdout.write(`${JSON.stringify({ ...out, comparison: null, interrupted: null, error: result.failure, ok: false })}\n`);
@@ -186,7 +191,7 @@ export async function run(argv: string[], io: ProgramIo, host: RunHost): Promise
     if (o.json) {
       io.stdout.write(`${JSON.stringify({ ...out, comparison, interrupted, ok })}\n`);
     } else {
-      const text = [formatAbHead(sideA, sideB, client.cpus, result.rounds, o.rounds)];
+      const text = [formatAbHead(sideA, sideB, client.cpus, result.rounds, o.rounds, o.warmupRounds)];
       if (comparison !== null) text.push(formatNoisyComparison(comparison, bordersFor(o.ascii), paintFor(io.stdout)));
       io.stdout.write(`${text.join('\n')}\n`);
     }

@@ -6,6 +6,10 @@
  * own run, in this process (the same client placement for all of them),
  * with --json, its report parsed from what it printed.
  *
+ * Warm-up rounds go first, in the same order, their reports discarded: the
+ * process's first side-run is always A's, and it would carry the client's
+ * cold start (its JIT, its first connections) into A's first round alone.
+ *
  * A side-run that fails stops everything: a comparison with a side that did
  * not answer right is no comparison. SIGINT or SIGTERM stops the side-run in
  * progress (the run's own handler: it reports what it measured and returns
@@ -59,24 +63,37 @@ class Captured {
 const SIGNAL_OF: Readonly<Record<number, 'SIGINT' | 'SIGTERM'>> = { 130: 'SIGINT', 143: 'SIGTERM' };
 
 /**
- * Run `count` rounds of `a` and `b` with the run options `runArgs` (the
- * scenario options, without a target or an output), one line per side-run
- * on `io.stderr`; `run` is the benchmark's run.
+ * Run `warmup` unmeasured rounds, then `count` rounds, of `a` and `b` with
+ * the run options `runArgs` (the scenario options, without a target or an
+ * output), one line per side-run on `io.stderr`; `run` is the benchmark's
+ * run.
  */
-export async function runRounds(name: string, sides: { a: Target; b: Target }, runArgs: readonly string[], count: number, io: ProgramIo, run: SideRun): Promise<RoundsResult> {
+export async function runRounds(
+  name: string,
+  sides: { a: Target; b: Target },
+  runArgs: readonly string[],
+  count: number,
+  io: ProgramIo,
+  run: SideRun,
+  warmup = 0,
+): Promise<RoundsResult> {
   const interrupts = new Interrupts(name, (signal) => {
     const again = signal === 'SIGINT' ? 'Ctrl-C' : signal;
     io.stderr.write(`${name}: ${signal}: stopping after this side-run, then comparing the rounds both sides completed (${again} again to exit at once)\n`);
   });
   const rounds: AbRound[] = [];
   try {
-    for (let round = 1; round <= count; round++) {
+    for (let turn = 1 - warmup; turn <= count; turn++) {
+      // Turns 1 - warmup .. 0 are the warm-up rounds, numbered from 1 and ordered as rounds are.
+      const warming = turn < 1;
+      const round = warming ? turn + warmup : turn;
       const order = roundOrder(round);
       const reports: Partial<Record<Side, BenchmarkReport>> = {};
       for (const side of order) {
         if (interrupts.signal !== null) return { rounds, interrupted: interrupts.signal, failure: null };
         const target = side === 'A' ? sides.a : sides.b;
-        const where = `round ${round}/${count}  ${side}  ${targetUrl(target)}`;
+        const label = warming ? `warm-up ${round}/${warmup}` : `round ${round}/${count}`;
+        const where = `${label}  ${side}  ${targetUrl(target)}`;
         const captured = new Captured();
         const code = await run([...targetArgs(target), ...runArgs, '--json'], captured.io);
         const signal = SIGNAL_OF[code];
@@ -87,12 +104,12 @@ export async function runRounds(name: string, sides: { a: Target; b: Target }, r
         }
         const parsed = reportOf(captured, code);
         if (typeof parsed === 'string') {
-          return { rounds, interrupted: null, failure: `side ${side} (${targetUrl(target)}) failed in round ${round}: ${parsed}` };
+          return { rounds, interrupted: null, failure: `side ${side} (${targetUrl(target)}) failed in ${warming ? 'warm-up round' : 'round'} ${round}: ${parsed}` };
         }
         io.stderr.write(`${where}  done\n`);
         reports[side] = parsed;
       }
-      rounds.push({ round, order, a: reports.A!, b: reports.B! });
+      if (!warming) rounds.push({ round, order, a: reports.A!, b: reports.B! });
     }
     return { rounds, interrupted: interrupts.signal, failure: null };
   } finally {

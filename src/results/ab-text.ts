@@ -22,7 +22,7 @@ export function formatPlacement(p: ListenerLookup): string {
 }
 
 /** The lines before the comparison: A, B, the client, the rounds. */
-export function formatAbHead(a: AbSideInfo, b: AbSideInfo, clientCpus: string | null, rounds: readonly AbRound[], asked: number): string {
+export function formatAbHead(a: AbSideInfo, b: AbSideInfo, clientCpus: string | null, rounds: readonly AbRound[], asked: number, warmup = 0): string {
   const width = Math.max(a.endpoint.length, b.endpoint.length);
   const order = rounds.map((r) => r.order.join('')).join(' ');
   const count = rounds.length === asked ? `${asked}` : `${rounds.length} complete of ${asked}`;
@@ -30,6 +30,6 @@ export function formatAbHead(a: AbSideInfo, b: AbSideInfo, clientCpus: string | 
     `A       ${a.endpoint.padEnd(width)}  listening: ${formatPlacement(a.placement)}`,
     `B       ${b.endpoint.padEnd(width)}  listening: ${formatPlacement(b.placement)}`,
     `client  CPUs ${clientCpus ?? 'unknown'}, the same for every run`,
-    `rounds  ${count}${rounds.length === 0 ? '' : `, in order ${order}`}`,
+    `rounds  ${count}${rounds.length === 0 ? '' : `, in order ${order}`}${warmup === 0 ? '' : `, after ${warmup} unmeasured`}`,
   ].join('\n');
 }

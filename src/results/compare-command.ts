@@ -173,7 +173,7 @@ function compareAbFile(file: string, o: Options, io: ProgramIo): number {
   const c = result.comparison;
   if (o.json) io.stdout.write(`${JSON.stringify({ ...ab, comparison: c, ok: c.regressions.length === 0 })}\n`);
   else {
-    const head = formatAbHead(ab.a, ab.b, ab.client.cpus, ab.rounds, ab.rounds.length);
+    const head = formatAbHead(ab.a, ab.b, ab.client.cpus, ab.rounds, ab.rounds.length, ab.warmupRounds);
     io.stdout.write(`${head}\n${formatNoisyComparison(c, bordersFor(o.ascii), paintFor(io.stdout))}\n`);
   }
   return c.regressions.length === 0 ? EXIT_OK : EXIT_FAILED;
@@ -184,6 +184,7 @@ interface SavedAb {
   a: AbSideInfo;
   b: AbSideInfo;
   client: { cpus: string | null };
+  warmupRounds: number;
   rounds: AbRound[];
 }
 
@@ -204,7 +205,7 @@ function readAb(file: string): SavedAb {
       if (!run.ok) throw new UsageError(`${file}: round ${r?.round ?? '?'}, side ${side.toUpperCase()}: ${run.reason}`);
     }
   }
-  return { a: value.a!, b: value.b!, client: value.client ?? { cpus: null }, rounds: value.rounds };
+  return { a: value.a!, b: value.b!, client: value.client ?? { cpus: null }, warmupRounds: value.warmupRounds ?? 0, rounds: value.rounds };
 }
 
 const COMPARE_NAMES: SideNames = { a: 'BASELINE', b: 'NEW', run: 'run' };
