@@ -17,10 +17,11 @@ import { lookup } from 'node:dns/promises';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { basename } from 'node:path';
 import type { Target } from '../io/connect.js';
 import { allowedCpus } from './cpus.js';
 
-/** A process: its pid, its command name (/proc/PID/comm), the CPUs it may run on (Cpus_allowed_list; null when unknown). */
+/** A process: its pid, its command (argv[0]'s file name), the CPUs it may run on (Cpus_allowed_list; null when unknown). */
 export interface ProcessPlace {
   pid: number;
   command: string;
@@ -174,8 +175,19 @@ function childrenOf(parents: readonly number[]): Map<number, number[]> {
   return out;
 }
 
-/** The command name of process `pid` (/proc/PID/comm), or `?` when it cannot be read. */
+/**
+ * The command of process `pid`: the file name of its argv[0]
+ * (/proc/PID/cmdline), else its thread name (/proc/PID/comm), which a
+ * program may change (Node 24 names its main thread `MainThread`); `?` when
+ * neither can be read.
+ */
 function commandOf(pid: number): string {
+  try {
+    const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    if (argv0 !== '') return basename(argv0);
+  } catch {
+    // Gone, or not ours to read: the thread name, if that can be read.
+  }
   try {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
   } catch {

@@ -29,7 +29,7 @@ import { type PrimaryConfig, logPrimaryConfig } from './primary-log.js';
 import { describeSummary, sumSummaries } from './report.js';
 import type { ServerOptions } from './server.js';
 import { claimUnixPath } from './unix.js';
-import { WorkerSlot } from './worker-slot.js';
+import { WorkerSlot, whenDisconnected } from './worker-slot.js';
 import { WORKER_ENV, type WorkerMessage, type WorkerSetup } from './workers.js';
 
 /** How long after its grace period a stopping worker may take before it is killed. */
@@ -187,14 +187,15 @@ class Primary {
   }
 
   private onExit(slot: WorkerSlot, worker: Worker, code: number | null, signal: string | null): void {
+    // Stopping, its summary may still be unread in the IPC channel: SIGCHLDs are read in one go, so another
+    // worker's exit can reap this one before its channel is read. The channel closes after its last message.
+    if (this.stopping && worker.isConnected()) whenDisconnected(worker, () => this.exited(slot, worker, code, signal));
+    else this.exited(slot, worker, code, signal);
+  }
+
+  /** A worker has exited and its channel is read: stopping, a failed start, or a death to restart. */
+  private exited(slot: WorkerSlot, worker: Worker, code: number | null, signal: string | null): void {
     if (slot.worker !== worker) return;
-    if (this.stopping && worker.isConnected()) {
-      // Its summary may still be unread in the IPC channel: SIGCHLDs are read
-      // in one go, so another worker's exit can reap this one before its
-      // channel is read. The channel closes after its last message.
-      worker.once('disconnect', () => this.onExit(slot, worker, code, signal));
-      return;
-    }
     slot.worker = null;
     this.admin?.workerDown(slot.id);
     if (this.stopping) {

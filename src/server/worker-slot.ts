@@ -53,3 +53,26 @@ export class WorkerSlot {
     this.restartTimer = null;
   }
 }
+
+/** How long an exited worker's IPC channel may take to say it has closed (its last messages read). */
+const DISCONNECT_WAIT_MS = 2_000;
+
+/**
+ * Call `then` once `worker`'s IPC channel has closed, or after
+ * DISCONNECT_WAIT_MS if it never says so: nothing else may keep the primary
+ * alive (its kill timer is unref'd), and a wait that never ends would let it
+ * exit with its status unset (code 13, seen once on Node 24). A summary
+ * still unread then is reported missing.
+ */
+export function whenDisconnected(worker: Worker, then: () => void): void {
+  let done = false;
+  const go = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(wait);
+    worker.off('disconnect', go);
+    then();
+  };
+  const wait = setTimeout(go, DISCONNECT_WAIT_MS);
+  worker.once('disconnect', go);
+}
