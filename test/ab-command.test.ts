@@ -132,7 +132,21 @@ describe('benchmark ab: runs', () => {
     const [pathA, pathB] = [join(dir, 'a.sock'), join(dir, 'b.sock')];
     const one = await textServer(t, ['--unix', pathA]);
     const two = await textServer(t, ['--unix', pathB]);
-    const r = await runBin('benchmark', ['ab', `unix:${pathA}`, `unix://${pathB}`, '--rounds', '4', '--warmup-rounds', '0', ...SHORT, '--at', 'p50,throughput', '--max-regression', '100', '--ascii']);
+    const r = await runBin('benchmark', [
+      'ab',
+      `unix:${pathA}`,
+      `unix://${pathB}`,
+      '--rounds',
+      '4',
+      '--warmup-rounds',
+      '0',
+      ...SHORT,
+      '--at',
+      'p50,throughput',
+      '--max-regression',
+      '100',
+      '--ascii',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
     assert.match(lines[0], new RegExp(`^A {7}unix:${pathA} +listening: pid ${one.proc.pid} \\(node, CPUs [\\d,-]+\\)$`));
