@@ -4,7 +4,7 @@
  * --json with each side's placement, two instances of one server on Unix
  * sockets in text, a slower B found slower with its interval (exit 1), and
  * Ctrl-C comparing the rounds completed. The parts that need no server:
- * ab-rounds.test.ts. Runs are short (-d 0.15): the tests check what ab does
+ * ab-rounds.test.ts. Runs are short (-d 0.2): the tests check what ab does
  * with the rounds, not the figures.
  */
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ import { describe, it } from 'node:test';
 import { BIN, boundPort, listeningPort, onTeardown, runBin, tempDir, textServer, unusedPort, usageErrorTests, waitUntil } from './helpers.js';
 
 /** Short rounds: a few seconds for four of them. */
-const SHORT = ['-c', '1', '-d', '0.15', '-w', '0.05'];
+const SHORT = ['-c', '1', '-d', '0.2', '-w', '0.1'];
 
 describe('benchmark ab: usage', () => {
   usageErrorTests('benchmark', [
@@ -63,8 +63,9 @@ describe('benchmark ab: runs', () => {
     const two = await textServer(t, ['--port', '0']);
     const A = `tcp://127.0.0.1:${await listeningPort(one.proc, 'server A')}`;
     const B = `tcp://127.0.0.1:${await listeningPort(two.proc, 'server B')}`;
-    // A gate no noisy minute can reach: two instances of one server are never twice apart over a whole interval.
-    const r = await runBin('benchmark', ['ab', A, B, '--rounds', '4', ...SHORT, '--max-regression', '100', '--json']);
+    // A gate no noisy minute can reach: at p50 and throughput, two instances of one server are never 4x apart over a whole
+    // interval, where a 0.2 s window's p99 and beyond can be (one stall on this shared machine is a 20x spread).
+    const r = await runBin('benchmark', ['ab', A, B, '--rounds', '4', ...SHORT, '--at', 'p50,throughput', '--max-regression', '300', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as AbJson;
     assert.deepEqual(
@@ -97,7 +98,7 @@ describe('benchmark ab: runs', () => {
     assert.ok(out.a.placement.listeners![0].cpus !== null);
     assert.ok(out.client.cpus !== null);
     assert.deepEqual(out.comparison?.runs, { a: 4, b: 4 });
-    assert.equal(out.comparison?.scenarios[0].figures.length, 5);
+    assert.equal(out.comparison?.scenarios[0].figures.length, 2);
     assert.deepEqual(out.comparison?.regressions, []);
     assert.equal(out.interrupted, null);
     assert.equal(out.ok, true);
@@ -111,14 +112,14 @@ describe('benchmark ab: runs', () => {
     // Kept, and judged again by benchmark compare: the same comparison, or another at other figures.
     const saved = join(tempDir(), 'ab.json');
     writeFileSync(saved, r.stdout);
-    const again = await runBin('benchmark', ['compare', saved, '--max-regression', '100', '--json']);
+    const again = await runBin('benchmark', ['compare', saved, '--at', 'p50,throughput', '--max-regression', '300', '--json']);
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(JSON.parse(again.stdout).comparison, out.comparison);
-    const text = await runBin('benchmark', ['compare', saved, '--at', 'p99', '--max-regression', '100', '--ascii']);
+    const text = await runBin('benchmark', ['compare', saved, '--at', 'p99', '--max-regression', '1000', '--ascii']);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, new RegExp(`^A {7}${A} +listening: pid ${one.proc.pid} `));
     assert.match(text.stdout, /^rounds {2}4, in order AB BA AB BA, after 1 unmeasured$/m);
-    assert.match(text.stdout, /no interval lies beyond 100% worse at p99 \(1 scenario\)/);
+    assert.match(text.stdout, /no interval lies beyond 1000% worse at p99 \(1 scenario\)/);
     const notAb = await runBin('benchmark', ['compare', join(saved, '..', 'nothing.json')]);
     assert.equal(notAb.code, 2);
     writeFileSync(join(saved, '..', 'round.json'), JSON.stringify(out.rounds[0].a));
@@ -144,7 +145,7 @@ describe('benchmark ab: runs', () => {
       '--at',
       'p50,throughput',
       '--max-regression',
-      '100',
+      '300',
       '--ascii',
     ]);
     assert.equal(r.code, 0, r.stderr);
@@ -154,7 +155,7 @@ describe('benchmark ab: runs', () => {
     assert.match(lines[2], /^client {2}CPUs [\d,-]+, the same for every run$/);
     assert.equal(lines[3], 'rounds  4, in order AB BA AB BA');
     assert.match(r.stdout, /\| c1-p1-closed \|\s+p50 us \|/);
-    assert.match(r.stdout, /no interval lies beyond 100% worse at p50, throughput/);
+    assert.match(r.stdout, /no interval lies beyond 300% worse at p50, throughput/);
   });
 
   it('B replies 60 KB where A replies 9 bytes (--mode any): slower at p50 with its interval, a regression beyond --max-regression, exit 1; --report draws it', async (t) => {
@@ -183,7 +184,25 @@ describe('benchmark ab: runs', () => {
   it('over UDP: two echo servers, udp:// endpoints, four rounds, exit 0', async (t) => {
     const servers = [await textServer(t, ['--udp', '0', '--mode', 'echo']), await textServer(t, ['--udp', '0', '--mode', 'echo'])];
     const [A, B] = servers.map((s) => `udp://127.0.0.1:${boundPort(s.proc.pid!, ['/proc/net/udp'])}`);
-    const r = await runBin('benchmark', ['ab', A, B, '--rounds', '4', '--warmup-rounds', '0', ...SHORT, '--mode', 'echo', '--size', '32', '--max-regression', '100', '--json']);
+    const r = await runBin('benchmark', [
+      'ab',
+      A,
+      B,
+      '--rounds',
+      '4',
+      '--warmup-rounds',
+      '0',
+      ...SHORT,
+      '--mode',
+      'echo',
+      '--size',
+      '32',
+      '--at',
+      'p50,throughput',
+      '--max-regression',
+      '300',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as AbJson;
     assert.deepEqual(
