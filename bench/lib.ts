@@ -87,12 +87,8 @@ export function tcpPort(s: ServerProcess): number {
   return s.target.port;
 }
 
-/** The median of a few figures (rounds of a measurement): the middle one, or the mean of the two middle ones. */
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+/** The median of a few figures (rounds of a measurement), as the statistics of repeated runs take it. */
+export { median } from '../src/stats/noise.js';
 
 /** A ratio or an interval's bound as the bench tables write it: two decimals, one from 10 up. */
 export const fmtRatioBound = (v: number) => (v >= 10 ? v.toFixed(1) : v.toFixed(2));

@@ -13,7 +13,6 @@
  * types and words are this folder's. The page's frame and charts are
  * src/html's, shared with every other report page.
  */
-import type { Paint } from '../cli/colour.js';
 import { type RoundsInput, type SpectrumInput, roundsChart, spectrumChart } from '../html/charts.js';
 import { type ChartSink, chartSink, escapeHtml, htmlDocument, rowsTable } from '../html/document.js';
 import { benchmarkRun } from '../html/runs.js';
@@ -22,7 +21,7 @@ import { sumEncoded } from '../stats/histogram.js';
 import { hasSizes } from './compare.js';
 import { figureLabel } from './compare-text.js';
 import { type NoisyComparison, type NoisyFigure, type NoisyScenario, byName } from './noise-compare.js';
-import { AB_NAMES, formatNoisyNotes, noisyTableCells, verdictText } from './noise-text.js';
+import { AB_NAMES, noisyNotes, noisyTableCells, verdictText } from './noise-text.js';
 
 /** One side: its label (the endpoint) and its rounds, each a full `benchmark --json` report, in the order they ran. */
 export interface AbSide {
@@ -44,28 +43,6 @@ export interface AbPageInput {
 
 /** The sides' colours in every chart (the palette's first two, a blue and an orange: far apart, colour-blind safe). */
 const COLOUR = { a: 0, b: 1 } as const;
-
-/**
- * noise-text.ts's notes, each line with how it was painted, so that the
- * page keeps their words and order and only styles them: a paint that tags
- * each line it is given rather than colouring it.
- */
-const TAG = '\u0000';
-const tagging: Paint = {
-  error: (s) => `${TAG}error${TAG}${s}`,
-  warn: (s) => `${TAG}warn${TAG}${s}`,
-  ok: (s) => `${TAG}ok${TAG}${s}`,
-  dim: (s) => `${TAG}dim${TAG}${s}`,
-};
-
-function noteLines(c: NoisyComparison): Array<{ kind: string; text: string }> {
-  return formatNoisyNotes(c, tagging, AB_NAMES)
-    .split('\n')
-    .map((line) => {
-      const m = new RegExp(`^${TAG}(\\w+)${TAG}(.*)$`, 's').exec(line);
-      return m === null ? { kind: 'plain', text: line } : { kind: m[1], text: m[2] };
-    });
-}
 
 /** The comparison as an HTML table: noise-text's cells, a row marked when it is a regression. */
 function comparisonTable(c: NoisyComparison): string {
@@ -141,7 +118,7 @@ export function abPage(input: AbPageInput): string {
   const c = input.comparison;
   const sink = chartSink();
   const sized = [...input.a.rounds, ...input.b.rounds].some(hasSizes);
-  const notes = noteLines(c);
+  const notes = noisyNotes(c, AB_NAMES);
   const method = notes.filter((n) => n.kind === 'dim').map((n) => `<p class="note method">${escapeHtml(n.text)}</p>`);
   const rest = notes.filter((n) => n.kind !== 'dim').map((n) => `<li class="${n.kind}">${escapeHtml(n.text)}</li>`);
   const title = `A/B: ${input.a.label} against ${input.b.label}`;

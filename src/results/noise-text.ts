@@ -138,9 +138,20 @@ function driftLine(s: NoisyScenario, names: SideNames): string | null {
   return `drift in ${s.scenario}, both sides alike, from the first ${names.run} to the last (Mann-Kendall): ${each.join(', ')}; the machine changed during the runs, and the intervals are wider for it`;
 }
 
-/** The notes, the verdicts in words, and the gate's line. */
-export function formatNoisyNotes(c: NoisyComparison, paint: Paint, names: SideNames = AB_NAMES): string {
-  const lines: string[] = [];
+/** How a note is shown: a Paint's colour, or none. */
+export type NoteKind = keyof Paint | 'plain';
+
+/** A note as data: its words, and how it is shown (text paints it; the A/B page styles it). */
+export interface Note {
+  kind: NoteKind;
+  text: string;
+}
+
+/** The notes, the verdicts in words, and the gate's line, in order. */
+export function noisyNotes(c: NoisyComparison, names: SideNames = AB_NAMES): Note[] {
+  const lines: Note[] = [];
+  const note = (kind: NoteKind) => (text: string) => ({ kind, text });
+  const paint = { error: note('error'), warn: note('warn'), ok: note('ok'), dim: note('dim') };
   const exact = c.confidence === null ? '' : ` (${(c.confidence * 100).toFixed(1)}% exactly)`;
   lines.push(paint.dim(`${c.runs.a} ${names.run}s of ${names.a}, ${c.runs.b} of ${names.b}; ${Math.round(c.level * 100)}% intervals${exact}: ${c.method}`));
   if (c.tooFew !== null) lines.push(paint.warn(c.tooFew));
@@ -166,7 +177,7 @@ export function formatNoisyNotes(c: NoisyComparison, paint: Paint, names: SideNa
     const few = rest.filter((f) => f.verdict === 'too-few');
     const words = rest.filter((f) => f.verdict !== 'too-few').map((f) => verdictText(f, names, c.noiseThresholdPct));
     if (few.length > 0) words.push(`${names.b}/${names.a} ${few.map((f) => `${f.figure === 'throughput' ? 'in throughput' : `at ${f.figure}`} ${fmtRatio(f.estimate!.ratio)}`).join(', ')}, with no interval (too few runs)`);
-    if (words.length > 0) lines.push(`${s.scenario}: ${words.join('; ')}`);
+    if (words.length > 0) lines.push({ kind: 'plain', text: `${s.scenario}: ${words.join('; ')}` });
   }
   if (c.regressions.length > 0) {
     const list = c.regressions.map((r) =>
@@ -180,7 +191,14 @@ export function formatNoisyNotes(c: NoisyComparison, paint: Paint, names: SideNa
     const why = c.tooFew !== null ? '; without an interval nothing can fail the gate' : '';
     lines.push(paint.ok(`no interval lies beyond ${c.maxRegressionPct}% worse at ${c.at.join(', ')} (${n} scenario${n === 1 ? '' : 's'})${why}`));
   }
-  return lines.join('\n');
+  return lines;
+}
+
+/** The notes as text, painted. */
+export function formatNoisyNotes(c: NoisyComparison, paint: Paint, names: SideNames = AB_NAMES): string {
+  return noisyNotes(c, names)
+    .map((n) => (n.kind === 'plain' ? n.text : paint[n.kind](n.text)))
+    .join('\n');
 }
 
 /** The table, then the notes. */

@@ -45,23 +45,37 @@ export interface RatioEstimate {
 }
 
 /**
+ * How many ways of drawing `n` of the doubled ranks `rank2` give each
+ * doubled rank sum (the index): the null distribution of the Mann-Whitney
+ * statistic, ties included (mid-ranks, doubled to stay integers). Exact in
+ * doubles while C(rank2.length, n) < 2^53 (25 a side); beyond, callers use
+ * the normal approximation.
+ */
+function rankSumWays(rank2: readonly number[], n: number): Float64Array {
+  const top = rank2.reduce((sum, r) => sum + r, 0);
+  const ways = Array.from({ length: n + 1 }, () => new Float64Array(top + 1));
+  ways[0][0] = 1;
+  rank2.forEach((r, i) => {
+    for (let j = Math.min(n, i + 1); j >= 1; j--) for (let sum = top; sum >= r; sum--) ways[j][sum] += ways[j - 1][sum - r];
+  });
+  return ways[n];
+}
+
+/**
  * How many ways each value of the Mann-Whitney U statistic can arise for
- * samples of m and n, index u = 0 .. m*n (they sum to C(m+n, m)): the
- * coefficients of the Gaussian binomial [m+n choose m]_q, built from its
- * product prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i). Exact in doubles while
- * C(m+n, m) < 2^53 (m = n = 25); beyond, the normal approximation is used.
+ * samples of m and n with no ties, index u = 0 .. m*n (they sum to
+ * C(m+n, m)): U is B's rank sum less n(n+1)/2.
  */
 export function mannWhitneyCounts(m: number, n: number): number[] {
-  const size = m * n + 1;
-  const c = new Array<number>(size).fill(0);
-  c[0] = 1;
-  for (let i = 1; i <= m; i++) {
-    // Times (1 - q^(n+i)), from the top down so that each term is the old one.
-    for (let k = size - 1; k >= n + i; k--) c[k] -= c[k - n - i];
-    // Divided by (1 - q^i): times 1 + q^i + q^2i + ..., a running sum at stride i.
-    for (let k = i; k < size; k++) c[k] += c[k - i];
-  }
-  return c;
+  const ways = rankSumWays(
+    Array.from({ length: m + n }, (_, i) => 2 * (i + 1)),
+    n,
+  );
+  const counts = new Array<number>(m * n + 1).fill(0);
+  ways.forEach((w, sum2) => {
+    if (w > 0) counts[sum2 / 2 - (n * (n + 1)) / 2] += w;
+  });
+  return counts;
 }
 
 /** Whether the exact distribution stays exact in doubles (C(m+n, m) below 2^53). */
@@ -180,15 +194,9 @@ export function mannWhitneyP(a: readonly number[], b: readonly number[]): number
   const distance = (sum2: number) => Math.abs(sum2 - n * (n + 1) - m * n);
   const far = distance(observed) - 1e-9;
   if (exactFits(m, n)) {
-    const top = 2 * N * N;
-    const ways = Array.from({ length: n + 1 }, () => new Float64Array(top + 1));
-    ways[0][0] = 1;
-    rank2.forEach((r, i) => {
-      for (let j = Math.min(n, i + 1); j >= 1; j--) for (let s = top; s >= r; s--) ways[j][s] += ways[j - 1][s - r];
-    });
     let total = 0;
     let beyond = 0;
-    ways[n].forEach((w, s) => {
+    rankSumWays(rank2, n).forEach((w, s) => {
       total += w;
       if (distance(s) >= far) beyond += w;
     });
