@@ -77,17 +77,15 @@ class Primary {
     this.ports = { tcp: p.options.port, udp: p.options.udp?.port };
     this.cpuList = p.cpus === undefined ? [] : parseCpuSet(p.cpus);
     this.slots = Array.from({ length: p.workers }, (_, i) => new WorkerSlot(i + 1));
-    this.ended = new Promise((resolve, reject) => {
-      this.settle = (status) => (typeof status === 'number' ? resolve(status) : reject(status));
-    });
-    // Awaited by run's caller; this only keeps a rejection before that from counting as unhandled.
-    this.ended.catch(() => {});
+    this.ended = new Promise((resolve, reject) => (this.settle = (status) => (typeof status === 'number' ? resolve(status) : reject(status))));
+    this.ended.catch(() => {}); // awaited by run's caller: only keeps an early rejection from counting as unhandled
   }
 
   async run(): Promise<number> {
-    logPrimaryConfig(this.p);
-    if (this.options.unix !== undefined) await this.claimUnix(this.options.unix, this.options.unixMode);
+    // Heard before the config line goes out: a SIGTERM sent on reading it must not meet the default action.
     this.watchStops();
+    logPrimaryConfig(this.p);
+    if (this.options.unix !== undefined && !(await this.claimUnix(this.options.unix, this.options.unixMode))) return this.ended;
     // The admin port first, as a server alone does: its readiness says 503 until every worker listens.
     if (this.p.admin !== undefined) {
       try {
@@ -97,22 +95,24 @@ class Primary {
         return this.ended;
       }
     }
+    if (this.stopping) return this.ended; // stopped while claiming the socket or starting the admin port: finished
     cluster.setupPrimary({ exec: this.p.entry, args: this.p.argv });
     // Start-up: the first worker alone, then the rest on its port (onReady).
     this.start(this.slots[0]);
     return this.ended;
   }
 
-  private async claimUnix(path: string, mode: number): Promise<void> {
+  /** Claim the socket path, or end the run (false). The cluster primary binds the socket for the workers (and again if every
+   * worker has died at once): its file is born with --unix-mode. The primary creates no other file. */
+  private async claimUnix(path: string, mode: number): Promise<boolean> {
     try {
       await claimUnixPath(path);
     } catch (err) {
-      throw new RunError(`cannot listen: ${describeError(err)}`);
+      this.end(new RunError(`cannot listen: ${describeError(err)}`));
+      return false;
     }
-    // The cluster primary binds the Unix socket for the workers (and again
-    // if every worker has died at once): its file is born with --unix-mode.
-    // The primary creates no other file.
     process.umask(0o777 & ~mode);
+    return true;
   }
 
   /** Stop on SIGINT, SIGTERM and the caller's abort (a SIGTERM). */
